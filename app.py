@@ -1,0 +1,44 @@
+"""The frame of the app: page config, shared filters (kept in the URL), navigation.
+
+Run:  streamlit run app.py
+"""
+from pathlib import Path
+
+import streamlit as st
+
+from lib.db import DatabaseError
+from lib.i18n import t
+from ui import frame
+
+ROOT = Path(__file__).resolve().parent
+
+# (file in pages/, title key, url path, icon); the first one is the home page.
+PAGES = [
+    ("pages/tong_quan.py", "nav.overview", "tong-quan", ":material/dashboard:"),
+]
+
+st.set_page_config(page_title="CT07 · Trùng Khánh", page_icon=":material/location_city:",
+                   layout="wide", initial_sidebar_state="collapsed")
+
+lang = frame.current_lang()
+pages = {
+    file: st.Page(str(ROOT / file), title=t(key, lang), url_path=url, icon=icon, default=(i == 0))
+    for i, (file, key, url, icon) in enumerate(PAGES)
+}
+current = st.navigation(list(pages.values()), position="top")
+
+# A deep link served by Streamlit's pages/ auto-discovery before this frame ever ran
+# comes back here (see ui/frame.page_header): open the page that was asked for.
+wanted = st.session_state.pop(frame.WANTED_PAGE, None)
+if wanted in pages:
+    st.switch_page(pages[wanted], query_params=st.session_state.pop(frame.WANTED_QUERY, None))
+
+try:
+    frame.render_frame(current.title)
+except DatabaseError as e:
+    st.error(str(e))
+    st.stop()
+try:
+    current.run()
+finally:
+    st.session_state[frame.FRAME_FLAG] = False

@@ -1,0 +1,1 @@
+"""Domain and data layer of the programme monitor. Never imports streamlit."""

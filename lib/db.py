@@ -1,0 +1,179 @@
+"""The DuckDB store: migrations, one connection per process, one write path.
+
+Reads take a cursor of their own (``Database.query``); every write goes through
+``Database.write``, which holds a lock, runs one transaction, appends to the
+audit log, bumps the data version, and rolls back on any error.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import duckdb
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+DEFAULT_DB_PATH = ROOT / "data" / "ct07.duckdb"
+ENV_DB_PATH = "CT07_DB_PATH"
+
+T = TypeVar("T")
+
+
+class DatabaseError(Exception):
+    """An error whose message is meant for the user (Vietnamese)."""
+
+
+class SchemaTooNewError(DatabaseError):
+    pass
+
+
+def db_path_from_env() -> Path:
+    return Path(os.environ.get(ENV_DB_PATH) or DEFAULT_DB_PATH)
+
+
+def migrations() -> list[tuple[int, Path]]:
+    found = []
+    for p in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        m = re.match(r"(\d+)_", p.name)
+        if m:
+            found.append((int(m.group(1)), p))
+    numbers = [n for n, _ in found]
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise RuntimeError(f"migrations must be numbered 1..n without gaps: {numbers}")
+    return found
+
+
+def latest_schema_version() -> int:
+    return len(migrations())
+
+
+def _split_sql(script: str) -> list[str]:
+    lines = [ln for ln in script.splitlines() if not ln.strip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+class Database:
+    """One DuckDB connection for the whole process."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(str(self.path))
+        except duckdb.Error as e:  # e.g. a file from a newer DuckDB, or not a database at all
+            raise DatabaseError(
+                f"Không mở được tệp dữ liệu {self.path}: {e}. "
+                "Tệp có thể được tạo bởi phiên bản DuckDB khác, hoặc không phải tệp DuckDB."
+            ) from e
+        self._lock = threading.Lock()
+        self.migrate()
+
+    # -- schema -------------------------------------------------------------
+    def schema_version(self) -> int:
+        cur = self._con.cursor()
+        try:
+            has_meta = cur.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+            ).fetchone()[0]
+            if not has_meta:
+                return 0
+            row = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            return int(row[0]) if row else 0
+        finally:
+            cur.close()
+
+    def migrate(self) -> int:
+        """Apply the migrations this database lacks; idempotent."""
+        current = self.schema_version()
+        known = latest_schema_version()
+        if current > known:
+            raise SchemaTooNewError(
+                f"Tệp dữ liệu {self.path} có lược đồ phiên bản {current}, mới hơn phiên bản "
+                f"{known} mà mã nguồn này hiểu. Hãy cập nhật ứng dụng, hoặc trỏ {ENV_DB_PATH} "
+                "sang tệp khác. Tệp không bị thay đổi."
+            )
+        with self._lock:
+            for number, path in migrations():
+                if number <= current:
+                    continue
+                cur = self._con.cursor()
+                try:
+                    cur.begin()
+                    for stmt in _split_sql(path.read_text(encoding="utf-8")):
+                        cur.execute(stmt)
+                    cur.execute(
+                        "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(number)]
+                    )
+                    cur.execute("INSERT OR IGNORE INTO meta VALUES ('data_version', '0')")
+                    cur.commit()
+                except Exception:
+                    cur.rollback()
+                    raise
+                finally:
+                    cur.close()
+        return self.schema_version()
+
+    # -- reads ----------------------------------------------------------------
+    def query(self, sql: str, params: Sequence[Any] | dict | None = None) -> pd.DataFrame:
+        cur = self._con.cursor()
+        try:
+            return cur.execute(sql, params or []).df()
+        finally:
+            cur.close()
+
+    def scalar(self, sql: str, params: Sequence[Any] | dict | None = None) -> Any:
+        cur = self._con.cursor()
+        try:
+            row = cur.execute(sql, params or []).fetchone()
+            return row[0] if row else None
+        finally:
+            cur.close()
+
+    def data_version(self) -> int:
+        return int(self.scalar("SELECT value FROM meta WHERE key = 'data_version'") or 0)
+
+    def is_empty(self) -> bool:
+        return not self.scalar("SELECT count(*) FROM programme")
+
+    # -- the one write path ---------------------------------------------------
+    def write(
+        self,
+        actor: str,
+        action: str,
+        fn: Callable[[duckdb.DuckDBPyConnection], T],
+        detail: dict | None = None,
+    ) -> T:
+        """Run ``fn(cursor)`` in one transaction, audited; roll back on any error."""
+        if not actor or not actor.strip():
+            raise DatabaseError("Thiếu tên người ghi dữ liệu.")
+        with self._lock:
+            cur = self._con.cursor()
+            try:
+                cur.begin()
+                result = fn(cur)
+                cur.execute(
+                    "INSERT INTO audit_log (logged_at, actor, action, detail) VALUES (?, ?, ?, ?)",
+                    [datetime.now(), actor.strip(), action,
+                     json.dumps(detail or {}, ensure_ascii=False, default=str)],
+                )
+                cur.execute(
+                    "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) "
+                    "WHERE key = 'data_version'"
+                )
+                cur.commit()
+                return result
+            except Exception:
+                cur.rollback()
+                raise
+            finally:
+                cur.close()
+
+    def close(self) -> None:
+        self._con.close()

@@ -1,0 +1,77 @@
+"""Number, money and date formats: Vietnamese by default (1.036,5 tỷ đồng).
+
+Unknown values are never shown as 0: they read "chưa có số liệu".
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from lib.i18n import t
+
+TY = 1_000_000_000
+
+
+def is_missing(value) -> bool:
+    """None, NaN, pd.NA and NaT are missing; 0 is a value."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # lists and arrays are values
+        return False
+
+
+def number(value, decimals: int = 0, lang: str = "vi", strip: bool = True) -> str:
+    """1036.5 -> '1.036,5' (vi) or '1,036.5' (en); trailing zeros stripped when strip."""
+    if is_missing(value):
+        return t("common.no_data", lang)
+    text = f"{float(value):,.{decimals}f}"
+    if strip and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if lang == "vi":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text
+
+
+def ty(vnd, lang: str = "vi", decimals: int = 3, unit: bool = True) -> str:
+    """Amount in đồng -> 'tỷ đồng' with up to three decimals: 1_036_000_000 -> '1,036 tỷ đồng'."""
+    if is_missing(vnd):
+        return t("common.no_data", lang)
+    text = number(vnd / TY, decimals, lang)
+    return f"{text} {t('unit.ty_dong', lang)}" if unit else text
+
+
+def percent(value, lang: str = "vi", decimals: int = 1) -> str:
+    if is_missing(value):
+        return t("common.no_data", lang)
+    return f"{number(value, decimals, lang)} %"
+
+
+def day(d: date | None, lang: str = "vi") -> str:
+    if d is None or (not isinstance(d, date) and is_missing(d)):
+        return t("common.no_data", lang)
+    return f"{d:%d/%m/%Y}" if lang == "vi" else f"{d:%d %b %Y}"
+
+
+def as_of(d: date | None, precision: str = "day", lang: str = "vi") -> str:
+    """A data cut-off date, honest about its precision ('tháng 12/2022' when only the month is known)."""
+    if d is None:
+        return t("common.no_data", lang)
+    if precision == "month":
+        return t("fmt.month_year", lang, month=d.month, year=d.year, month_name=f"{d:%B}")
+    return day(d, lang)
+
+
+def duration(days: int, lang: str = "vi") -> str:
+    """Roughly: '3 năm 11 tháng' / '45 ngày'."""
+    if days < 60:
+        return t("fmt.days", lang, n=days)
+    months = round(days / 30.4375)
+    years, months = divmod(months, 12)
+    if years and months:
+        return t("fmt.years_months", lang, y=years, m=months)
+    if years:
+        return t("fmt.years", lang, y=years)
+    return t("fmt.months", lang, m=months)

@@ -1,0 +1,116 @@
+"""Aggregates for the overview: pure functions over the frame of ``queries.works``.
+
+Unknown amounts are counted as unknown, never summed as 0.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from lib.i18n import t
+from lib.queries import UNKNOWN_TOWN
+
+UNKNOWN_STAGE = "_unknown"
+
+
+@dataclass(frozen=True)
+class Kpis:
+    n_works: int
+    investment_vnd: int | None        # sum over works with a figure; None when no work has one
+    n_missing_amount: int
+    n_handed_over: int
+    handed_over_vnd: int | None
+    n_in_progress: int
+
+
+def _sum_known(s: pd.Series) -> int | None:
+    known = s.dropna()
+    return int(known.sum()) if len(known) else None
+
+
+def kpis(works: pd.DataFrame) -> Kpis:
+    handed = works[works["is_handed_over"]]
+    in_progress = works[~works["is_handed_over"] & works["stage"].notna()]
+    return Kpis(
+        n_works=len(works),
+        investment_vnd=_sum_known(works["total_investment_vnd"]),
+        n_missing_amount=int(works["total_investment_vnd"].isna().sum()),
+        n_handed_over=len(handed),
+        handed_over_vnd=_sum_known(handed["total_investment_vnd"]),
+        n_in_progress=len(in_progress),
+    )
+
+
+def stage_label_column(lang: str) -> str:
+    return "stage_vi" if lang == "vi" else "stage_en"
+
+
+def by_stage(works: pd.DataFrame, stages: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
+    """One row per stage (every stage, in order, with zeros for empty ones; plus 'no data' when present)."""
+    w = works.assign(stage_key=works["stage"].fillna(UNKNOWN_STAGE))
+    grouped = w.groupby("stage_key", dropna=False).agg(
+        n=("id", "size"),
+        investment_vnd=("total_investment_vnd", lambda s: _sum_known(s)),
+        n_missing_amount=("total_investment_vnd", lambda s: int(s.isna().sum())),
+    )
+    label = "label_vi" if lang == "vi" else "label_en"
+    rows = []
+    for st in stages.itertuples():
+        g = grouped.loc[st.code] if st.code in grouped.index else None
+        rows.append({"stage": st.code, "label": getattr(st, label), "color": st.color,
+                     "order": st.sort_order, "n": int(g["n"]) if g is not None else 0,
+                     "investment_vnd": g["investment_vnd"] if g is not None else None,
+                     "n_missing_amount": int(g["n_missing_amount"]) if g is not None else 0})
+    if UNKNOWN_STAGE in grouped.index:
+        g = grouped.loc[UNKNOWN_STAGE]
+        rows.append({"stage": UNKNOWN_STAGE, "label": t("stage.unknown", lang), "color": "#BBBBBB",
+                     "order": 99, "n": int(g["n"]), "investment_vnd": g["investment_vnd"],
+                     "n_missing_amount": int(g["n_missing_amount"])})
+    out = pd.DataFrame(rows)
+    out["investment_vnd"] = out["investment_vnd"].astype("Float64")
+    return out
+
+
+def town_label(town_id: str, options: pd.DataFrame, lang: str = "vi") -> str:
+    if town_id == UNKNOWN_TOWN:
+        return t("town.unknown", lang)
+    row = options[options["id"] == town_id]
+    if row.empty:
+        return town_id
+    name = row.iloc[0]["name"]
+    if row.iloc[0]["kind"] == "huyen":
+        return f"{t('town.district', lang)}: {name}"
+    return name[0].upper() + name[1:]
+
+
+def by_town(works: pd.DataFrame, options: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
+    """Works and investment per area; a work in two areas counts in both."""
+    exploded = works.assign(town=works["area_ids"].apply(lambda a: a if len(a) else [UNKNOWN_TOWN]))
+    exploded = exploded.explode("town")
+    order = {tid: i for i, tid in enumerate(options["id"])}
+    g = exploded.groupby("town").agg(
+        n=("id", "size"),
+        n_handed_over=("is_handed_over", "sum"),
+        investment_vnd=("total_investment_vnd", lambda s: _sum_known(s)),
+        n_missing_amount=("total_investment_vnd", lambda s: int(s.isna().sum())),
+    ).reset_index()
+    g["label"] = g["town"].apply(lambda tid: town_label(tid, options, lang))
+    g["order"] = g["town"].map(order).fillna(999)
+    g["investment_vnd"] = g["investment_vnd"].astype("Float64")
+    return g.sort_values("order").reset_index(drop=True)
+
+
+def by_stage_and_town(works: pd.DataFrame, options: pd.DataFrame, stages: pd.DataFrame,
+                      lang: str = "vi") -> pd.DataFrame:
+    """Rows of (town, stage) with counts and investment, for the pipeline chart."""
+    exploded = works.assign(town=works["area_ids"].apply(lambda a: a if len(a) else [UNKNOWN_TOWN]))
+    exploded = exploded.explode("town").assign(stage_key=lambda d: d["stage"].fillna(UNKNOWN_STAGE))
+    g = exploded.groupby(["town", "stage_key"]).agg(
+        n=("id", "size"), investment_vnd=("total_investment_vnd", lambda s: _sum_known(s))).reset_index()
+    labels = by_stage(works, stages, lang).set_index("stage")
+    g["stage_label"] = g["stage_key"].map(labels["label"])
+    g["stage_order"] = g["stage_key"].map(labels["order"])
+    g["town_label"] = g["town"].apply(lambda tid: town_label(tid, options, lang))
+    g["investment_vnd"] = g["investment_vnd"].astype("Float64")
+    return g

@@ -1,0 +1,176 @@
+"""Read queries, with bound parameters. Each returns a pandas DataFrame.
+
+The central one is ``works``: every work with its latest status as of a
+reporting period, the areas it belongs to, and labels for stage and category.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from lib.db import Database
+
+UNKNOWN_TOWN = "chua-ro"  # pseudo-area: works whose area the source does not state
+
+
+def periods(db: Database) -> pd.DataFrame:
+    return db.query(
+        "SELECT id, label_vi, as_of, as_of_precision, source_ref, source_note "
+        "FROM reporting_period ORDER BY as_of DESC, id DESC"
+    )
+
+
+def latest_period(db: Database) -> pd.Series | None:
+    df = periods(db)
+    return None if df.empty else df.iloc[0]
+
+
+def programme(db: Database) -> pd.Series:
+    return db.query("SELECT * FROM programme ORDER BY id LIMIT 1").iloc[0]
+
+
+def targets(db: Database) -> pd.DataFrame:
+    return db.query(
+        "SELECT t.*, a.name AS area_name FROM programme_target t "
+        "JOIN area a ON a.id = t.area_id ORDER BY a.sort_order"
+    )
+
+
+def areas(db: Database) -> pd.DataFrame:
+    return db.query(
+        "SELECT a.*, s.name AS successor_name FROM area a "
+        "LEFT JOIN area s ON s.id = a.successor_id ORDER BY a.sort_order"
+    )
+
+
+def town_options(db: Database) -> pd.DataFrame:
+    """The areas a user can filter by: those that works are linked to, then 'unknown'."""
+    df = db.query(
+        "SELECT a.id, a.name, a.kind, a.valid_to, a.successor_id, s.name AS successor_name, "
+        "       a.sort_order "
+        "FROM area a LEFT JOIN area s ON s.id = a.successor_id "
+        "WHERE a.is_programme_town OR a.id IN (SELECT area_id FROM work_area) "
+        "ORDER BY a.sort_order"
+    )
+    unknown = db.scalar("SELECT count(*) FROM work WHERE id NOT IN (SELECT work_id FROM work_area)")
+    if unknown:
+        df = pd.concat([df, pd.DataFrame([{"id": UNKNOWN_TOWN, "name": None, "kind": "unknown",
+                                           "sort_order": 999}])], ignore_index=True)
+    return df
+
+
+def stages(db: Database) -> pd.DataFrame:
+    return db.query("SELECT * FROM stage ORDER BY sort_order")
+
+
+def categories(db: Database) -> pd.DataFrame:
+    return db.query("SELECT * FROM category ORDER BY sort_order")
+
+
+def delay_causes(db: Database) -> pd.DataFrame:
+    return db.query("SELECT * FROM delay_cause ORDER BY sort_order")
+
+
+def settings(db: Database) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for row in db.query("SELECT key, value, value_type FROM setting").itertuples():
+        out[row.key] = {"int": int, "float": float}.get(row.value_type, str)(row.value)
+    return out
+
+
+_WORKS_SQL = """
+WITH cutoff AS (
+    SELECT coalesce((SELECT as_of FROM reporting_period WHERE id = $period),
+                    (SELECT max(as_of) FROM reporting_period)) AS as_of
+),
+ranked AS (
+    SELECT su.*, row_number() OVER (PARTITION BY su.work_id ORDER BY su.as_of DESC, su.id DESC) AS rn
+    FROM status_update su, cutoff WHERE su.as_of <= cutoff.as_of
+),
+expected AS (  -- the newest expected year given, even when the newest update left it blank
+    SELECT work_id, expected_year FROM (
+        SELECT su.work_id, su.expected_year,
+               row_number() OVER (PARTITION BY su.work_id ORDER BY su.as_of DESC, su.id DESC) AS rn
+        FROM status_update su, cutoff
+        WHERE su.as_of <= cutoff.as_of AND su.expected_year IS NOT NULL
+    ) WHERE rn = 1
+),
+wa AS (
+    SELECT wa.work_id,
+           list(wa.area_id ORDER BY a.sort_order) AS area_ids,
+           string_agg(a.name, '; ' ORDER BY a.sort_order) AS area_names,
+           bool_or(wa.basis = 'inference') AS area_inferred,
+           string_agg(nullif(wa.note, ''), ' ') AS area_note
+    FROM work_area wa JOIN area a ON a.id = wa.area_id GROUP BY wa.work_id
+)
+SELECT w.id, w.name, w.kind, w.report_group, w.category,
+       c.label_vi AS category_vi, c.label_en AS category_en,
+       coalesce(nullif(w.oc4ids_sector, ''), c.oc4ids_sector) AS oc4ids_sector,
+       w.total_investment_vnd, w.length_m, w.cross_section_m, w.scale_text, w.planning_period,
+       w.baseline_year, e.expected_year AS expected_year,
+       r.stage, s.label_vi AS stage_vi, s.label_en AS stage_en, s.sort_order AS stage_order,
+       s.color AS stage_color, coalesce(s.is_handed_over, FALSE) AS is_handed_over,
+       s.oc4ids_status,
+       r.physical_pct, r.disbursed_vnd, r.as_of AS status_as_of, r.period_id,
+       r.note AS status_note, r.delay_cause,
+       w.funding_source, w.investor, w.priority,
+       coalesce(wa.area_ids, []) AS area_ids, wa.area_names, coalesce(wa.area_inferred, FALSE) AS area_inferred,
+       wa.area_note, w.source_ref, w.source_quote, w.source_note, w.created_by
+FROM work w
+LEFT JOIN ranked r ON r.work_id = w.id AND r.rn = 1
+LEFT JOIN expected e ON e.work_id = w.id
+LEFT JOIN stage s ON s.code = r.stage
+LEFT JOIN category c ON c.code = w.category
+LEFT JOIN wa ON wa.work_id = w.id
+WHERE $all_towns
+   OR list_has_any(coalesce(wa.area_ids, []), $towns::VARCHAR[])
+   OR ($include_unknown AND wa.area_ids IS NULL)
+ORDER BY w.report_order NULLS LAST, w.id
+"""
+
+
+def works(db: Database, towns: list[str] | None = None, period: str | None = None) -> pd.DataFrame:
+    """Every work (filtered to the towns given; None means all) with its status as of ``period``.
+
+    ``towns`` holds area ids; ``UNKNOWN_TOWN`` selects works whose area is not stated.
+    ``period`` is a reporting period id; None means the newest.
+    """
+    towns_list = list(towns) if towns is not None else []
+    df = db.query(_WORKS_SQL, {
+        "period": period,
+        "all_towns": towns is None,
+        "towns": [t for t in towns_list if t != UNKNOWN_TOWN],
+        "include_unknown": UNKNOWN_TOWN in towns_list,
+    })
+    df["area_ids"] = df["area_ids"].apply(lambda v: list(v) if v is not None else [])
+    return df
+
+
+def status_history(db: Database, work_id: str) -> pd.DataFrame:
+    return db.query(
+        "SELECT su.*, s.label_vi AS stage_vi, s.label_en AS stage_en, s.color AS stage_color, "
+        "p.label_vi AS period_label FROM status_update su "
+        "LEFT JOIN stage s ON s.code = su.stage "
+        "LEFT JOIN reporting_period p ON p.id = su.period_id "
+        "WHERE su.work_id = ? ORDER BY su.as_of, su.id",
+        [work_id],
+    )
+
+
+def department_tasks(db: Database) -> pd.DataFrame:
+    return db.query("SELECT * FROM department_task ORDER BY sort_order, id")
+
+
+def audit_log(db: Database, limit: int = 200) -> pd.DataFrame:
+    return db.query("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", [limit])
+
+
+def unit_changes(db: Database, on: date) -> pd.DataFrame:
+    """Programme towns that had ceased to exist as units on the given date, and what they became."""
+    return db.query(
+        "SELECT a.id, a.name, a.valid_to, s.name AS successor_name, s.valid_from AS successor_from, "
+        "a.legal_source FROM area a JOIN area s ON s.id = a.successor_id "
+        "WHERE a.is_programme_town AND a.valid_to IS NOT NULL AND a.valid_to < ? ORDER BY a.sort_order",
+        [on],
+    )

@@ -1,0 +1,202 @@
+"""The frame every page runs in: database handle, cached reads, shared filters, stamp.
+
+``app.py`` calls ``render_frame`` before running the selected page; a page calls
+``page_header`` first. When Streamlit serves a file of pages/ by itself (its
+older auto-discovery, before app.py has run once in this server), the page is
+sent back through app.py, which then opens the page asked for.
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from lib import fmt, queries
+from lib.db import Database
+from lib.i18n import LANGS, normalise_lang, t
+from lib.seed import open_database
+
+FRAME_FLAG = "_frame_running"
+WANTED_PAGE = "_wanted_page"
+WANTED_QUERY = "_wanted_query"
+ROOT = Path(__file__).resolve().parent.parent
+# Tighter margins for a 1280x720 projector (a fixed style sheet: no data goes in it).
+_CSS = """<style>
+[data-testid='stMainBlockContainer'] {padding-top: 3.5rem; padding-left: 2.5rem; padding-right: 2.5rem;}
+h1 {padding-top: 0 !important;}
+</style>"""
+
+
+@st.cache_resource(show_spinner=False)
+def get_db() -> Database:
+    """One connection per server process."""
+    return open_database()
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached(module: str, name: str, version: int, args: tuple, kwargs: tuple):
+    fn = getattr(importlib.import_module(module), name)
+    return fn(get_db(), *args, **dict(kwargs))
+
+
+def read(fn, *args, **kwargs):
+    """Call a read function of lib/ with the database, cached until the next write."""
+    db = get_db()
+    frozen = tuple(tuple(a) if isinstance(a, list) else a for a in args)
+    kw = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items()))
+    result = _cached(fn.__module__, fn.__name__, db.data_version(), frozen, kw)
+    return result.copy() if isinstance(result, pd.DataFrame) else result
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """What the frame decided for this run: language, towns, reporting period."""
+    lang: str
+    towns: list[str] | None            # None: every area
+    town_options: pd.DataFrame = field(repr=False)
+    period_id: str | None = None
+    period_label: str = ""
+    as_of: date | None = None
+    as_of_precision: str = "day"
+
+    def tr(self, key: str, **kw) -> str:
+        return t(key, self.lang, **kw)
+
+
+def town_display(row, lang: str) -> str:
+    if row["id"] == queries.UNKNOWN_TOWN:
+        return t("town.unknown", lang)
+    name = str(row["name"])
+    name = name[0].upper() + name[1:]
+    if row["kind"] == "huyen":
+        return t("town.district", lang)
+    return name
+
+
+def _query_list(key: str) -> list[str] | None:
+    raw = st.query_params.get(key)
+    if raw is None:
+        return None
+    return [p for p in raw.split(",") if p]
+
+
+def _init_state(valid_ids: list[str], periods: pd.DataFrame) -> None:
+    """First run of a session: take the filters from the URL (a bookmarked view)."""
+    if "f_towns" not in st.session_state:
+        wanted = _query_list("town")
+        st.session_state["f_towns"] = [x for x in (wanted or valid_ids) if x in valid_ids]
+        st.session_state["_unknown_town_ids"] = [x for x in (wanted or []) if x not in valid_ids]
+    if "f_period" not in st.session_state:
+        wanted_period = st.query_params.get("period")
+        st.session_state["f_period"] = wanted_period if wanted_period in set(periods["id"]) else (
+            periods.iloc[0]["id"] if len(periods) else None)
+    if "f_lang" not in st.session_state:
+        st.session_state["f_lang"] = normalise_lang(st.query_params.get("lang"))
+
+
+def current_lang() -> str:
+    return normalise_lang(st.session_state.get("f_lang") or st.query_params.get("lang"))
+
+
+def render_frame(title: str) -> Ctx:
+    """Title, the shared filters (kept in the URL) and the data stamp, above every page."""
+    st.session_state[FRAME_FLAG] = True
+    options = read(queries.town_options)
+    valid_ids = list(options["id"])
+    periods = read(queries.periods)
+    _init_state(valid_ids, periods)
+    lang = current_lang()
+
+    with st.sidebar:
+        st.selectbox(t("filter.lang", lang), LANGS, key="f_lang",
+                     format_func=lambda code: {"vi": "Tiếng Việt", "en": "English"}[code])
+        st.caption(t("filter.sidebar_note", lang))
+    lang = current_lang()
+
+    st.html(_CSS)
+    st.title(title)
+    labels = {r["id"]: town_display(r, lang) for _, r in options.iterrows()}
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    with left:
+        st.pills(t("filter.town", lang), valid_ids, selection_mode="multi", key="f_towns",
+                 format_func=lambda x: labels.get(x, x), help=t("filter.town_help", lang))
+    with right:
+        period_labels = dict(zip(periods["id"], periods["label_vi"]))
+        st.selectbox(t("filter.period", lang), list(periods["id"]), key="f_period",
+                     format_func=lambda p: period_labels.get(p, p), disabled=len(periods) < 2)
+    if st.session_state.get("_unknown_town_ids"):
+        st.warning(t("filter.unknown_ids", lang, ids=", ".join(st.session_state["_unknown_town_ids"])))
+
+    towns = list(st.session_state["f_towns"] or [])
+    all_selected = set(towns) == set(valid_ids)
+    period_id = st.session_state["f_period"]
+    newest = periods.iloc[0]["id"] if len(periods) else None
+    _sync_url(town=None if all_selected else ",".join(towns),
+              period=None if period_id == newest else period_id,
+              lang=None if lang == "vi" else lang)
+
+    prow = periods.set_index("id").loc[period_id] if period_id is not None else None
+    ctx = Ctx(lang=lang, towns=None if all_selected else towns, town_options=options,
+              period_id=period_id,
+              period_label=str(prow["label_vi"]) if prow is not None else "",
+              as_of=prow["as_of"].date() if prow is not None else None,
+              as_of_precision=str(prow["as_of_precision"]) if prow is not None else "day")
+    st.session_state["ctx"] = ctx
+    data_stamp(ctx)
+    return ctx
+
+
+def _sync_url(**params: str | None) -> None:
+    for key, value in params.items():
+        if value is None:
+            if key in st.query_params:
+                del st.query_params[key]
+        elif st.query_params.get(key) != value:
+            st.query_params[key] = value
+
+
+def page_header() -> Ctx:
+    """First call of every page: make sure it runs inside the frame, and get the context.
+
+    Streamlit's pages/ auto-discovery runs a page file by itself when a deep link is
+    the first request after a restart; the page then goes back through app.py.
+    """
+    if not st.session_state.get(FRAME_FLAG):
+        caller = Path(inspect.stack()[1].filename).resolve()
+        st.session_state[WANTED_PAGE] = caller.relative_to(ROOT).as_posix()
+        st.session_state[WANTED_QUERY] = st.query_params.to_dict()
+        st.switch_page(str(ROOT / "app.py"))
+    ctx: Ctx = st.session_state["ctx"]
+    if ctx.towns is not None and not ctx.towns:
+        st.info(ctx.tr("filter.none_selected"))
+        st.stop()
+    return ctx
+
+
+def data_stamp(ctx: Ctx, today: date | None = None) -> None:
+    """'Số liệu tính đến …' on every page, and a loud warning when the data are old."""
+    today = today or date.today()
+    settings = read(queries.settings)
+    limit = int(settings.get("stale_after_days", 180))
+    periods = read(queries.periods)
+    newest = periods.iloc[0]["as_of"].date() if len(periods) else None
+    when = fmt.as_of(ctx.as_of, ctx.as_of_precision, ctx.lang)
+    stamp = f"**{ctx.tr('stamp.as_of', date=when)}** · {ctx.tr('stamp.period', label=ctx.period_label)}"
+    if newest is not None and (today - newest).days > limit:
+        newest_prec = periods.iloc[0]["as_of_precision"]
+        st.warning(f"{stamp}  \n" + ctx.tr("stamp.stale", date=fmt.as_of(newest, newest_prec, ctx.lang),
+                                           age=fmt.duration((today - newest).days, ctx.lang), limit=limit),
+                   icon=":material/history:")
+    else:
+        st.caption(stamp)
+    changes = read(queries.unit_changes, today)
+    if len(changes):
+        parts = [ctx.tr("stamp.unit_change", old=r.name, new=r.successor_name,
+                        date=fmt.day(r.successor_from, ctx.lang)) for r in changes.itertuples()]
+        with st.sidebar:
+            st.info(ctx.tr("stamp.units_changed", changes="; ".join(parts)))
