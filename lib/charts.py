@@ -43,7 +43,7 @@ VI_NUMBER_EXPR = ("replace(replace(replace(format(datum.value, ',~r'), /,/g, '_'
 
 def stage_bars(by_stage: pd.DataFrame, value: str, value_title: str, title: str,
                decimals: int = 0, lang: str = "vi", missing_text: str = "",
-               height: int = 260) -> alt.LayerChart:
+               height: int = 260, integer: bool = False) -> alt.LayerChart:
     """Horizontal bars, one per stage, coloured by stage; a stage with no figure reads ``missing_text``."""
     data = by_stage.copy()
     data["value_text"] = [number(v, decimals, lang) if not is_missing(v) else missing_text
@@ -53,7 +53,7 @@ def stage_bars(by_stage: pd.DataFrame, value: str, value_title: str, title: str,
     order = list(data.sort_values("order")["label"])
     y = alt.Y("label:N", sort=order, title=None)
     bars = alt.Chart(data).mark_bar().encode(
-        y=y, x=alt.X(f"{value}:Q", axis=number_axis(value_title, lang)),
+        y=y, x=alt.X(f"{value}:Q", axis=number_axis(value_title, lang, **({"tickMinStep": 1} if integer else {}))),
         color=alt.Color("label:N", scale=stage_scale(by_stage), legend=None),
         tooltip=[alt.Tooltip("label:N", title=" "), alt.Tooltip("value_text:N", title=value_title)],
     )

@@ -180,8 +180,9 @@ def _prepare(works: pd.DataFrame, a: Assumptions, start_year: int) -> _Prepared:
         raise ValueError("work_id must be present and unique")
     total_all = _column(works, "total_vnd", True)
     disbursed_all = _column(works, "disbursed_vnd", True)
-    if (total_all < 0).any() or (disbursed_all < 0).any():
-        raise ValueError("amounts must be >= 0")
+    amounts = np.concatenate([total_all.to_numpy(), disbursed_all.to_numpy()])
+    if np.any(amounts < 0) or np.any(np.isinf(amounts)):
+        raise ValueError("amounts must be finite and >= 0 (NaN: unknown)")
     known = total_all.notna().to_numpy()
     base = pd.DataFrame({
         "work_id": works["work_id"].astype(str).to_numpy(),

@@ -25,6 +25,12 @@ class Kpis:
 
 
 def _sum_known(s: pd.Series) -> int | None:
+    """Sum of the known amounts; None when there are amounts to sum but none is known.
+
+    An empty set sums to 0 (nothing handed over is 0 đồng handed over).
+    """
+    if len(s) == 0:
+        return 0
     known = s.dropna()
     return int(known.sum()) if len(known) else None
 

@@ -77,8 +77,8 @@ def test_nearly_finished_funds_smallest_remaining_first():
                        {"work_id": "small", "total_vnd": 4 * BN, "priority": 2})
     r = simulate(works, Assumptions(), Envelope(2026, 2030, 2 * BN), "nearly_finished")
     assert completion(r) == {"small": 2026, "big": None}  # small needs 2 bn; big 10 bn, gets 8 bn
-    assert simulate(works, Assumptions(), Envelope(2026, 2030, 2 * BN), "priority").money.loc[
-        "small"].tolist() == [0, 0, 0, 0, 2 * BN]  # committee order: big first
+    by_priority = simulate(works, Assumptions(), Envelope(2026, 2030, 2 * BN), "priority")
+    assert completion(by_priority) == {"big": 2030, "small": None}  # committee order: big first
 
 
 def test_pro_rata_shares_the_envelope():
@@ -175,6 +175,7 @@ def test_amounts_may_come_as_nullable_integers():
     lambda: simulate(make_works({"work_id": "A"}), Assumptions(), Envelope(2026, 2027), "random"),
     lambda: simulate(make_works({"work_id": "A"}, {"work_id": "A"}), Assumptions(), Envelope(2026, 2027)),
     lambda: simulate(make_works({"work_id": "A", "total_vnd": -1.0}), Assumptions(), Envelope(2026, 2027)),
+    lambda: simulate(make_works({"work_id": "A", "total_vnd": math.inf}), Assumptions(), Envelope(2026, 2027)),
     lambda: Assumptions(done_share_by_stage={"dang_thi_cong": 0.5}),
     lambda: Assumptions(min_build_years=0),
     lambda: Envelope(2026, 2027, [1.0, 2.0, 3.0]),

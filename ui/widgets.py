@@ -14,12 +14,12 @@ def stage_count_chart(ctx: Ctx, by_stage: pd.DataFrame, k: overview.Kpis):
     top = data.sort_values("n", ascending=False).iloc[0]["label"] if len(data) else "-"
     title = ctx.tr("overview.chart_stage_title", done=k.n_handed_over, n=k.n_works, top=top)
     return charts.stage_bars(data, "n", ctx.tr("overview.chart_stage_count"), title,
-                             lang=ctx.lang)
+                             lang=ctx.lang, integer=True)
 
 
 def stage_money_chart(ctx: Ctx, by_stage: pd.DataFrame):
     data = by_stage[by_stage["n"] > 0].assign(investment_ty=lambda d: d["investment_vnd"] / TY)
-    known = data.dropna(subset=["investment_ty"])
+    known = data[data["stage"] != overview.UNKNOWN_STAGE].dropna(subset=["investment_ty"])
     if len(known):
         top = known.sort_values("investment_ty", ascending=False).iloc[0]
         title = ctx.tr("overview.chart_money_title", amount=fmt.ty(top["investment_vnd"], ctx.lang),

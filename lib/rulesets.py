@@ -1,0 +1,670 @@
+"""Urban-classification rule-sets: load and validate the CSV files in data/rulesets/.
+
+The files are reviewable in git and hold only what a source gives; an empty cell
+is an unknown value (never 0). Every row carries a confidence mark:
+
+- ``C``  read in a primary or official source;
+- ``C2`` secondary source only, shown as "chưa đối chiếu văn bản gốc";
+- ``U``  unknown: the value is empty and must be entered by an authorised user.
+
+Files (UTF-8, comma-separated, header on line 1):
+
+- ``rulesets.csv``: id, name, legal_source, valid_from, valid_to, classes
+  (``;``-separated, e.g. ``IV;V``), pass_mark, confidence, note.
+- ``groups.csv``: ruleset_id, class_code (blank = every class of the rule-set),
+  code, name, max_points, min_points, confidence, note.
+- ``standards.csv``: ruleset_id, class_code, code, group_code, name, unit,
+  direction (``higher``/``lower``/``level``), min_level, high_level, min_points,
+  max_points, is_count, is_density, confidence, legal_source, note.
+  For ``higher``/``lower`` the levels are numbers, or a named level from
+  levels.csv (e.g. "có dự án"); for ``level`` they are names from levels.csv.
+- ``levels.csv``: ruleset_id, standard_code, level, rank, confidence, note: the
+  ordinal scale of named levels (rank orders them; higher rank = better).
+- ``regional_factors.csv``: ruleset_id, region_code, region_name, kind
+  (``dan_so``/``mat_do``), factor_pct, standards (``;``-separated codes the factor
+  scales), confidence, legal_source, note. The factor multiplies the minimum
+  level of the class being assessed.
+
+A problem is reported in Vietnamese with the file, the line number and the
+column, e.g. ``standards.csv, dòng 5, cột min_level: không phải số``. All problems
+found are collected and raised together in one :class:`RulesetError`.
+
+Never imports streamlit.
+"""
+from __future__ import annotations
+
+import csv
+import math
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+RULESETS_DIR = ROOT / "data" / "rulesets"
+
+CONFIDENCE_MARKS = ("C", "C2", "U")
+CONFIDENCE_LABELS = {
+    "C": "đã đối chiếu văn bản",
+    "C2": "chưa đối chiếu văn bản gốc",
+    "U": "chưa có số liệu",
+}
+DIRECTIONS = ("higher", "lower", "level")
+DIRECTION_LABELS = {"higher": "càng cao càng tốt", "lower": "càng thấp càng tốt", "level": "theo cấp"}
+FACTOR_KINDS = {"dan_so": "dân số", "mat_do": "mật độ"}
+
+FILES = {
+    "rulesets": "rulesets.csv",
+    "groups": "groups.csv",
+    "standards": "standards.csv",
+    "levels": "levels.csv",
+    "regional_factors": "regional_factors.csv",
+}
+COLUMNS = {
+    "rulesets": ["id", "name", "legal_source", "valid_from", "valid_to", "classes", "pass_mark",
+                 "confidence", "note"],
+    "groups": ["ruleset_id", "class_code", "code", "name", "max_points", "min_points", "confidence", "note"],
+    "standards": ["ruleset_id", "class_code", "code", "group_code", "name", "unit", "direction",
+                  "min_level", "high_level", "min_points", "max_points", "is_count", "is_density",
+                  "confidence", "legal_source", "note"],
+    "levels": ["ruleset_id", "standard_code", "level", "rank", "confidence", "note"],
+    "regional_factors": ["ruleset_id", "region_code", "region_name", "kind", "factor_pct", "standards",
+                         "confidence", "legal_source", "note"],
+}
+
+_TOL = 1e-9
+
+
+# ----------------------------------------------------------------------------- errors
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem in one cell (or one row when field is None)."""
+
+    file: str
+    row: int | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", dòng {self.row}"
+        if self.field:
+            where += f", cột {self.field}"
+        return f"{where}: {self.message}"
+
+
+class RulesetError(ValueError):
+    """The rule-set files are not valid. ``issues`` lists every problem found."""
+
+    def __init__(self, issues: Iterable[Issue]):
+        self.issues: tuple[Issue, ...] = tuple(issues)
+        lines = [str(i) for i in self.issues]
+        head = "Bộ tiêu chí phân loại đô thị có lỗi" if len(lines) > 1 else None
+        super().__init__("\n".join([head + ":"] + lines if head else lines))
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def normalise_level(text: str) -> str:
+    """Key used to compare level names: NFC, trimmed, single spaces, case-folded."""
+    return " ".join(unicodedata.normalize("NFC", str(text)).split()).casefold()
+
+
+def _clean(value) -> str:
+    return unicodedata.normalize("NFC", "" if value is None else str(value)).strip()
+
+
+class _Collector:
+    def __init__(self):
+        self.issues: list[Issue] = []
+
+    def add(self, file: str, row: int | None, field: str | None, message: str) -> None:
+        self.issues.append(Issue(file, row, field, message))
+
+    def raise_if_any(self) -> None:
+        if self.issues:
+            raise RulesetError(self.issues)
+
+
+@dataclass
+class _Row:
+    file: str
+    line: int
+    cells: dict[str, str]
+
+    def get(self, col: str) -> str:
+        return self.cells.get(col, "")
+
+
+def _number(c: _Collector, r: _Row, col: str, *, required: bool = False,
+            non_negative: bool = False) -> float | None:
+    text = r.get(col)
+    if text == "":
+        if required:
+            c.add(r.file, r.line, col, "thiếu giá trị")
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        hint = " (dùng dấu chấm thập phân, không dùng dấu phân cách hàng nghìn)" if "," in text else ""
+        c.add(r.file, r.line, col, f"không phải số ('{text}'){hint}")
+        return None
+    if not math.isfinite(value):
+        c.add(r.file, r.line, col, f"không phải số hữu hạn ('{text}')")
+        return None
+    if non_negative and value < 0:
+        c.add(r.file, r.line, col, f"không được âm ({text})")
+        return None
+    return value
+
+
+def _required(c: _Collector, r: _Row, col: str) -> str | None:
+    text = r.get(col)
+    if text == "":
+        c.add(r.file, r.line, col, "thiếu giá trị")
+        return None
+    return text
+
+
+def _confidence(c: _Collector, r: _Row) -> str | None:
+    text = r.get("confidence")
+    if text == "":
+        c.add(r.file, r.line, "confidence", "thiếu mức tin cậy (C, C2 hoặc U)")
+        return None
+    if text not in CONFIDENCE_MARKS:
+        c.add(r.file, r.line, "confidence",
+              f"mức tin cậy '{text}' không hợp lệ; chỉ dùng C, C2 hoặc U")
+        return None
+    return text
+
+
+def _bool(c: _Collector, r: _Row, col: str) -> bool:
+    text = r.get(col).lower()
+    if text in ("", "false"):
+        return False
+    if text == "true":
+        return True
+    c.add(r.file, r.line, col, f"giá trị '{r.get(col)}' không hợp lệ; dùng true hoặc false")
+    return False
+
+
+def _date(c: _Collector, r: _Row, col: str) -> date | None:
+    text = r.get(col)
+    if text == "":
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        c.add(r.file, r.line, col, f"ngày '{text}' không đúng dạng YYYY-MM-DD")
+        return None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
+def read_csv_rows(path: Path, kind: str, c: _Collector) -> list[_Row]:
+    """Read one file as rows of trimmed strings, checking the header."""
+    name = path.name
+    if not path.exists():
+        c.add(name, None, None, "không tìm thấy tệp")
+        return []
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        c.add(name, None, None, "tệp không phải UTF-8")
+        return []
+    reader = csv.reader(text.splitlines())
+    try:
+        header = [_clean(h) for h in next(reader)]
+    except StopIteration:
+        c.add(name, 1, None, "tệp rỗng, thiếu dòng tiêu đề")
+        return []
+    missing = [col for col in COLUMNS[kind] if col not in header]
+    for col in missing:
+        c.add(name, 1, col, "thiếu cột")
+    if missing:
+        return []
+    rows = []
+    for line, raw in enumerate(reader, start=2):
+        if not raw or all(v.strip() == "" for v in raw):
+            continue
+        if len(raw) != len(header):
+            c.add(name, line, None, f"có {len(raw)} cột, cần {len(header)}")
+            continue
+        rows.append(_Row(name, line, {h: _clean(v) for h, v in zip(header, raw)}))
+    return rows
+
+
+# ----------------------------------------------------------------------------- typed objects
+
+
+@dataclass(frozen=True)
+class RulesetInfo:
+    id: str
+    name: str
+    legal_source: str | None
+    valid_from: date | None
+    valid_to: date | None
+    classes: tuple[str, ...]
+    pass_mark: float | None
+    confidence: str
+    note: str | None
+
+    @property
+    def confidence_label(self) -> str:
+        return CONFIDENCE_LABELS[self.confidence]
+
+    def valid_on(self, day: date) -> bool:
+        return ((self.valid_from is None or self.valid_from <= day)
+                and (self.valid_to is None or day <= self.valid_to))
+
+
+@dataclass(frozen=True, eq=False)
+class Ruleset:
+    """One rule-set with its typed tables (only its own rows).
+
+    ``standards`` has the file's columns plus ``min_value``/``high_value`` (the
+    levels as numbers: the number itself, or the rank of a named level),
+    ``min_named``/``high_named`` (True when the level is a name from levels.csv)
+    and ``line`` (the line in standards.csv).
+    """
+
+    info: RulesetInfo
+    groups: pd.DataFrame
+    standards: pd.DataFrame
+    levels: pd.DataFrame
+    regional_factors: pd.DataFrame
+
+    @property
+    def id(self) -> str:
+        return self.info.id
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return self.info.classes
+
+    def _check_class(self, class_code: str) -> None:
+        if class_code not in self.info.classes:
+            raise ValueError(f"Bộ tiêu chí {self.id} không có loại đô thị '{class_code}' "
+                             f"(chỉ có: {', '.join(self.info.classes)})")
+
+    def standards_for(self, class_code: str) -> pd.DataFrame:
+        self._check_class(class_code)
+        return self.standards[self.standards["class_code"] == class_code].reset_index(drop=True)
+
+    def groups_for(self, class_code: str) -> pd.DataFrame:
+        """The groups of one class: rows for that class, then rows for every class (blank)."""
+        self._check_class(class_code)
+        g = self.groups
+        own = g[g["class_code"] == class_code]
+        shared = g[g["class_code"].isna() & ~g["code"].isin(own["code"])]
+        return pd.concat([own, shared]).sort_values("line").reset_index(drop=True)
+
+    def level_scale(self, standard_code: str) -> list[str]:
+        """Named levels of a standard, lowest rank first (empty when it has none)."""
+        lv = self.levels[self.levels["standard_code"] == standard_code].sort_values("rank")
+        return list(lv["level"])
+
+    def level_rank(self, standard_code: str, level: str) -> float | None:
+        key = normalise_level(level)
+        lv = self.levels[(self.levels["standard_code"] == standard_code)
+                         & (self.levels["level_key"] == key)]
+        return None if lv.empty else float(lv["rank"].iloc[0])
+
+    def regions(self) -> pd.DataFrame:
+        """Regions with a factor in this rule-set: region_code, region_name."""
+        return (self.regional_factors[["region_code", "region_name"]]
+                .drop_duplicates().reset_index(drop=True))
+
+    def find_region(self, region: str) -> str | None:
+        """The region_code matching a code or a name (case-insensitive), or None."""
+        key = normalise_level(region)
+        for code, name in self.regions().itertuples(index=False):
+            if key in (normalise_level(code), normalise_level(name)):
+                return code
+        return None
+
+    def factors_for(self, region_code: str) -> pd.DataFrame:
+        rf = self.regional_factors
+        return rf[rf["region_code"] == region_code].reset_index(drop=True)
+
+
+@dataclass(frozen=True, eq=False)
+class RulesetCatalog:
+    """Every rule-set loaded from the files, by id (in file order)."""
+
+    rulesets: dict[str, Ruleset] = field(default_factory=dict)
+
+    def __getitem__(self, ruleset_id: str) -> Ruleset:
+        try:
+            return self.rulesets[ruleset_id]
+        except KeyError:
+            raise KeyError(f"không có bộ tiêu chí '{ruleset_id}'") from None
+
+    def __contains__(self, ruleset_id: str) -> bool:
+        return ruleset_id in self.rulesets
+
+    def __iter__(self):
+        return iter(self.rulesets.values())
+
+    def __len__(self) -> int:
+        return len(self.rulesets)
+
+    @property
+    def ids(self) -> list[str]:
+        return list(self.rulesets)
+
+    def valid_on(self, day: date, class_code: str | None = None) -> list[Ruleset]:
+        """Rule-sets in force on a day (optionally: that have the class)."""
+        return [rs for rs in self.rulesets.values()
+                if rs.info.valid_on(day) and (class_code is None or class_code in rs.classes)]
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def load_rulesets(directory: Path | str | None = None) -> RulesetCatalog:
+    """Read and validate the five files; raise :class:`RulesetError` listing every problem."""
+    folder = Path(directory) if directory is not None else RULESETS_DIR
+    c = _Collector()
+    raw = {kind: read_csv_rows(folder / fname, kind, c) for kind, fname in FILES.items()}
+    c.raise_if_any()
+    return build_catalog(raw, c)
+
+
+def build_catalog(raw: dict[str, list[_Row]], c: _Collector | None = None) -> RulesetCatalog:
+    c = c or _Collector()
+
+    # -- rulesets.csv
+    infos: dict[str, RulesetInfo] = {}
+    for r in raw["rulesets"]:
+        rid = _required(c, r, "id")
+        name = _required(c, r, "name")
+        vfrom, vto = _date(c, r, "valid_from"), _date(c, r, "valid_to")
+        if vfrom and vto and vto < vfrom:
+            c.add(r.file, r.line, "valid_to", "ngày hết hiệu lực trước ngày bắt đầu")
+        classes = tuple(x.strip() for x in r.get("classes").split(";") if x.strip())
+        if not classes:
+            c.add(r.file, r.line, "classes", "thiếu loại đô thị (ví dụ IV;V)")
+        elif len(set(classes)) != len(classes):
+            c.add(r.file, r.line, "classes", "loại đô thị bị lặp")
+        pass_mark = _number(c, r, "pass_mark", non_negative=True)
+        conf = _confidence(c, r)
+        if rid is None or name is None or conf is None:
+            continue
+        if rid in infos:
+            c.add(r.file, r.line, "id", f"mã bộ tiêu chí '{rid}' bị lặp")
+            continue
+        infos[rid] = RulesetInfo(rid, name, r.get("legal_source") or None, vfrom, vto, classes,
+                                 pass_mark, conf, r.get("note") or None)
+
+    def check_ruleset(r: _Row, col: str = "ruleset_id") -> RulesetInfo | None:
+        rid = _required(c, r, col)
+        if rid is None:
+            return None
+        if rid not in infos:
+            c.add(r.file, r.line, col, f"bộ tiêu chí '{rid}' không có trong rulesets.csv")
+            return None
+        return infos[rid]
+
+    def check_class(r: _Row, info: RulesetInfo | None, *, blank_ok: bool) -> tuple[bool, str | None]:
+        cls = r.get("class_code")
+        if cls == "":
+            if not blank_ok:
+                c.add(r.file, r.line, "class_code", "thiếu giá trị")
+                return False, None
+            return True, None
+        if info is not None and cls not in info.classes:
+            c.add(r.file, r.line, "class_code",
+                  f"loại '{cls}' không thuộc bộ {info.id} ({';'.join(info.classes)})")
+            return False, cls
+        return True, cls
+
+    # -- groups.csv
+    group_rows = []
+    seen_groups: dict[tuple[str, str], set] = {}
+    for r in raw["groups"]:
+        info = check_ruleset(r)
+        ok_cls, cls = check_class(r, info, blank_ok=True)
+        code, name = _required(c, r, "code"), _required(c, r, "name")
+        mx = _number(c, r, "max_points", non_negative=True)
+        mn = _number(c, r, "min_points", non_negative=True)
+        if mx is not None and mn is not None and mn > mx + _TOL:
+            c.add(r.file, r.line, "min_points", f"điểm tối thiểu ({mn:g}) lớn hơn điểm tối đa ({mx:g})")
+        conf = _confidence(c, r)
+        if info is None or not ok_cls or code is None or name is None or conf is None:
+            continue
+        classes_seen = seen_groups.setdefault((info.id, code), set())
+        if cls in classes_seen or (cls is None and classes_seen) or (None in classes_seen):
+            c.add(r.file, r.line, "code", f"nhóm '{code}' của bộ {info.id} bị lặp")
+            continue
+        classes_seen.add(cls)
+        group_rows.append({"ruleset_id": info.id, "class_code": cls, "code": code, "name": name,
+                           "max_points": mx, "min_points": mn, "confidence": conf,
+                           "note": r.get("note") or None, "line": r.line})
+
+    def group_exists(rid: str, cls: str, code: str) -> bool:
+        return any(g["ruleset_id"] == rid and g["code"] == code and g["class_code"] in (None, cls)
+                   for g in group_rows)
+
+    # -- standards.csv (first pass: everything but the named levels)
+    std_rows = []
+    seen_std: set[tuple[str, str, str]] = set()
+    for r in raw["standards"]:
+        info = check_ruleset(r)
+        ok_cls, cls = check_class(r, info, blank_ok=False)
+        code, name = _required(c, r, "code"), _required(c, r, "name")
+        group = _required(c, r, "group_code")
+        direction = r.get("direction")
+        if direction and direction not in DIRECTIONS:
+            c.add(r.file, r.line, "direction",
+                  f"hướng '{direction}' không hợp lệ; dùng higher, lower hoặc level")
+            direction = None
+        if not direction and (r.get("min_level") or r.get("high_level")):
+            c.add(r.file, r.line, "direction", "cần ghi hướng (higher, lower hoặc level) khi đã có mức")
+        mn = _number(c, r, "min_points", non_negative=True)
+        mx = _number(c, r, "max_points", non_negative=True)
+        if mn is not None and mx is not None and mn > mx + _TOL:
+            c.add(r.file, r.line, "min_points", f"điểm tối thiểu ({mn:g}) lớn hơn điểm tối đa ({mx:g})")
+        is_count, is_density = _bool(c, r, "is_count"), _bool(c, r, "is_density")
+        conf = _confidence(c, r)
+        if info is None or not ok_cls or cls is None or code is None or name is None or group is None:
+            continue
+        if not group_exists(info.id, cls, group):
+            c.add(r.file, r.line, "group_code",
+                  f"nhóm '{group}' không có trong groups.csv cho bộ {info.id}, loại {cls}")
+            continue
+        if (info.id, cls, code) in seen_std:
+            c.add(r.file, r.line, "code", f"tiêu chuẩn '{code}' bị lặp trong bộ {info.id}, loại {cls}")
+            continue
+        seen_std.add((info.id, cls, code))
+        std_rows.append({"ruleset_id": info.id, "class_code": cls, "code": code, "group_code": group,
+                         "name": name, "unit": r.get("unit") or None, "direction": direction or None,
+                         "min_level": r.get("min_level") or None, "high_level": r.get("high_level") or None,
+                         "min_points": mn, "max_points": mx, "is_count": is_count,
+                         "is_density": is_density, "confidence": conf,
+                         "legal_source": r.get("legal_source") or None, "note": r.get("note") or None,
+                         "line": r.line, "_row": r})
+
+    std_codes = {(s["ruleset_id"], s["code"]) for s in std_rows}
+
+    # -- levels.csv
+    level_rows = []
+    seen_levels: set[tuple[str, str, str]] = set()
+    seen_ranks: set[tuple[str, str, float]] = set()
+    for r in raw["levels"]:
+        info = check_ruleset(r)
+        code = _required(c, r, "standard_code")
+        level = _required(c, r, "level")
+        rank = _number(c, r, "rank", required=True)
+        conf = _confidence(c, r)
+        if level is not None and _is_number(level):
+            c.add(r.file, r.line, "level", f"tên mức '{level}' là một số; số được dùng trực tiếp, không cần khai báo")
+            continue
+        if info is None or code is None or level is None or rank is None or conf is None:
+            continue
+        if (info.id, code) not in std_codes:
+            c.add(r.file, r.line, "standard_code", f"tiêu chuẩn '{code}' không có trong standards.csv của bộ {info.id}")
+            continue
+        key = normalise_level(level)
+        if (info.id, code, key) in seen_levels:
+            c.add(r.file, r.line, "level", f"mức '{level}' của tiêu chuẩn {code} bị lặp")
+            continue
+        if (info.id, code, rank) in seen_ranks:
+            c.add(r.file, r.line, "rank", f"hạng {rank:g} của tiêu chuẩn {code} bị lặp")
+            continue
+        seen_levels.add((info.id, code, key))
+        seen_ranks.add((info.id, code, rank))
+        level_rows.append({"ruleset_id": info.id, "standard_code": code, "level": level,
+                           "level_key": key, "rank": rank, "confidence": conf,
+                           "note": r.get("note") or None, "line": r.line})
+
+    level_index = {(lv["ruleset_id"], lv["standard_code"], lv["level_key"]): lv["rank"] for lv in level_rows}
+
+    # -- standards: resolve the levels
+    for s in std_rows:
+        r: _Row = s.pop("_row")
+        values = {}
+        for col in ("min_level", "high_level"):
+            text = s[col]
+            values[col] = (None, False)
+            if text is None or s["direction"] is None:
+                continue
+            rank = level_index.get((s["ruleset_id"], s["code"], normalise_level(text)))
+            if rank is not None:
+                values[col] = (rank, True)
+            elif s["direction"] == "level":
+                c.add(r.file, r.line, col,
+                      f"mức '{text}' không có trong levels.csv cho tiêu chuẩn {s['code']}")
+            else:
+                num = _number(c, r, col)
+                if num is not None:
+                    values[col] = (num, False)
+        (lo, lo_named), (hi, hi_named) = values["min_level"], values["high_level"]
+        if lo is not None and hi is not None:
+            if s["direction"] == "lower" and hi > lo + _TOL:
+                c.add(r.file, r.line, "high_level",
+                      f"với hướng 'lower', mức cao ({s['high_level']}) phải nhỏ hơn hoặc bằng mức tối thiểu ({s['min_level']})")
+            elif s["direction"] in ("higher", "level") and hi < lo - _TOL:
+                c.add(r.file, r.line, "high_level",
+                      f"mức cao ({s['high_level']}) thấp hơn mức tối thiểu ({s['min_level']})")
+        s.update(min_value=lo, high_value=hi, min_named=lo_named, high_named=hi_named)
+
+    # -- regional_factors.csv
+    factor_rows = []
+    seen_factors: set[tuple[str, str, str]] = set()
+    for r in raw["regional_factors"]:
+        info = check_ruleset(r)
+        region, rname = _required(c, r, "region_code"), _required(c, r, "region_name")
+        kind = _required(c, r, "kind")
+        if kind is not None and kind not in FACTOR_KINDS:
+            c.add(r.file, r.line, "kind", f"loại hệ số '{kind}' không hợp lệ; dùng dan_so hoặc mat_do")
+            kind = None
+        pct = _number(c, r, "factor_pct", non_negative=True)
+        if pct is not None and not 0 < pct <= 100:
+            c.add(r.file, r.line, "factor_pct", f"tỷ lệ {pct:g}% phải lớn hơn 0 và không quá 100")
+            pct = None
+        codes = tuple(x.strip() for x in r.get("standards").split(";") if x.strip())
+        if not codes:
+            c.add(r.file, r.line, "standards", "thiếu mã tiêu chuẩn áp dụng hệ số")
+        conf = _confidence(c, r)
+        if info is None or region is None or rname is None or kind is None or conf is None:
+            continue
+        bad = [code for code in codes if (info.id, code) not in std_codes]
+        if bad:
+            c.add(r.file, r.line, "standards",
+                  f"mã tiêu chuẩn không có trong bộ {info.id}: {', '.join(bad)}")
+            continue
+        if (info.id, region, kind) in seen_factors:
+            c.add(r.file, r.line, "kind", f"hệ số {kind} của vùng '{region}' bị lặp")
+            continue
+        seen_factors.add((info.id, region, kind))
+        factor_rows.append({"ruleset_id": info.id, "region_code": region, "region_name": rname,
+                            "kind": kind, "factor_pct": pct, "standards": codes, "confidence": conf,
+                            "legal_source": r.get("legal_source") or None,
+                            "note": r.get("note") or None, "line": r.line})
+    # a standard scaled by two factors of the same region would stack
+    per_region: dict[tuple[str, str], dict[str, int]] = {}
+    for f in factor_rows:
+        used = per_region.setdefault((f["ruleset_id"], f["region_code"]), {})
+        for code in f["standards"]:
+            if code in used:
+                c.add(FILES["regional_factors"], f["line"], "standards",
+                      f"tiêu chuẩn {code} đã có hệ số ở dòng {used[code]} cho cùng vùng")
+            used[code] = f["line"]
+
+    # -- cross-checks: the points of a group
+    for g in group_rows:
+        if g["max_points"] is None:
+            continue
+        classes = [g["class_code"]] if g["class_code"] else list(infos[g["ruleset_id"]].classes)
+        for cls in classes:
+            members = [s for s in std_rows if s["ruleset_id"] == g["ruleset_id"]
+                       and s["class_code"] == cls and s["group_code"] == g["code"]]
+            known = [s["max_points"] for s in members if s["max_points"] is not None]
+            total = sum(known)
+            if total > g["max_points"] + _TOL or (
+                    members and len(known) == len(members) and abs(total - g["max_points"]) > _TOL):
+                c.add(FILES["groups"], g["line"], "max_points",
+                      f"tổng điểm tối đa các tiêu chuẩn loại {cls} ({total:g}) khác điểm tối đa của nhóm "
+                      f"{g['code']} ({g['max_points']:g})")
+    for rid, info in infos.items():
+        if info.pass_mark is None:
+            continue
+        for cls in info.classes:
+            gmax = [g["max_points"] for g in group_rows if g["ruleset_id"] == rid
+                    and g["class_code"] in (None, cls)]
+            if gmax and all(m is not None for m in gmax) and info.pass_mark > sum(gmax) + _TOL:
+                line = next(r.line for r in raw["rulesets"] if r.get("id") == rid)
+                c.add(FILES["rulesets"], line, "pass_mark",
+                      f"điểm đạt ({info.pass_mark:g}) lớn hơn tổng điểm tối đa loại {cls} ({sum(gmax):g})")
+
+    c.raise_if_any()
+
+    groups_df = _frame(group_rows, COLUMNS["groups"] + ["line"])
+    std_df = _frame(std_rows, COLUMNS["standards"] + ["min_value", "high_value", "min_named", "high_named", "line"])
+    levels_df = _frame(level_rows, COLUMNS["levels"] + ["level_key", "line"])
+    factors_df = _frame(factor_rows, COLUMNS["regional_factors"] + ["line"])
+    catalog = {}
+    for rid, info in infos.items():
+        catalog[rid] = Ruleset(
+            info=info,
+            groups=_own(groups_df, rid),
+            standards=_own(std_df, rid),
+            levels=_own(levels_df, rid),
+            regional_factors=_own(factors_df, rid),
+        )
+    return RulesetCatalog(catalog)
+
+
+_FLOAT_COLS = {"max_points", "min_points", "min_value", "high_value", "rank", "factor_pct"}
+_BOOL_COLS = {"is_count", "is_density", "min_named", "high_named"}
+
+
+def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=columns)
+    for col in columns:
+        if col in _FLOAT_COLS:
+            df[col] = pd.to_numeric(df[col], errors="raise").astype("float64")
+        elif col in _BOOL_COLS:
+            df[col] = df[col].astype(bool)
+        elif col == "line":
+            df[col] = df[col].astype("int64")
+        else:
+            df[col] = df[col].astype(object).where(df[col].notna(), None)
+    return df
+
+
+def _own(df: pd.DataFrame, rid: str) -> pd.DataFrame:
+    return df[df["ruleset_id"] == rid].reset_index(drop=True)

@@ -1,0 +1,405 @@
+"""Scoring of urban classification (phân loại đô thị): pure functions, no I/O.
+
+Method (NQ 111/2025 [C2]; used as well for the NQ 1210 rule-sets, whose own
+wording of it is [U]):
+
+- a standard earns its ``min_points`` at the minimum level, its ``max_points`` at
+  the high level and at or past it, linear interpolation in between, and 0 below
+  the minimum; ``lower`` standards are the mirror image; ``level`` standards use
+  the ordinal scale of levels.csv (rank);
+- a value that is missing is not scored (status ``missing``, never 0 points);
+  a standard whose levels or points the rule-set does not give yet is not
+  scored either (status ``rule_unknown``);
+- a reduced minimum (regional factor, heritage) only lowers the threshold that
+  earns the minimum points: between the reduced and the prescribed minimum a
+  value earns ``min_points``; above the prescribed minimum the interpolation is
+  unchanged, and the high level is never reduced (the public C2 code base works
+  this way; for NQ 1210 whether the high level is reduced is [U]);
+- regional factors (regional_factors.csv) multiply the minimum of the class being
+  assessed: Cao Bằng (Trung du và miền núi phía Bắc) loại V: 60% × 4.000 = 2.400
+  người, 50% × 1.000 = 500 người/km²;
+- count standards (``is_count``) under a reduced minimum: a minimum of 1 (or
+  less) stays as it is; from 2 upwards it is scaled and rounded half up, never
+  below 1 (2 × 60% → 1, 5 × 60% → 3, 5 × 50% = 2,5 → 3);
+- heritage (đô thị di sản): population-density standards (``is_density``) are not
+  considered and earn their minimum points; the other numeric minimums of
+  ``higher`` standards are 50%; named or ordinal levels are not reduced.
+  Adjustments do not stack: with heritage, regional factors are not applied;
+- verdict: ``dat`` when every standard is scored, the total reaches the pass
+  mark and every group reaches its group minimum where that is known;
+  ``chua_du_so_lieu`` as soon as one standard is ``missing`` or ``rule_unknown``
+  (insufficient data is not a fail); otherwise ``khong_dat``.
+
+Never imports streamlit.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+
+from lib.rulesets import CONFIDENCE_LABELS, Ruleset
+
+STATUSES = ("pass", "below_min", "missing", "rule_unknown")
+STATUS_LABELS = {
+    "pass": "Đạt mức tối thiểu",
+    "below_min": "Dưới mức tối thiểu",
+    "missing": "Chưa có số liệu",
+    "rule_unknown": "Chưa có quy định (cần nhập mức, điểm)",
+}
+VERDICTS = ("dat", "khong_dat", "chua_du_so_lieu")
+VERDICT_LABELS = {"dat": "Đạt", "khong_dat": "Không đạt", "chua_du_so_lieu": "Chưa đủ số liệu"}
+GROUP_STATUSES = VERDICTS
+
+HERITAGE_MIN_PCT = 50.0  # NQ 111/2025 [C2]: minimums of the other standards are 50%
+
+STANDARD_COLUMNS = [
+    "code", "group", "name", "unit", "direction", "value", "min_level", "min_level_applied",
+    "high_level", "min_points", "points", "max_points", "status", "meets_min", "gap",
+    "points_if_min", "adjustment", "confidence", "confidence_label", "note",
+]
+GROUP_COLUMNS = ["code", "name", "points", "max_points", "min_points", "n_scored", "n_total", "status"]
+
+_REL = 1e-12
+
+
+class ScoringInputError(ValueError):
+    """A value that cannot be read for its standard (message in Vietnamese)."""
+
+
+# ----------------------------------------------------------------------------- small pure pieces
+
+
+def _ge(a: float, b: float) -> bool:
+    """a >= b, forgiving float noise (2400.0000000001 vs 2400)."""
+    return a >= b or math.isclose(a, b, rel_tol=_REL, abs_tol=_REL)
+
+
+def _missing(x) -> bool:
+    if x is None:
+        return True
+    if isinstance(x, str):
+        return x.strip() == ""
+    try:
+        return bool(pd.isna(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def reduce_minimum(minimum: float, pct: float, is_count: bool = False) -> float:
+    """A minimum level scaled to ``pct`` percent.
+
+    Count standards: a minimum of 1 (or less) stays; from 2 upwards the scaled
+    value is rounded half up and never falls below 1. Other standards are scaled
+    exactly (decimal arithmetic: 4000 × 60% = 2400, not 2399.9999…).
+    """
+    scaled = Decimal(repr(float(minimum))) * Decimal(repr(float(pct))) / Decimal(100)
+    if not is_count:
+        return float(scaled)
+    if minimum <= 1:
+        return float(minimum)
+    return float(max(scaled.quantize(Decimal(1), rounding=ROUND_HALF_UP), Decimal(1)))
+
+
+def standard_points(value: float, min_level: float, high_level: float, min_points: float,
+                    max_points: float, direction: str = "higher",
+                    min_applied: float | None = None) -> float:
+    """Points of one numeric value (ranks for ``level`` standards).
+
+    ``min_applied`` is a reduced minimum (regional factor, heritage): from it up
+    to ``min_level`` the value earns ``min_points``. Without it the prescribed
+    minimum applies.
+    """
+    if direction == "lower":
+        return standard_points(-value, -min_level, -high_level, min_points, max_points, "higher",
+                               None if min_applied is None else -min_applied)
+    if direction not in ("higher", "level"):
+        raise ValueError(f"hướng '{direction}' không hợp lệ")
+    threshold = min_level if min_applied is None else min(min_applied, min_level)
+    if _ge(value, high_level):
+        return float(max_points)
+    if _ge(value, min_level):
+        if high_level <= min_level:
+            return float(max_points)
+        share = min(max((value - min_level) / (high_level - min_level), 0.0), 1.0)
+        return float(min_points + (max_points - min_points) * share)
+    if _ge(value, threshold):
+        return float(min_points)
+    return 0.0
+
+
+def _meets(value: float, minimum: float, direction: str) -> bool:
+    return _ge(minimum, value) if direction == "lower" else _ge(value, minimum)
+
+
+def read_value(ruleset: Ruleset, standard: Mapping, value) -> tuple[float | None, bool]:
+    """(number or rank, True when the value was a named level); (None, False) when missing."""
+    code, direction = standard["code"], standard["direction"]
+    if _missing(value):
+        return None, False
+    if isinstance(value, bool):
+        raise ScoringInputError(f"Tiêu chuẩn {code}: giá trị đúng/sai không dùng được, cần một số hoặc một mức")
+    if isinstance(value, str):
+        rank = ruleset.level_rank(code, value)
+        if rank is not None:
+            return rank, True
+        if direction != "level":
+            try:
+                number = float(value.strip())
+            except ValueError:
+                number = None
+            if number is not None and math.isfinite(number):
+                return number, False
+        return None, _bad_value(ruleset, standard, value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None, _bad_value(ruleset, standard, value)
+    if not math.isfinite(number):
+        return None, _bad_value(ruleset, standard, value)
+    if direction == "level":
+        return None, _bad_value(ruleset, standard, value)
+    return number, False
+
+
+def _bad_value(ruleset: Ruleset, standard: Mapping, value) -> bool:
+    code = standard["code"]
+    scale = ruleset.level_scale(code)
+    if standard["direction"] == "level":
+        need = "một mức: " + ", ".join(scale) if scale else "một mức"
+    else:
+        need = "một số" + (" hoặc mức: " + ", ".join(scale) if scale else "")
+    raise ScoringInputError(f"Tiêu chuẩn {code}: giá trị '{value}' không đọc được, cần {need}")
+
+
+# ----------------------------------------------------------------------------- result
+
+
+@dataclass(frozen=True, eq=False)
+class ScoreResult:
+    """The score of one area against one rule-set and class.
+
+    ``standards``: one row per standard (columns STANDARD_COLUMNS);
+    ``groups``: one row per group (GROUP_COLUMNS). ``total`` and group points
+    are sums over scored standards only (NaN when none is scored);
+    ``max_attainable`` adds the maximum points of the unscored standards (NaN
+    when one of them has no known maximum).
+    """
+
+    ruleset_id: str
+    class_code: str
+    region: str | None
+    heritage: bool
+    standards: pd.DataFrame
+    groups: pd.DataFrame
+    total: float
+    max_total: float
+    max_attainable: float
+    pass_mark: float | None
+    verdict: str
+    n_scored: int
+    n_total: int
+    notes: tuple[str, ...] = ()
+
+    @property
+    def verdict_label(self) -> str:
+        return VERDICT_LABELS[self.verdict]
+
+    @property
+    def coverage_text(self) -> str:
+        """'đã chấm 12/23 tiêu chuẩn'."""
+        return f"đã chấm {self.n_scored}/{self.n_total} tiêu chuẩn"
+
+    @property
+    def failing(self) -> pd.DataFrame:
+        """Standards below their minimum, the most points to gain first."""
+        f = self.standards[self.standards["status"] == "below_min"]
+        return f.sort_values("points_if_min", ascending=False, kind="stable").reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------- scoring
+
+
+def _fmt(x: float) -> str:
+    return f"{x:,.10g}".replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def score(ruleset: Ruleset, class_code: str, values: Mapping[str, object] | None,
+          region: str | None = None, heritage: bool = False) -> ScoreResult:
+    """Score ``values`` (standard code -> number, level name, or None) for one class.
+
+    Codes that are not standards of this class are ignored (an area's values may
+    hold other rule-sets' codes). ``region`` is a region code or name from
+    regional_factors.csv. Raises ScoringInputError for a value that cannot be
+    read, ValueError for an unknown class or region.
+    """
+    values = dict(values or {})
+    stds = ruleset.standards_for(class_code)
+    groups = ruleset.groups_for(class_code)
+    notes: list[str] = []
+
+    factors: dict[str, tuple[float | None, str]] = {}
+    region_code: str | None = None
+    if region is not None and str(region).strip():
+        if ruleset.regional_factors.empty:
+            notes.append(f"Bộ tiêu chí {ruleset.id} chưa có hệ số vùng (chưa có số liệu): "
+                         "dùng mức tối thiểu chuẩn.")
+        else:
+            region_code = ruleset.find_region(str(region))
+            if region_code is None:
+                known = ", ".join(ruleset.regions()["region_name"])
+                raise ValueError(f"Không có vùng '{region}' trong bộ tiêu chí {ruleset.id} (có: {known})")
+            if heritage:
+                region_name = ruleset.regions().set_index("region_code").loc[region_code, "region_name"]
+                notes.append("Các điều chỉnh không cộng dồn: đã áp dụng điều chỉnh đô thị di sản, "
+                             f"không áp dụng thêm hệ số vùng {region_name}.")
+            else:
+                for f in ruleset.factors_for(region_code).itertuples(index=False):
+                    pct = None if pd.isna(f.factor_pct) else float(f.factor_pct)
+                    label = f"Vùng {f.region_name}: "
+                    for code in f.standards:
+                        factors[code] = (pct, label)
+    if heritage:
+        notes.append("Đô thị di sản (theo NQ 111/2025, chưa đối chiếu văn bản gốc): tiêu chuẩn mật độ "
+                     "dân số không xét, được điểm tối thiểu; mức tối thiểu các tiêu chuẩn khác bằng 50%; "
+                     "mức theo cấp hoặc theo tên không giảm.")
+
+    rows = []
+    for s in stds.to_dict("records"):
+        code, direction = s["code"], s["direction"]
+        raw = values.get(code)
+        number, named_value = read_value(ruleset, s, raw) if direction else (None, False)
+        lo, hi = s["min_value"], s["high_value"]
+        lo_known, hi_known = not pd.isna(lo), not pd.isna(hi)
+        mn_pts, mx_pts = s["min_points"], s["max_points"]
+        rule_known = (direction is not None and lo_known and hi_known
+                      and not pd.isna(mn_pts) and not pd.isna(mx_pts))
+
+        considered = True
+        adjustment = None
+        applied: float | None = float(lo) if lo_known else None
+        pct: float | None = 100.0
+        if heritage and s["is_density"]:
+            considered = False
+            adjustment = "Đô thị di sản: không xét, được điểm tối thiểu"
+        elif heritage:
+            pct, label = HERITAGE_MIN_PCT, "Đô thị di sản: "
+        elif code in factors:
+            pct, label = factors[code]
+        if considered and (heritage or code in factors):
+            if pct is None:
+                applied = None
+                adjustment = label + "tỷ lệ chưa có số liệu"
+            elif lo_known and (direction != "higher" or s["min_named"]):
+                adjustment = label + "mức này không giảm"
+            elif lo_known:
+                applied = reduce_minimum(lo, pct, bool(s["is_count"]))
+                adjustment = label + f"{_fmt(pct)}% mức tối thiểu"
+                if s["is_count"] and applied != reduce_minimum(lo, pct, False):
+                    adjustment += " (tiêu chuẩn đếm: làm tròn, không dưới 1)"
+
+        if not considered:
+            shown_min = None
+        elif applied is None:
+            shown_min = None
+        elif s["min_named"] and applied == lo:
+            shown_min = s["min_level"]
+        else:
+            shown_min = applied
+        shown_high = s["high_level"] if s["high_named"] else (float(hi) if hi_known else None)
+
+        points = math.nan
+        meets = None
+        gap = math.nan
+        points_if_min = math.nan
+        if considered and applied is not None and number is not None:
+            meets = _meets(number, applied, direction)
+            if not meets and not named_value and not (s["min_named"] and applied == lo) \
+                    and direction != "level":
+                gap = abs(applied - number)
+        if not considered:
+            if pd.isna(mn_pts):
+                status = "rule_unknown"
+            else:
+                status, points = "pass", float(mn_pts)
+        elif not rule_known or applied is None:
+            status = "rule_unknown"
+        elif number is None:
+            status = "missing"
+        else:
+            points = standard_points(number, float(lo), float(hi), float(mn_pts), float(mx_pts),
+                                     direction, None if applied == lo else applied)
+            status = "pass" if meets else "below_min"
+            if not meets:
+                points_if_min = float(mn_pts) - points
+
+        rows.append({
+            "code": code, "group": s["group_code"], "name": s["name"], "unit": s["unit"],
+            "direction": direction, "value": None if _missing(raw) else raw,
+            "min_level": s["min_level"], "min_level_applied": shown_min, "high_level": shown_high,
+            "min_points": mn_pts, "points": points, "max_points": mx_pts, "status": status,
+            "meets_min": meets, "gap": gap, "points_if_min": points_if_min,
+            "adjustment": adjustment, "confidence": s["confidence"],
+            "confidence_label": CONFIDENCE_LABELS[s["confidence"]], "note": s["note"],
+        })
+
+    std_df = pd.DataFrame(rows, columns=STANDARD_COLUMNS)
+    for col in ("min_points", "points", "max_points", "gap", "points_if_min"):
+        std_df[col] = std_df[col].astype("float64")
+    for col in ("value", "min_level_applied", "high_level", "meets_min", "unit", "adjustment", "note"):
+        std_df[col] = std_df[col].astype(object)
+        std_df[col] = std_df[col].where(std_df[col].map(lambda x: not _missing(x)), None)
+    scored = std_df["status"].isin(("pass", "below_min"))
+
+    group_rows = []
+    unknown_min = []
+    for g in groups.to_dict("records"):
+        member = std_df["group"] == g["code"]
+        n_total = int(member.sum())
+        n_scored = int((member & scored).sum())
+        pts = float(std_df.loc[member & scored, "points"].sum()) if n_scored else math.nan
+        if pd.isna(g["min_points"]):
+            unknown_min.append(g["code"])
+        if n_total == 0 or n_scored < n_total:
+            status = "chua_du_so_lieu"
+        elif not pd.isna(g["min_points"]) and not _ge(pts, g["min_points"]):
+            status = "khong_dat"
+        else:
+            status = "dat"
+        group_rows.append({"code": g["code"], "name": g["name"], "points": pts,
+                           "max_points": g["max_points"], "min_points": g["min_points"],
+                           "n_scored": n_scored, "n_total": n_total, "status": status})
+    groups_df = pd.DataFrame(group_rows, columns=GROUP_COLUMNS)
+    for col in ("points", "max_points", "min_points"):
+        groups_df[col] = groups_df[col].astype("float64")
+    if unknown_min:
+        notes.append(f"Chưa có điểm tối thiểu của nhóm {', '.join(unknown_min)} (chưa có số liệu): "
+                     "kết luận chưa xét điều kiện này.")
+
+    n_total, n_scored = len(std_df), int(scored.sum())
+    total = float(std_df.loc[scored, "points"].sum()) if n_scored else math.nan
+    unscored_max = std_df.loc[~scored, "max_points"]
+    max_attainable = (math.nan if unscored_max.isna().any()
+                      else (0.0 if math.isnan(total) else total) + float(unscored_max.sum()))
+    max_total = (math.nan if groups_df.empty or groups_df["max_points"].isna().any()
+                 else float(groups_df["max_points"].sum()))
+    pass_mark = ruleset.info.pass_mark
+
+    if pass_mark is None or n_total == 0 or n_scored < n_total:
+        verdict = "chua_du_so_lieu"
+        if pass_mark is None:
+            notes.append(f"Bộ tiêu chí {ruleset.id} chưa có điểm đạt (chưa có số liệu).")
+    elif _ge(total, pass_mark) and (groups_df["status"] == "dat").all():
+        verdict = "dat"
+    else:
+        verdict = "khong_dat"
+
+    return ScoreResult(
+        ruleset_id=ruleset.id, class_code=class_code, region=region_code, heritage=bool(heritage),
+        standards=std_df, groups=groups_df, total=total, max_total=max_total,
+        max_attainable=max_attainable, pass_mark=pass_mark, verdict=verdict,
+        n_scored=n_scored, n_total=n_total, notes=tuple(notes),
+    )

@@ -1,0 +1,37 @@
+"""Shared fixtures: a fresh database per test, built from the default data files."""
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from lib.db import Database  # noqa: E402
+from lib.seed import open_database  # noqa: E402
+
+REPORT = ROOT.parent / "shared" / "seed" / "bao-cao-so-ket-chuong-trinh-07-2022.txt"
+
+
+@pytest.fixture
+def db(tmp_path) -> Database:
+    """A new database with the default data (the 12/2022 report)."""
+    database = open_database(tmp_path / "test.duckdb")
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def empty_db(tmp_path) -> Database:
+    """A migrated database with no data."""
+    database = Database(tmp_path / "empty.duckdb")
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def report_text() -> str:
+    if not REPORT.exists():
+        pytest.fail(f"the seed report is missing: {REPORT} (../shared must sit beside the checkout)")
+    return REPORT.read_text(encoding="utf-8")

@@ -1,0 +1,85 @@
+"""The store: migrations, the single write path, the data version."""
+import duckdb
+import pytest
+
+from lib import db as dbmod
+from lib.db import Database, DatabaseError, SchemaTooNewError
+
+
+def test_migrations_are_idempotent(tmp_path):
+    path = tmp_path / "x.duckdb"
+    first = Database(path)
+    assert first.schema_version() == dbmod.latest_schema_version()
+    assert first.migrate() == dbmod.latest_schema_version()  # a second run changes nothing
+    first.close()
+    again = Database(path)
+    assert again.schema_version() == dbmod.latest_schema_version()
+    again.close()
+
+
+def test_newer_schema_refuses_to_open_and_leaves_file_alone(tmp_path):
+    path = tmp_path / "future.duckdb"
+    d = Database(path)
+    d.write("test", "future", lambda cur: cur.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'"))
+    d.close()
+    with pytest.raises(SchemaTooNewError, match="mới hơn"):
+        Database(path)
+    con = duckdb.connect(str(path), read_only=True)
+    assert con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "999"
+    con.close()
+
+
+def test_not_a_database_gives_a_vietnamese_message(tmp_path):
+    path = tmp_path / "bad.duckdb"
+    path.write_text("đây không phải cơ sở dữ liệu")
+    with pytest.raises(DatabaseError, match="Không mở được tệp dữ liệu"):
+        Database(path)
+
+
+def test_write_is_one_transaction_rolled_back_on_error(db):
+    before_version = db.data_version()
+    before_audit = db.scalar("SELECT count(*) FROM audit_log")
+
+    def half_then_fail(cur):
+        cur.execute("UPDATE work SET name = 'đổi tên' WHERE id = 'GT-01'")
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError):
+        db.write("thư ký", "test", half_then_fail)
+    assert db.scalar("SELECT name FROM work WHERE id = 'GT-01'") == "Đường giao thông tổ 2 - tổ 3"
+    assert db.data_version() == before_version
+    assert db.scalar("SELECT count(*) FROM audit_log") == before_audit
+
+
+def test_a_write_bumps_the_version_and_is_audited(db):
+    v = db.data_version()
+    db.write("thư ký", "rename", lambda cur: cur.execute("UPDATE work SET priority = 1 WHERE id = 'GT-01'"),
+             {"work": "GT-01"})
+    assert db.data_version() == v + 1
+    last = db.query("SELECT actor, action, detail FROM audit_log ORDER BY id DESC LIMIT 1").iloc[0]
+    assert (last["actor"], last["action"]) == ("thư ký", "rename")
+    assert "GT-01" in last["detail"]
+
+
+def test_write_needs_an_actor(db):
+    with pytest.raises(DatabaseError):
+        db.write("  ", "x", lambda cur: None)
+
+
+def test_constraints_reject_negative_amounts(db):
+    with pytest.raises(duckdb.Error):
+        db.write("thư ký", "bad", lambda cur: cur.execute(
+            "UPDATE work SET total_investment_vnd = -1 WHERE id = 'GT-01'"))
+    assert db.scalar("SELECT total_investment_vnd FROM work WHERE id='GT-01'") == 10_000_000_000
+
+
+def test_db_path_comes_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv(dbmod.ENV_DB_PATH, str(tmp_path / "elsewhere.duckdb"))
+    assert dbmod.db_path_from_env() == tmp_path / "elsewhere.duckdb"
+    monkeypatch.delenv(dbmod.ENV_DB_PATH)
+    assert dbmod.db_path_from_env() == dbmod.DEFAULT_DB_PATH
+
+
+def test_reads_use_bound_parameters(db):
+    # a value that would break a string-built query is just a value here
+    assert db.query("SELECT * FROM work WHERE id = ?", ["x' OR '1'='1"]).empty
