@@ -12,9 +12,13 @@ from ui import frame
 
 ROOT = Path(__file__).resolve().parent
 
-# (file in pages/, title key, url path, icon); the first one is the home page.
+# (file in pages/, title key, icon); the first one is the home page. The URL of a page is
+# its file name (/danh_muc): the same path Streamlit's pages/ auto-discovery would serve, so
+# a bookmark opened first after a restart still finds its page (see ui/frame.page_header).
 PAGES = [
-    ("pages/tong_quan.py", "nav.overview", "tong-quan", ":material/dashboard:"),
+    ("pages/tong_quan.py", "nav.overview", ":material/dashboard:"),
+    ("pages/danh_muc.py", "nav.register", ":material/list_alt:"),
+    ("pages/nhiem_vu.py", "nav.tasks", ":material/assignment_ind:"),
 ]
 
 st.set_page_config(page_title="CT07 · Trùng Khánh", page_icon=":material/location_city:",
@@ -22,8 +26,8 @@ st.set_page_config(page_title="CT07 · Trùng Khánh", page_icon=":material/loca
 
 lang = frame.current_lang()
 pages = {
-    file: st.Page(str(ROOT / file), title=t(key, lang), url_path=url, icon=icon, default=(i == 0))
-    for i, (file, key, url, icon) in enumerate(PAGES)
+    file: st.Page(str(ROOT / file), title=t(key, lang), icon=icon, default=(i == 0))
+    for i, (file, key, icon) in enumerate(PAGES)
 }
 current = st.navigation(list(pages.values()), position="top")
 

@@ -14,13 +14,18 @@ FONT_SIZE = 16
 TITLE_SIZE = 20
 
 
-def projector(chart: alt.TopLevelMixin, height: int | None = None) -> alt.TopLevelMixin:
-    """Large text everywhere, for a room reading a 1280x720 projector."""
+def projector(chart: alt.TopLevelMixin, height: int | None = None, step: int | None = None) -> alt.TopLevelMixin:
+    """Large text everywhere, for a room reading a 1280x720 projector.
+
+    Bar charts over a discrete axis pass ``step`` (pixels a bar) rather than a height:
+    a legend below a chart of fixed height would squeeze its bars."""
     c = chart.configure_axis(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, labelLimit=320)
     c = c.configure_legend(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, labelLimit=320, orient="bottom")
     c = c.configure_title(fontSize=TITLE_SIZE, anchor="start", limit=1100)
     c = c.configure_header(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE)
     c = c.configure_text(fontSize=FONT_SIZE).configure_view(strokeWidth=0)
+    if step:
+        return c.properties(height=alt.Step(step))
     return c.properties(height=height) if height else c
 
 
@@ -43,7 +48,7 @@ VI_NUMBER_EXPR = ("replace(replace(replace(format(datum.value, ',~r'), /,/g, '_'
 
 def stage_bars(by_stage: pd.DataFrame, value: str, value_title: str, title: str,
                decimals: int = 0, lang: str = "vi", missing_text: str = "",
-               height: int = 260, integer: bool = False) -> alt.LayerChart:
+               step: int = 36, integer: bool = False) -> alt.LayerChart:
     """Horizontal bars, one per stage, coloured by stage; a stage with no figure reads ``missing_text``."""
     data = by_stage.copy()
     data["value_text"] = [number(v, decimals, lang) if not is_missing(v) else missing_text
@@ -59,19 +64,138 @@ def stage_bars(by_stage: pd.DataFrame, value: str, value_title: str, title: str,
     )
     text = alt.Chart(data).mark_text(align="left", dx=6, fontSize=FONT_SIZE).encode(
         y=y, x=alt.X("text_x:Q"), text="value_text:N")
-    return projector(alt.layer(bars, text, title=title), height=height)
+    return projector(alt.layer(bars, text, title=title), step=step)
 
 
-def stacked_by_town(rows: pd.DataFrame, stage_rows: pd.DataFrame, value: str, value_title: str,
-                    title: str, town_title: str, fmt: str = ",.0f", height: int = 260) -> alt.Chart:
-    """The pipeline: one bar per area, stacked by stage in stage order."""
+# Paul Tol's "bright" scheme (colour-blind safe), for areas; stages keep their own colours.
+TOWN_COLORS = ["#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB"]
+STAGE_PICK = "stage_pick"  # the selection a click on the pipeline chart makes
+
+
+def town_scale(labels: list[str]) -> alt.Scale:
+    return alt.Scale(domain=labels, range=TOWN_COLORS[:len(labels)])
+
+
+def pipeline(rows: pd.DataFrame, stage_rows: pd.DataFrame, value: str, value_title: str, title: str,
+             town_title: str, lang: str = "vi", decimals: int = 0, selectable: bool = False,
+             step: int = 44) -> alt.Chart:
+    """Works (or investment) per area, stacked by stage in stage order; a click can pick a stage."""
     data = rows.copy()
+    data[value] = data[value].astype("Float64").astype(float)
+    data["value_text"] = [number(v, decimals, lang) if not is_missing(v) else "" for v in data[value]]
     chart = alt.Chart(data, title=title).mark_bar().encode(
-        y=alt.Y("town_label:N", title=town_title),
-        x=alt.X(f"{value}:Q", title=value_title, stack="zero"),
-        color=alt.Color("stage_label:N", scale=stage_scale(stage_rows), title=None),
+        y=alt.Y("town_label:N", title=None, sort=list(dict.fromkeys(data.sort_values("town_order")["town_label"]))
+                if "town_order" in data else None),
+        x=alt.X(f"{value}:Q", stack="zero",
+                axis=number_axis(value_title, lang, **({"tickMinStep": 1} if decimals == 0 else {}))),
+        color=alt.Color("stage_label:N", scale=stage_scale(stage_rows), title=None,
+                        legend=alt.Legend(orient="bottom", columns=4)),
         order=alt.Order("stage_order:Q"),
         tooltip=[alt.Tooltip("town_label:N", title=town_title), alt.Tooltip("stage_label:N", title=" "),
-                 alt.Tooltip(f"{value}:Q", format=fmt, title=value_title)],
+                 alt.Tooltip("value_text:N", title=value_title)],
     )
-    return projector(chart, height=height)
+    if selectable:
+        pick = alt.selection_point(name=STAGE_PICK, fields=["stage_key"])
+        chart = chart.add_params(pick).encode(
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)))
+    return projector(chart, step=step)
+
+
+def category_by_town(rows: pd.DataFrame, title: str, value_title: str, town_title: str,
+                     lang: str = "vi", step: int = 36) -> alt.Chart:
+    """Investment per category, split by area (rows: category_label, town_label, investment_ty)."""
+    data = rows.copy()
+    data["investment_ty"] = data["investment_ty"].astype("Float64").astype(float)
+    data["value_text"] = [number(v, 3, lang) for v in data["investment_ty"]]
+    order = list(data.groupby("category_label")["investment_ty"].sum().sort_values(ascending=False).index)
+    towns = list(dict.fromkeys(data.sort_values("town_order")["town_label"]))
+    chart = alt.Chart(data, title=title).mark_bar().encode(
+        y=alt.Y("category_label:N", sort=order, title=None),
+        x=alt.X("investment_ty:Q", stack="zero", axis=number_axis(value_title, lang)),
+        color=alt.Color("town_label:N", scale=town_scale(towns), title=town_title,
+                        legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("category_label:N", title=" "), alt.Tooltip("town_label:N", title=town_title),
+                 alt.Tooltip("value_text:N", title=value_title)],
+    )
+    return projector(chart, step=step)
+
+
+def timeline(rows: pd.DataFrame, stage_rows: pd.DataFrame, as_of_year: float, title: str,
+             labels: dict[str, str], step: int = 34) -> alt.LayerChart:
+    """Each work's expected completion year (filled, coloured by stage) against its baseline
+    (outlined), with a rule at the data's date. rows: label, stage_label, baseline_year, expected_year."""
+    data = rows.copy()
+    data["cur_start"] = data["expected_year"].astype(float)
+    data["cur_end"] = data["cur_start"] + 1
+    data["base_start"] = data["baseline_year"].astype("Float64").astype(float)
+    data["base_end"] = data["base_start"] + 1
+    order = list(data["label"])
+    lo = int(min(data["cur_start"].min(), data["base_start"].min(), as_of_year)) - 1
+    hi = int(max(data["cur_end"].max(), data["base_end"].max(), as_of_year)) + 1
+    x_scale = alt.Scale(domain=[lo, hi])
+    y = alt.Y("label:N", sort=order, title=None)
+    year_axis = alt.Axis(title=labels["year"], format="d", tickMinStep=1)
+    current = alt.Chart(data).mark_bar(height=18).encode(
+        y=y, x=alt.X("cur_start:Q", scale=x_scale, axis=year_axis), x2="cur_end:Q",
+        color=alt.Color("stage_label:N", scale=stage_scale(stage_rows), title=None,
+                        legend=alt.Legend(orient="bottom", columns=4)),
+        tooltip=[alt.Tooltip("label:N", title=" "), alt.Tooltip("expected_year:Q", title=labels["current"], format="d"),
+                 alt.Tooltip("baseline_year:Q", title=labels["baseline"], format="d")])
+    baseline = alt.Chart(data[data["base_start"].notna()]).mark_bar(
+        height=26, filled=False, stroke="#000000", strokeWidth=2, strokeDash=[4, 3]).encode(
+        y=y, x=alt.X("base_start:Q", scale=x_scale), x2="base_end:Q")
+    rule_data = pd.DataFrame({"x": [as_of_year], "label": [labels["as_of"]]})
+    rule = alt.Chart(rule_data).mark_rule(color="#000000", strokeWidth=2).encode(x=alt.X("x:Q", scale=x_scale))
+    rule_text = alt.Chart(rule_data).mark_text(align="left", dx=4, dy=-6, fontSize=FONT_SIZE, baseline="bottom").encode(
+        x=alt.X("x:Q", scale=x_scale), y=alt.value(0), text="label:N")
+    return projector(alt.layer(current, baseline, rule, rule_text, title=title), step=step)
+
+
+def progress_over_periods(rows: pd.DataFrame, title: str, labels: dict[str, str],
+                          lang: str = "vi") -> alt.Chart:
+    """One small panel per measure across reporting periods; with one period, points without lines
+    (rows: period_label, period_order, measure, value)."""
+    data = rows.dropna(subset=["value"]).copy()
+    data["value_text"] = [number(v, 1, lang) for v in data["value"]]
+    order = list(dict.fromkeys(data.sort_values("period_order")["period_label"]))
+    single = len(order) == 1
+    base = alt.Chart(data).encode(
+        x=alt.X("period_label:N", sort=order, title=labels["period"], axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("value:Q", axis=number_axis(labels["value"], lang), scale=alt.Scale(zero=True)),
+        tooltip=[alt.Tooltip("period_label:N", title=labels["period"]), alt.Tooltip("value_text:N", title=labels["value"])])
+    marks = base.mark_point(size=160, filled=True, color="#0072B2")
+    text = base.mark_text(dy=-16, fontSize=FONT_SIZE).encode(text="value_text:N")
+    layers = [marks, text] if single else [base.mark_line(color="#0072B2"), marks, text]
+    chart = alt.layer(*layers).properties(width=260, height=220).facet(
+        column=alt.Column("measure:N", title=None, header=alt.Header(labelFontSize=FONT_SIZE, labelLimit=360)),
+        title=title).resolve_scale(y="independent")
+    return projector(chart)
+
+
+def physical_financial(rows: pd.DataFrame, title: str, labels: dict[str, str], lang: str = "vi") -> alt.Chart:
+    """% done and % disbursed per work, where known (rows: label, measure, value)."""
+    data = rows.dropna(subset=["value"]).copy()
+    data["value_text"] = [number(v, 1, lang) + " %" for v in data["value"]]
+    chart = alt.Chart(data, title=title).mark_bar().encode(
+        y=alt.Y("label:N", title=None), yOffset="measure:N",
+        x=alt.X("value:Q", scale=alt.Scale(domain=[0, 100]), axis=number_axis("%", lang)),
+        color=alt.Color("measure:N", scale=alt.Scale(range=["#0072B2", "#E69F00"]), title=labels["measure"],
+                        legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("label:N", title=" "), alt.Tooltip("measure:N", title=labels["measure"]),
+                 alt.Tooltip("value_text:N", title="%")])
+    return projector(chart, step=22)
+
+
+def status_history(rows: pd.DataFrame, stage_rows: pd.DataFrame, title: str, labels: dict[str, str],
+                   height: int = 120) -> alt.LayerChart:
+    """A work's updates along time: one dot per update, coloured by its stage
+    (rows: as_of (datetime), stage_label, period_label, expected_text)."""
+    data = rows.copy()
+    points = alt.Chart(data).mark_point(size=400, filled=True, opacity=1).encode(
+        x=alt.X("as_of:T", title=labels["date"], axis=alt.Axis(format="%m/%Y", tickCount="month")),
+        color=alt.Color("stage_label:N", scale=stage_scale(stage_rows), title=None, legend=None),
+        tooltip=[alt.Tooltip("period_label:N", title=labels["period"]), alt.Tooltip("stage_label:N", title=" "),
+                 alt.Tooltip("expected_text:N", title=labels["expected"])])
+    text = alt.Chart(data).mark_text(dy=-22, fontSize=FONT_SIZE).encode(x="as_of:T", text="stage_label:N")
+    line = alt.Chart(data).mark_line(color="#999999").encode(x="as_of:T")
+    return projector(alt.layer(line, points, text, title=title), height=height)

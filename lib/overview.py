@@ -86,7 +86,7 @@ def town_label(town_id: str, options: pd.DataFrame, lang: str = "vi") -> str:
         return town_id
     name = row.iloc[0]["name"]
     if row.iloc[0]["kind"] == "huyen":
-        return f"{t('town.district', lang)}: {name}"
+        return t("town.district", lang)
     return name[0].upper() + name[1:]
 
 

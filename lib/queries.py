@@ -114,7 +114,7 @@ SELECT w.id, w.name, w.kind, w.report_group, w.category,
        s.oc4ids_status,
        r.physical_pct, r.disbursed_vnd, r.as_of AS status_as_of, r.period_id,
        r.note AS status_note, r.delay_cause,
-       w.funding_source, w.investor, w.priority,
+       w.funding_source, w.investor, w.priority, w.report_order,
        coalesce(wa.area_ids, []) AS area_ids, wa.area_names, coalesce(wa.area_inferred, FALSE) AS area_inferred,
        wa.area_note, w.source_ref, w.source_quote, w.source_note, w.created_by
 FROM work w
@@ -150,7 +150,7 @@ def works(db: Database, towns: list[str] | None = None, period: str | None = Non
 def status_history(db: Database, work_id: str) -> pd.DataFrame:
     return db.query(
         "SELECT su.*, s.label_vi AS stage_vi, s.label_en AS stage_en, s.color AS stage_color, "
-        "p.label_vi AS period_label FROM status_update su "
+        "p.label_vi AS period_label, p.as_of_precision FROM status_update su "
         "LEFT JOIN stage s ON s.code = su.stage "
         "LEFT JOIN reporting_period p ON p.id = su.period_id "
         "WHERE su.work_id = ? ORDER BY su.as_of, su.id",

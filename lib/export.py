@@ -1,0 +1,60 @@
+"""Downloads of tables as CSV and Excel, safe to open in a spreadsheet.
+
+Text cells that a spreadsheet could read as a formula (starting with = + - @, a tab
+or a carriage return) are prefixed with an apostrophe; numbers stay numbers.
+"""
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _clean(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(neutralise)
+    return out
+
+
+def to_csv_bytes(df: pd.DataFrame) -> bytes:
+    """UTF-8 with a byte-order mark, so that Excel shows Vietnamese letters correctly."""
+    return _clean(df).to_csv(index=False).encode("utf-8-sig")
+
+
+def to_xlsx_bytes(df: pd.DataFrame, sheet: str, meta_lines: list[str] | None = None) -> bytes:
+    """One sheet: optional lines of context (date, filters, source), then the table with a bold header."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet[:31]
+    row = 1
+    for line in meta_lines or []:
+        ws.cell(row=row, column=1, value=neutralise(line)).font = Font(italic=True)
+        row += 1
+    if meta_lines:
+        row += 1
+    clean = _clean(df)
+    for col, name in enumerate(clean.columns, start=1):
+        ws.cell(row=row, column=col, value=neutralise(str(name))).font = Font(bold=True)
+        ws.column_dimensions[get_column_letter(col)].width = min(60, max(12, len(str(name)) + 2))
+    for values in clean.itertuples(index=False):
+        row += 1
+        for col, value in enumerate(values, start=1):
+            if value is None or (not isinstance(value, str) and pd.isna(value)):
+                continue  # unknown stays an empty cell, never 0
+            ws.cell(row=row, column=col, value=value.item() if hasattr(value, "item") else value)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -1,0 +1,564 @@
+"""Delay flags: which works are late, at risk, slipping, stalled, stale or incompletely recorded.
+
+Pure core (pandas only, never Streamlit): ``flag_works(works, history, eval_date, thresholds)``.
+``load_inputs`` and ``evaluate`` are thin readers around it. Every flag is computed
+**as of an evaluation date** and uses only status updates with ``as_of <= eval_date``.
+
+Definitions (the thresholds are settings ``flag_*``, see ``Thresholds``):
+
+* **Due date.** An expected completion year Y ("dự kiến hoàn thành Y") is due on 31/12/Y:
+  the whole year is allowed, so 31/12/Y is the last day of the commitment.
+* **Months late / months left.** ``whole_months(a, b)``: the largest m with
+  ``add_months(a, m) <= b``, where ``add_months`` keeps the day and clamps it to the month's
+  length (31/12 + 2 months = 28/02). From 31/12/2022: 31/03/2023 is 3 months, 30/03/2023 is 2.
+* **overdue**: not handed over and ``eval_date > due date`` (from 01/01 of year Y+1). Flagged
+  from the first day: amber, worded "quá hạn N ngày" below ``overdue_delayed_months`` (3) and
+  "chậm N tháng" from it; red from ``overdue_red_months`` (12); "chậm nghiêm trọng" added from
+  ``overdue_severe_months`` (36). A grade is a label, not a gate, so a work past its due date is
+  never unflagged. Hence evaluated on the report's date 31/12/2022, works due 2022 are *not yet*
+  overdue (at risk instead), and the first day after the end of 2023 finds every work expected
+  in 2022 or 2023 and not handed over overdue.
+* **at_risk** (amber): not handed over, ``eval_date <= due <= add_months(eval_date, N)`` and
+  either still early (quy_hoach, hoan_thien_thu_tuc, dang_gpmb, or stage unknown) with
+  N = ``at_risk_months`` (12), or under construction with physical progress unknown or below
+  100 % with N = ``at_risk_construction_months`` (3).
+* **slipped** (amber): current expected year later than the frozen ``baseline_year``; counts the
+  changes of the expected year since the baseline.
+* **stalled**: stage ``tam_dung`` (red); or (amber) the latest update of each of the last
+  ``stalled_periods`` (2) periods all show the same known stage and the same physical % (unknown
+  equals unknown).
+* **stale** (amber): not handed over and ``eval_date - newest update > stale_days`` (180).
+* **incomplete** (amber): one row per work listing what is missing: investment amount, expected
+  year (when not handed over), area, stage, or any status update at all.
+* **funding_gap**: see ``funding_gap``; no rows while no funding plan exists.
+
+Handed-over works get no flag except ``incomplete``. Cause of a delay flag: the newest recorded
+``delay_cause``; otherwise inferred from the stage (dang_gpmb -> gpmb; hoan_thien_thu_tuc,
+quy_hoach -> thu_tuc) with ``cause_inferred`` True; otherwise None.
+"""
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, fields
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+
+from lib import fmt
+from lib.i18n import t
+from lib.queries import UNKNOWN_TOWN
+
+RULES: tuple[str, ...] = ("overdue", "stalled", "at_risk", "slipped", "funding_gap", "stale", "incomplete")
+DELAY_RULES = frozenset({"overdue", "stalled", "at_risk", "slipped", "funding_gap"})
+SEVERITIES: tuple[str, ...] = ("red", "amber")
+HANDED_OVER = "da_ban_giao"
+PAUSED = "tam_dung"
+CONSTRUCTION = "dang_thi_cong"
+EARLY_STAGES = frozenset({"quy_hoach", "hoan_thien_thu_tuc", "dang_gpmb"})
+STAGE_CAUSE = {"dang_gpmb": "gpmb", "hoan_thien_thu_tuc": "thu_tuc", "quy_hoach": "thu_tuc"}
+UNKNOWN_CAUSE = "chua_ro"
+COLUMNS: tuple[str, ...] = (
+    "work_id", "work_name", "rule", "severity", "cause", "cause_inferred", "message", "since",
+    "due_date", "expected_year", "stage", "grade", "months_late", "months_left", "years_slipped",
+    "n_changes", "periods_unchanged", "days_since_update", "missing", "gap_vnd", "area_ids",
+)
+_INT_COLUMNS = ("expected_year", "months_late", "months_left", "years_slipped", "n_changes",
+                "periods_unchanged", "days_since_update", "gap_vnd")
+
+
+# -- thresholds -----------------------------------------------------------------------------
+_LIMITS = {  # field -> (lowest, highest) accepted
+    "overdue_delayed_months": (0, 240), "overdue_red_months": (0, 240),
+    "overdue_severe_months": (0, 240), "at_risk_months": (0, 120),
+    "at_risk_construction_months": (0, 120), "stalled_periods": (2, 20), "stale_days": (1, 3650),
+}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Flag thresholds; the setting key of each field is ``flag_<field>``. Validated on creation."""
+    overdue_delayed_months: int = 3
+    overdue_red_months: int = 12
+    overdue_severe_months: int = 36
+    at_risk_months: int = 12
+    at_risk_construction_months: int = 3
+    stalled_periods: int = 2
+    stale_days: int = 180
+
+    def __post_init__(self):
+        for f in fields(self):
+            value, key = getattr(self, f.name), "flag_" + f.name
+            low, high = _LIMITS[f.name]
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(t("flags.err.not_int", "vi", key=key, value=value))
+            if not low <= value <= high:
+                raise ValueError(t("flags.err.range", "vi", key=key, value=value, low=low, high=high))
+        if not self.overdue_delayed_months <= self.overdue_red_months <= self.overdue_severe_months:
+            raise ValueError(t("flags.err.order", "vi", a="flag_overdue_delayed_months",
+                               b="flag_overdue_red_months", c="flag_overdue_severe_months"))
+
+    @classmethod
+    def from_settings(cls, settings: dict) -> "Thresholds":
+        """From ``queries.settings(db)``; missing keys keep their defaults, other keys are ignored."""
+        kwargs = {}
+        for f in fields(cls):
+            key = "flag_" + f.name
+            if key in settings:
+                kwargs[f.name] = _as_int(settings[key], key)
+        return cls(**kwargs)
+
+
+def _as_int(value, key: str) -> int:
+    if isinstance(value, bool):
+        raise ValueError(t("flags.err.not_int", "vi", key=key, value=value))
+    if isinstance(value, int):
+        return value
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        raise ValueError(t("flags.err.not_int", "vi", key=key, value=value)) from None
+    if not number.is_integer():
+        raise ValueError(t("flags.err.not_int", "vi", key=key, value=value))
+    return int(number)
+
+
+# -- dates --------------------------------------------------------------------------------
+def add_months(d: date, months: int) -> date:
+    """Same day ``months`` later (or earlier), clamped to the month's length."""
+    y, m = divmod(d.month - 1 + months, 12)
+    year, month = d.year + y, m + 1
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def whole_months(start: date, end: date) -> int:
+    """Whole months from ``start`` to ``end`` (>= 0): the largest m with add_months(start, m) <= end."""
+    if end <= start:
+        return 0
+    m = (end.year - start.year) * 12 + end.month - start.month
+    return m - 1 if add_months(start, m) > end else m
+
+
+def due_date(expected_year) -> date | None:
+    """A year-only expected completion Y is due on 31/12/Y."""
+    return None if fmt.is_missing(expected_year) else date(int(expected_year), 12, 31)
+
+
+def _to_date(value) -> date | None:
+    """date, datetime, Timestamp or ISO string -> date; missing -> None."""
+    if value is None or (not isinstance(value, date) and fmt.is_missing(value)):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _value(v):
+    """NaN/NA -> None, numpy scalars -> Python."""
+    if fmt.is_missing(v):
+        return None
+    return v.item() if hasattr(v, "item") else v
+
+
+# -- status as of the evaluation date ---------------------------------------------------------
+_STATUS_INT = ("baseline_year", "expected_year", "total_investment_vnd", "disbursed_vnd")
+
+
+def status_as_of(works: pd.DataFrame, history: pd.DataFrame, eval_date) -> pd.DataFrame:
+    """One row per work: the static columns of ``works`` (id, name, total_investment_vnd,
+    baseline_year, area_ids, ...) plus its status derived from ``history`` as of ``eval_date``.
+
+    ``history`` holds status updates: work_id, period_id, as_of, stage, physical_pct,
+    expected_year, delay_cause; optionally id (tie-break), disbursed_vnd, is_handed_over (else
+    stage == 'da_ban_giao'). Rows with as_of after ``eval_date`` are ignored. Status columns of
+    ``works`` (e.g. from ``queries.works``) are replaced.
+    """
+    out = pd.DataFrame(_status_records(works, history, _to_date(eval_date)))
+    for c in _STATUS_INT:
+        if c in out.columns:
+            out[c] = out[c].astype("Int64")
+    return out
+
+
+def _status_records(works: pd.DataFrame, history: pd.DataFrame, eval_date: date) -> list[dict]:
+    h = history.copy()
+    h["as_of"] = [_to_date(v) for v in h["as_of"]]
+    h = h[[d is not None and d <= eval_date for d in h["as_of"]]]
+    h = h.sort_values(["as_of", "id"] if "id" in h.columns else ["as_of"], kind="stable")
+    groups = {wid: g for wid, g in h.groupby("work_id", sort=False)}
+    records = []
+    for rec in works.to_dict("records"):
+        s = {k: v if isinstance(v, (list, tuple)) else _value(v) for k, v in rec.items()}
+        area_ids = rec.get("area_ids")
+        s["area_ids"] = list(area_ids) if isinstance(area_ids, (list, tuple)) or hasattr(area_ids, "tolist") else []
+        s.update(_derive(groups.get(rec["id"]), s.get("baseline_year")))
+        records.append(s)
+    return records
+
+
+def _derive(g: pd.DataFrame | None, baseline) -> dict:
+    """Status of one work from its updates (sorted, all as_of <= eval date)."""
+    out = {"stage": None, "is_handed_over": False, "expected_year": None, "physical_pct": None,
+           "disbursed_vnd": None, "status_as_of": None, "period_id": None, "delay_cause": None,
+           "cause": None, "cause_inferred": False, "n_updates": 0, "n_changes": 0,
+           "slipped_since": None, "stage_since": None, "unchanged_dates": []}
+    if g is None or g.empty:
+        return out
+    recs = [{k: _value(v) for k, v in r.items()} for r in g.to_dict("records")]
+    last = recs[-1]
+    handed = last.get("is_handed_over")
+    out.update(stage=last["stage"], physical_pct=last.get("physical_pct"),
+               disbursed_vnd=last.get("disbursed_vnd"), status_as_of=last["as_of"],
+               period_id=last.get("period_id"), n_updates=len(recs),
+               is_handed_over=bool(handed) if handed is not None else last["stage"] == HANDED_OVER)
+    # the newest expected year given; every change counted, starting from the baseline
+    previous = baseline
+    for r in recs:
+        year = r.get("expected_year")
+        if year is None:
+            continue
+        out["n_changes"] += previous is not None and year != previous
+        previous = out["expected_year"] = year
+        late = baseline is not None and year > baseline
+        out["slipped_since"] = (out["slipped_since"] or r["as_of"]) if late else None
+    causes = [r.get("delay_cause") for r in recs if r.get("delay_cause")]
+    if causes:
+        out["delay_cause"] = out["cause"] = causes[-1]
+    elif last["stage"] in STAGE_CAUSE:
+        out["cause"], out["cause_inferred"] = STAGE_CAUSE[last["stage"]], True
+    out["stage_since"] = _run(recs, lambda r: r["stage"])[0]
+    # one update per period (its newest), then the final run of equal (stage, physical %)
+    per_period = sorted({r.get("period_id"): r for r in recs}.values(), key=lambda r: r["as_of"])
+    out["unchanged_dates"] = _run(per_period, lambda r: (r["stage"], r.get("physical_pct")))
+    return out
+
+
+def _run(recs: list[dict], key) -> list[date]:
+    """as_of dates of the final run of records with the same ``key`` as the last one."""
+    dates = []
+    for r in reversed(recs):
+        if key(r) != key(recs[-1]):
+            break
+        dates.append(r["as_of"])
+    return dates[::-1]
+
+
+# -- the rules: each takes one work's status and returns the fields of a flag, or None ------------
+def _stage_text(s: dict, lang: str) -> str:
+    stage, pct = s["stage"], s["physical_pct"]
+    if stage == CONSTRUCTION:
+        if pct is None:
+            return t("flags.stage.construction_unknown", lang)
+        return t("flags.stage.construction_pct", lang, pct=fmt.number(pct, 1, lang))
+    texts = {None: t("flags.stage.unknown", lang), "quy_hoach": t("flags.stage.quy_hoach", lang),
+             "hoan_thien_thu_tuc": t("flags.stage.hoan_thien_thu_tuc", lang),
+             "dang_gpmb": t("flags.stage.dang_gpmb", lang), PAUSED: t("flags.stage.tam_dung", lang)}
+    return texts.get(stage, str(stage))
+
+
+def _overdue(s: dict, d: date, th: Thresholds, lang: str) -> dict | None:
+    due = due_date(s["expected_year"])
+    if s["is_handed_over"] or due is None or d <= due:
+        return None
+    months, days = whole_months(due, d), (d - due).days
+    kw = {"year": s["expected_year"], "date": fmt.day(d, lang), "months": months, "days": days}
+    if months >= th.overdue_severe_months:
+        grade, message = "severe", t("flags.msg.overdue_severe", lang, **kw)
+    elif months >= th.overdue_red_months:
+        grade, message = "late", t("flags.msg.overdue", lang, **kw)
+    elif months >= th.overdue_delayed_months:
+        grade, message = "delayed", t("flags.msg.overdue", lang, **kw)
+    else:
+        grade, message = "new", t("flags.msg.overdue_new", lang, **kw)
+    return {"rule": "overdue", "severity": "red" if months >= th.overdue_red_months else "amber",
+            "grade": grade, "months_late": months, "since": due + timedelta(days=1), "message": message}
+
+
+def _window_start(due: date, months: int) -> date:
+    """First day ``d`` with due <= add_months(d, months)."""
+    start = add_months(due, -months)
+    return start if add_months(start, months) >= due else start + timedelta(days=1)
+
+
+def _at_risk(s: dict, d: date, th: Thresholds, lang: str) -> dict | None:
+    due, stage, pct = due_date(s["expected_year"]), s["stage"], s["physical_pct"]
+    if s["is_handed_over"] or due is None or due < d:
+        return None
+    if stage is None or stage in EARLY_STAGES:
+        window = th.at_risk_months
+    elif stage == CONSTRUCTION and (pct is None or pct < 100):
+        window = th.at_risk_construction_months
+    else:
+        return None
+    if due > add_months(d, window):
+        return None
+    left = whole_months(d, due)
+    since = max(_window_start(due, window), s["stage_since"] or d)
+    return {"rule": "at_risk", "severity": "amber", "months_left": left, "since": since,
+            "message": t("flags.msg.at_risk", lang, year=s["expected_year"], months=left,
+                         stage=_stage_text(s, lang))}
+
+
+def _slipped(s: dict, d: date, th: Thresholds, lang: str) -> dict | None:
+    base, current = s.get("baseline_year"), s["expected_year"]
+    if s["is_handed_over"] or base is None or current is None or current <= base:
+        return None
+    return {"rule": "slipped", "severity": "amber", "years_slipped": current - base,
+            "n_changes": s["n_changes"], "since": s["slipped_since"],
+            "message": t("flags.msg.slipped", lang, baseline=base, current=current,
+                         years=current - base, changes=s["n_changes"])}
+
+
+def _stalled(s: dict, d: date, th: Thresholds, lang: str) -> dict | None:
+    if s["is_handed_over"] or s["stage"] is None:
+        return None
+    if s["stage"] == PAUSED:
+        return {"rule": "stalled", "severity": "red", "grade": "paused", "since": s["stage_since"],
+                "message": t("flags.msg.paused", lang, date=fmt.day(s["stage_since"], lang))}
+    run = s["unchanged_dates"]
+    if len(run) < th.stalled_periods:
+        return None
+    return {"rule": "stalled", "severity": "amber", "grade": "no_progress",
+            "periods_unchanged": len(run), "since": run[th.stalled_periods - 1],
+            "message": t("flags.msg.stalled", lang, n=len(run), date=fmt.day(run[0], lang),
+                         stage=_stage_text(s, lang))}
+
+
+def _stale(s: dict, d: date, th: Thresholds, lang: str) -> dict | None:
+    last = s["status_as_of"]
+    if s["is_handed_over"] or last is None or (d - last).days <= th.stale_days:
+        return None
+    days = (d - last).days
+    return {"rule": "stale", "severity": "amber", "days_since_update": days,
+            "since": last + timedelta(days=th.stale_days + 1),
+            "message": t("flags.msg.stale", lang, days=days, date=fmt.day(last, lang),
+                         limit=th.stale_days)}
+
+
+def _incomplete(s: dict, d: date, th: Thresholds, lang: str) -> dict | None:
+    labels = {"investment": t("flags.missing.investment", lang),
+              "expected_year": t("flags.missing.expected_year", lang),
+              "area": t("flags.missing.area", lang), "stage": t("flags.missing.stage", lang),
+              "status": t("flags.missing.status", lang)}
+    missing = [code for code, gone in (
+        ("investment", s.get("total_investment_vnd") is None),
+        ("expected_year", not s["is_handed_over"] and s["expected_year"] is None),
+        ("area", not s["area_ids"]),
+        ("status", s["n_updates"] == 0),
+        ("stage", s["n_updates"] > 0 and s["stage"] is None)) if gone]
+    if not missing:
+        return None
+    return {"rule": "incomplete", "severity": "amber", "missing": missing,
+            "message": t("flags.msg.incomplete", lang, items=", ".join(labels[m] for m in missing))}
+
+
+_WORK_RULES = (_overdue, _stalled, _at_risk, _slipped, _stale, _incomplete)
+
+
+# -- evaluation -------------------------------------------------------------------------------
+def flag_works(works: pd.DataFrame, history: pd.DataFrame, eval_date, thresholds: Thresholds | None = None,
+               lang: str = "vi", plan: pd.DataFrame | None = None) -> pd.DataFrame:
+    """All flags of ``works`` as of ``eval_date``: one row per (work, rule), columns ``COLUMNS``,
+    red first, then by rule (``RULES``) and the order of ``works``. Pure."""
+    d, th = _to_date(eval_date), thresholds or Thresholds()
+    records = _status_records(works, history, d)
+    rows = []
+    for order, s in enumerate(records):
+        for rule in _WORK_RULES:
+            fields_ = rule(s, d, th, lang)
+            if fields_:
+                rows.append(_row(s, fields_, order))
+    rows += _funding_rows(records, plan, lang)
+    return _frame(rows)
+
+
+def _row(s: dict, fields_: dict, order: int) -> dict:
+    row = {"work_id": s["id"], "work_name": s.get("name"), "expected_year": s["expected_year"],
+           "due_date": due_date(s["expected_year"]), "stage": s["stage"], "area_ids": s["area_ids"],
+           "cause": None, "cause_inferred": False, "_order": order}
+    if fields_["rule"] in DELAY_RULES:
+        row.update(cause=s["cause"], cause_inferred=s["cause_inferred"])
+    row.update(fields_)
+    return row
+
+
+def _frame(rows: list[dict]) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=[*COLUMNS, "_order"])
+    df["_sev"] = df["severity"].map({s: i for i, s in enumerate(SEVERITIES)})
+    df["_rule"] = df["rule"].map({r: i for i, r in enumerate(RULES)})
+    df = df.sort_values(["_sev", "_rule", "_order"], kind="stable").reset_index(drop=True)
+    df = df[list(COLUMNS)].astype({c: "Int64" for c in _INT_COLUMNS})
+    df["cause_inferred"] = df["cause_inferred"].fillna(False).astype(bool)
+    return df
+
+
+def funding_gap(status: pd.DataFrame, plan: pd.DataFrame | None, lang: str = "vi") -> pd.DataFrame:
+    """Works whose annual funding plan does not cover their total investment by their expected year.
+
+    ``status``: one row per work (``status_as_of`` or ``queries.works``). ``plan``: rows
+    (work_id, year, allocated_vnd). Need = total_investment_vnd; allocated = the sum of the plan's
+    years <= expected year. Gap > 0: amber, red when nothing is allocated. Works handed over, or
+    with no amount or expected year, are skipped. No plan (None or empty): no rows.
+    """
+    records = [{k: v if isinstance(v, (list, tuple)) else _value(v) for k, v in r.items()}
+               for r in status.to_dict("records")]
+    for r in records:
+        r.setdefault("stage", None)
+        r["area_ids"] = list(r.get("area_ids") or [])
+    return _frame(_funding_rows(records, plan, lang))
+
+
+def _funding_rows(records: list[dict], plan: pd.DataFrame | None, lang: str) -> list[dict]:
+    if plan is None or plan.empty:
+        return []
+    rows = []
+    for order, s in enumerate(records):
+        total, year = s.get("total_investment_vnd"), s.get("expected_year")
+        if s.get("is_handed_over") or total is None or year is None:
+            continue
+        mine = plan[(plan["work_id"] == s["id"]) & (plan["year"] <= year)]
+        allocated = int(mine["allocated_vnd"].fillna(0).sum())
+        gap = int(total) - allocated
+        if gap <= 0:
+            continue
+        kw = {"year": int(year), "total": fmt.ty(total, lang), "allocated": fmt.ty(allocated, lang),
+              "gap": fmt.ty(gap, lang)}
+        rows.append(_row({**s, "cause": "von", "cause_inferred": False}, {
+            "rule": "funding_gap", "severity": "amber" if allocated else "red", "gap_vnd": gap,
+            "message": t("flags.msg.funding_gap", lang, **kw) if allocated
+            else t("flags.msg.funding_none", lang, **kw)}, order))
+    return rows
+
+
+# -- summaries for the page ---------------------------------------------------------------------
+def worst_per_work(flags: pd.DataFrame) -> pd.DataFrame:
+    """One row per flagged work: its worst severity, number of flags, rules, areas."""
+    if flags.empty:
+        return pd.DataFrame(columns=["work_id", "severity", "n_flags", "rules", "area_ids"])
+    rank = flags["severity"].map({s: i for i, s in enumerate(SEVERITIES)})
+    g = flags.assign(_rank=rank).groupby("work_id", sort=False)
+    return pd.DataFrame({"severity": g["_rank"].min().map(dict(enumerate(SEVERITIES))),
+                         "n_flags": g.size(), "rules": g["rule"].agg(list),
+                         "area_ids": g["area_ids"].first()}).reset_index()
+
+
+def counts_by_severity(flags: pd.DataFrame) -> pd.DataFrame:
+    """Per severity: works whose worst flag has it (each work counted once), and all flags."""
+    worst = worst_per_work(flags)
+    return pd.DataFrame([{"severity": s, "n_works": int((worst["severity"] == s).sum()),
+                          "n_flags": int((flags["severity"] == s).sum())} for s in SEVERITIES])
+
+
+def counts_by_rule(flags: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame([{"rule": r, "n_works": int(flags.loc[flags["rule"] == r, "work_id"].nunique()),
+                          "n_red": int(((flags["rule"] == r) & (flags["severity"] == "red")).sum()),
+                          "n_amber": int(((flags["rule"] == r) & (flags["severity"] == "amber")).sum())}
+                         for r in RULES])
+
+
+def counts_by_cause(flags: pd.DataFrame, causes: tuple[str, ...] = ("von", "thu_tuc", "gpmb", "khac")) -> pd.DataFrame:
+    """Delay flags only, per cause (None -> 'chua_ro'): works, flags and how many were inferred.
+    A work is counted under each cause its flags carry (funding gaps are always 'von')."""
+    delay = flags[flags["rule"].isin(DELAY_RULES)].assign(
+        cause=lambda f: f["cause"].fillna(UNKNOWN_CAUSE))
+    found = [c for c in delay["cause"].unique() if c not in causes and c != UNKNOWN_CAUSE]
+    return pd.DataFrame([{"cause": c, "n_works": int(delay.loc[delay["cause"] == c, "work_id"].nunique()),
+                          "n_flags": int((delay["cause"] == c).sum()),
+                          "n_inferred": int(((delay["cause"] == c) & delay["cause_inferred"]).sum())}
+                         for c in (*causes, *sorted(found), UNKNOWN_CAUSE)])
+
+
+def counts_by_town(flags: pd.DataFrame) -> pd.DataFrame:
+    """Per area (a work in two areas counts in both; none -> 'chua-ro'): flagged works by worst severity."""
+    worst = worst_per_work(flags)
+    worst["town"] = worst["area_ids"].apply(lambda a: list(a) if len(a) else [UNKNOWN_TOWN])
+    ex = worst.explode("town")
+    if ex.empty:
+        return pd.DataFrame(columns=["town", "n_works", "n_red", "n_amber"])
+    return ex.groupby("town", sort=False).agg(
+        n_works=("work_id", "nunique"), n_red=("severity", lambda s: int((s == "red").sum())),
+        n_amber=("severity", lambda s: int((s == "amber").sum()))).reset_index()
+
+
+def trend_frames(works: pd.DataFrame, history: pd.DataFrame, periods: pd.DataFrame,
+                 thresholds: Thresholds | None = None, rules=None) -> pd.DataFrame:
+    """Per reporting period (oldest first), flags evaluated at its as_of: flagged works (each
+    once, by worst severity) and works per rule. ``rules`` restricts the rules counted."""
+    out = []
+    for p in periods.sort_values("as_of").to_dict("records"):
+        f = flag_works(works, history, p["as_of"], thresholds)
+        if rules is not None:
+            f = f[f["rule"].isin(list(rules))]
+        sev = counts_by_severity(f).set_index("severity")["n_works"]
+        row = {"period_id": p["id"], "label_vi": p.get("label_vi"), "as_of": _to_date(p["as_of"]),
+               "n_flagged": int(f["work_id"].nunique()), "n_red": int(sev["red"]), "n_amber": int(sev["amber"])}
+        row.update({f"n_{r}": int(f.loc[f["rule"] == r, "work_id"].nunique()) for r in RULES})
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+# -- labels ------------------------------------------------------------------------------------
+def rule_label(rule: str, lang: str = "vi") -> str:
+    return {"overdue": t("flags.rule.overdue", lang), "stalled": t("flags.rule.stalled", lang),
+            "at_risk": t("flags.rule.at_risk", lang), "slipped": t("flags.rule.slipped", lang),
+            "funding_gap": t("flags.rule.funding_gap", lang), "stale": t("flags.rule.stale", lang),
+            "incomplete": t("flags.rule.incomplete", lang)}.get(rule, rule)
+
+
+def severity_label(severity: str, lang: str = "vi") -> str:
+    return {"red": t("flags.severity.red", lang), "amber": t("flags.severity.amber", lang)}.get(severity, severity)
+
+
+def cause_note(inferred: bool, lang: str = "vi") -> str:
+    """'suy ra từ giai đoạn' for an inferred cause, else ''."""
+    return t("flags.cause_inferred", lang) if inferred else ""
+
+
+# -- thin readers --------------------------------------------------------------------------------
+_HISTORY_SQL = """
+SELECT su.id, su.work_id, su.period_id, su.as_of, su.stage, su.physical_pct, su.disbursed_vnd,
+       su.expected_year, su.delay_cause, coalesce(s.is_handed_over, FALSE) AS is_handed_over
+FROM status_update su LEFT JOIN stage s ON s.code = su.stage
+WHERE $eval_date IS NULL OR su.as_of <= $eval_date
+ORDER BY su.work_id, su.as_of, su.id
+"""
+_STATUS_COLUMNS = ["expected_year", "stage", "stage_vi", "stage_en", "stage_order", "stage_color",
+                   "is_handed_over", "oc4ids_status", "physical_pct", "disbursed_vnd", "status_as_of",
+                   "period_id", "status_note", "delay_cause"]
+
+
+def default_eval_date(db) -> date:
+    """The newest reporting period's as_of; today when there is none."""
+    return _to_date(db.scalar("SELECT max(as_of) FROM reporting_period")) or date.today()
+
+
+def load_inputs(db, eval_date=None, towns: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(works, history): the works of ``towns`` (None: all) without status columns, and every
+    status update with as_of <= ``eval_date`` (None: all)."""
+    from lib import queries  # the register query; its status columns are re-derived here
+    works = queries.works(db, towns)
+    works = works.drop(columns=[c for c in _STATUS_COLUMNS if c in works.columns])
+    history = db.query(_HISTORY_SQL, {"eval_date": _to_date(eval_date)})
+    return works, history[history["work_id"].isin(works["id"])].reset_index(drop=True)
+
+
+def evaluate(db, eval_date=None, towns: list[str] | None = None, thresholds: Thresholds | None = None,
+             lang: str = "vi", plan: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Flags of the works of ``towns`` as of ``eval_date`` (default: newest period's as_of), with the
+    thresholds of the setting table unless given."""
+    d = _to_date(eval_date) or default_eval_date(db)
+    th = thresholds or Thresholds.from_settings(_settings(db))
+    works, history = load_inputs(db, d, towns)
+    return flag_works(works, history, d, th, lang, plan)
+
+
+def trend(db, towns: list[str] | None = None, thresholds: Thresholds | None = None, rules=None) -> pd.DataFrame:
+    """``trend_frames`` for the reporting periods of ``db``."""
+    from lib import queries
+    works, history = load_inputs(db, None, towns)
+    th = thresholds or Thresholds.from_settings(_settings(db))
+    return trend_frames(works, history, queries.periods(db), th, rules)
+
+
+def _settings(db) -> dict:
+    from lib import queries
+    return queries.settings(db)

@@ -1,0 +1,22 @@
+"""Danh mục công trình: the works register, its progress charts and each work's detail."""
+import streamlit as st
+
+from lib import queries, register
+from ui import frame, register_view
+
+ctx = frame.page_header()
+works = frame.read(queries.works, ctx.towns, ctx.period_id)
+stages = frame.read(queries.stages)
+flags = register_view.flag_markers(ctx)
+
+filters = register_view.filter_bar(ctx, works, flags)
+filtered = register.apply(works, filters)
+
+tab_list, tab_charts, tab_detail = st.tabs(
+    [ctx.tr("register.tab_list"), ctx.tr("register.tab_charts"), ctx.tr("register.tab_detail")])
+with tab_list:
+    picked = register_view.works_list(ctx, filtered, stages, flags)
+with tab_charts:
+    register_view.progress_charts(ctx, filtered, stages)
+with tab_detail:
+    register_view.detail(ctx, works, picked)
