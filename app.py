@@ -31,12 +31,6 @@ pages = {
 }
 current = st.navigation(list(pages.values()), position="top")
 
-# A deep link served by Streamlit's pages/ auto-discovery before this frame ever ran
-# comes back here (see ui/frame.page_header): open the page that was asked for.
-wanted = st.session_state.pop(frame.WANTED_PAGE, None)
-if wanted in pages:
-    st.switch_page(pages[wanted], query_params=st.session_state.pop(frame.WANTED_QUERY, None))
-
 try:
     frame.render_frame(current.title)
 except DatabaseError as e:

@@ -42,9 +42,10 @@ import calendar
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 
+import numpy as np
 import pandas as pd
 
-from lib import fmt
+from lib import fmt, queries
 from lib.i18n import t
 from lib.queries import UNKNOWN_TOWN
 
@@ -90,12 +91,14 @@ class Thresholds:
             value, key = getattr(self, f.name), "flag_" + f.name
             low, high = _LIMITS[f.name]
             if isinstance(value, bool) or not isinstance(value, int):
-                raise ValueError(t("flags.err.not_int", "vi", key=key, value=value))
+                raise ValueError(t("flags.err.not_int", "vi", name=key, value=value))
             if not low <= value <= high:
-                raise ValueError(t("flags.err.range", "vi", key=key, value=value, low=low, high=high))
+                raise ValueError(t("flags.err.range", "vi", name=key, value=value, low=low, high=high))
         if not self.overdue_delayed_months <= self.overdue_red_months <= self.overdue_severe_months:
             raise ValueError(t("flags.err.order", "vi", a="flag_overdue_delayed_months",
-                               b="flag_overdue_red_months", c="flag_overdue_severe_months"))
+                               b="flag_overdue_red_months", c="flag_overdue_severe_months",
+                               av=self.overdue_delayed_months, bv=self.overdue_red_months,
+                               cv=self.overdue_severe_months))
 
     @classmethod
     def from_settings(cls, settings: dict) -> "Thresholds":
@@ -109,17 +112,16 @@ class Thresholds:
 
 
 def _as_int(value, key: str) -> int:
-    if isinstance(value, bool):
-        raise ValueError(t("flags.err.not_int", "vi", key=key, value=value))
-    if isinstance(value, int):
-        return value
+    """An int, or a string or float holding a whole number; else ValueError naming the key."""
     try:
-        number = float(str(value).strip())
-    except ValueError:
-        raise ValueError(t("flags.err.not_int", "vi", key=key, value=value)) from None
-    if not number.is_integer():
-        raise ValueError(t("flags.err.not_int", "vi", key=key, value=value))
-    return int(number)
+        if isinstance(value, bool):
+            raise ValueError
+        number = value if isinstance(value, int) else float(str(value).strip())
+        if number != int(number):
+            raise ValueError
+        return int(number)
+    except (ValueError, OverflowError):
+        raise ValueError(t("flags.err.not_int", "vi", name=key, value=value)) from None
 
 
 # -- dates --------------------------------------------------------------------------------
@@ -153,10 +155,17 @@ def _to_date(value) -> date | None:
 
 
 def _value(v):
-    """NaN/NA -> None, numpy scalars -> Python."""
+    """NaN/NA -> None, numpy scalars -> Python; lists and arrays unchanged."""
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return v
     if fmt.is_missing(v):
         return None
     return v.item() if hasattr(v, "item") else v
+
+
+def _int(v) -> int | None:
+    v = _value(v)
+    return None if v is None else int(v)
 
 
 # -- status as of the evaluation date ---------------------------------------------------------
@@ -187,9 +196,11 @@ def _status_records(works: pd.DataFrame, history: pd.DataFrame, eval_date: date)
     groups = {wid: g for wid, g in h.groupby("work_id", sort=False)}
     records = []
     for rec in works.to_dict("records"):
-        s = {k: v if isinstance(v, (list, tuple)) else _value(v) for k, v in rec.items()}
+        s = {k: _value(v) for k, v in rec.items()}
+        for c in ("baseline_year", "total_investment_vnd"):
+            s[c] = _int(s.get(c))
         area_ids = rec.get("area_ids")
-        s["area_ids"] = list(area_ids) if isinstance(area_ids, (list, tuple)) or hasattr(area_ids, "tolist") else []
+        s["area_ids"] = list(area_ids) if isinstance(area_ids, (list, tuple, np.ndarray)) else []
         s.update(_derive(groups.get(rec["id"]), s.get("baseline_year")))
         records.append(s)
     return records
@@ -207,13 +218,13 @@ def _derive(g: pd.DataFrame | None, baseline) -> dict:
     last = recs[-1]
     handed = last.get("is_handed_over")
     out.update(stage=last["stage"], physical_pct=last.get("physical_pct"),
-               disbursed_vnd=last.get("disbursed_vnd"), status_as_of=last["as_of"],
+               disbursed_vnd=_int(last.get("disbursed_vnd")), status_as_of=last["as_of"],
                period_id=last.get("period_id"), n_updates=len(recs),
                is_handed_over=bool(handed) if handed is not None else last["stage"] == HANDED_OVER)
     # the newest expected year given; every change counted, starting from the baseline
     previous = baseline
     for r in recs:
-        year = r.get("expected_year")
+        year = _int(r.get("expected_year"))
         if year is None:
             continue
         out["n_changes"] += previous is not None and year != previous
@@ -227,7 +238,7 @@ def _derive(g: pd.DataFrame | None, baseline) -> dict:
         out["cause"], out["cause_inferred"] = STAGE_CAUSE[last["stage"]], True
     out["stage_since"] = _run(recs, lambda r: r["stage"])[0]
     # one update per period (its newest), then the final run of equal (stage, physical %)
-    per_period = sorted({r.get("period_id"): r for r in recs}.values(), key=lambda r: r["as_of"])
+    per_period = sorted({r.get("period_id") or r["as_of"]: r for r in recs}.values(), key=lambda r: r["as_of"])
     out["unchanged_dates"] = _run(per_period, lambda r: (r["stage"], r.get("physical_pct")))
     return out
 
@@ -248,7 +259,7 @@ def _stage_text(s: dict, lang: str) -> str:
     if stage == CONSTRUCTION:
         if pct is None:
             return t("flags.stage.construction_unknown", lang)
-        return t("flags.stage.construction_pct", lang, pct=fmt.number(pct, 1, lang))
+        return t("flags.stage.construction_pct", lang, pct=fmt.percent(pct, lang))
     texts = {None: t("flags.stage.unknown", lang), "quy_hoach": t("flags.stage.quy_hoach", lang),
              "hoan_thien_thu_tuc": t("flags.stage.hoan_thien_thu_tuc", lang),
              "dang_gpmb": t("flags.stage.dang_gpmb", lang), PAUSED: t("flags.stage.tam_dung", lang)}
@@ -399,11 +410,10 @@ def funding_gap(status: pd.DataFrame, plan: pd.DataFrame | None, lang: str = "vi
     years <= expected year. Gap > 0: amber, red when nothing is allocated. Works handed over, or
     with no amount or expected year, are skipped. No plan (None or empty): no rows.
     """
-    records = [{k: v if isinstance(v, (list, tuple)) else _value(v) for k, v in r.items()}
-               for r in status.to_dict("records")]
+    records = [{k: _value(v) for k, v in r.items()} for r in status.to_dict("records")]
     for r in records:
         r.setdefault("stage", None)
-        r["area_ids"] = list(r.get("area_ids") or [])
+        r["area_ids"] = list(r["area_ids"]) if isinstance(r.get("area_ids"), (list, tuple, np.ndarray)) else []
     return _frame(_funding_rows(records, plan, lang))
 
 
@@ -534,7 +544,6 @@ def default_eval_date(db) -> date:
 def load_inputs(db, eval_date=None, towns: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(works, history): the works of ``towns`` (None: all) without status columns, and every
     status update with as_of <= ``eval_date`` (None: all)."""
-    from lib import queries  # the register query; its status columns are re-derived here
     works = queries.works(db, towns)
     works = works.drop(columns=[c for c in _STATUS_COLUMNS if c in works.columns])
     history = db.query(_HISTORY_SQL, {"eval_date": _to_date(eval_date)})
@@ -546,19 +555,14 @@ def evaluate(db, eval_date=None, towns: list[str] | None = None, thresholds: Thr
     """Flags of the works of ``towns`` as of ``eval_date`` (default: newest period's as_of), with the
     thresholds of the setting table unless given."""
     d = _to_date(eval_date) or default_eval_date(db)
-    th = thresholds or Thresholds.from_settings(_settings(db))
+    th = thresholds or Thresholds.from_settings(queries.settings(db))
     works, history = load_inputs(db, d, towns)
     return flag_works(works, history, d, th, lang, plan)
 
 
 def trend(db, towns: list[str] | None = None, thresholds: Thresholds | None = None, rules=None) -> pd.DataFrame:
     """``trend_frames`` for the reporting periods of ``db``."""
-    from lib import queries
     works, history = load_inputs(db, None, towns)
-    th = thresholds or Thresholds.from_settings(_settings(db))
+    th = thresholds or Thresholds.from_settings(queries.settings(db))
     return trend_frames(works, history, queries.periods(db), th, rules)
 
-
-def _settings(db) -> dict:
-    from lib import queries
-    return queries.settings(db)

@@ -63,7 +63,7 @@ def apply(works: pd.DataFrame, f: Filters) -> pd.DataFrame:
 
 SORTS = {
     "report": (["report_order", "id"], [True, True]),
-    "investment": (["total_investment_vnd", "id"], [False, True]),
+    "investment": (["total_investment_vnd", "id"], [True, True]),
     "expected": (["expected_year", "id"], [True, True]),
     "stage": (["stage_order", "id"], [True, True]),
     "name": (["name"], [True]),
@@ -76,7 +76,7 @@ def sort(works: pd.DataFrame, by: str = "report", descending: bool = False) -> p
     if by == "name":
         return works.sort_values("name", key=lambda s: s.map(_fold), ascending=not descending)
     if descending:
-        ascending = [not a for a in ascending]
+        ascending = [False] + list(ascending[1:])
     extra = [c for c in ["report_order"] if c in works.columns and c not in columns]
     return works.sort_values(columns + extra, ascending=ascending + [True] * len(extra), na_position="last")
 

@@ -71,3 +71,47 @@ def test_english_through_the_same_layer(app):
     assert not app.exception
     assert app.title[0].value == "Overview"
     assert any("Data as of" in w.value for w in app.warning)
+
+
+def test_register_filters_narrow_the_table_and_totals(app):
+    app.run()
+    app.switch_page("pages/danh_muc.py").run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    assert len(table) == 18
+    app.multiselect(key="reg_stage").set_value(["dang_thi_cong"]).run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    assert set(table["Giai đoạn"]) == {"Đang thi công"} and len(table) == 4
+    assert any("**4** công trình" in m.value for m in app.markdown)
+    app.text_input(key="reg_search").input("Trà Lĩnh").run()
+    table = app.dataframe[0].value
+    assert table["Mã"].tolist() == ["XH-09", "XH-10"]
+
+
+def test_register_follows_the_town_filter(app):
+    app.query_params["town"] = "tra-linh"
+    app.run()
+    app.switch_page("pages/danh_muc.py").run()
+    table = app.dataframe[0].value
+    assert table["Địa bàn"].str.contains("Trà Lĩnh").all()
+
+
+def test_work_detail_shows_sources_and_history(app):
+    app.run()
+    app.switch_page("pages/danh_muc.py").run()
+    app.selectbox(key="reg_detail").set_value("XH-02").run()
+    assert not app.exception
+    fields = [d.value for d in app.dataframe if "Trường" in d.value.columns][0]
+    assert fields.set_index("Trường").loc["Địa bàn", "Nguồn"].startswith("Suy luận")
+    assert any("Nguyên văn báo cáo" in m.value and "huyện Trà Lĩnh" in m.value for m in app.markdown)
+
+
+def test_tasks_page_filters_by_department(app):
+    app.run()
+    app.switch_page("pages/nhiem_vu.py").run()
+    assert len(app.dataframe[0].value) == 6
+    app.multiselect(key="tasks_dept").set_value(["Phòng Tài nguyên và Môi trường"]).run()
+    table = app.dataframe[0].value
+    assert table["Đơn vị thực hiện"].tolist() == ["Phòng Tài nguyên và Môi trường"]
+    assert table["Tình trạng"].tolist() == ["Đã giao"]

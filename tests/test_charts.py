@@ -1,4 +1,6 @@
 """Chart builders, checked through their Vega-Lite specification."""
+import pandas as pd
+
 from lib import charts, overview, queries
 
 
@@ -39,3 +41,59 @@ def test_axis_labels_follow_vietnamese_number_format(db):
     en = _spec(charts.stage_bars(bs, "n", "x", "t", lang="en"))
     assert "labelExpr" in vi["layer"][0]["encoding"]["x"]["axis"]
     assert "labelExpr" not in en["layer"][0]["encoding"]["x"].get("axis", {})
+
+
+def _pipeline_rows(db):
+    works = queries.works(db)
+    stages = queries.stages(db)
+    opts = queries.town_options(db)
+    rows = overview.by_stage_and_town(works, opts, stages, "vi")
+    order = {t: i for i, t in enumerate(opts["id"])}
+    return works, stages, rows.assign(town_order=rows["town"].map(order), investment_ty=rows["investment_vnd"] / 1e9)
+
+
+def test_pipeline_stacks_by_stage_in_order_and_can_be_clicked(db):
+    works, stages, rows = _pipeline_rows(db)
+    bs = overview.by_stage(works, stages, "vi")
+    spec = charts.pipeline(rows, bs, "n", "Số công trình", "t", "Địa bàn", selectable=True).to_dict()
+    enc = spec["encoding"]
+    assert enc["order"]["field"] == "stage_order"
+    assert enc["y"]["sort"][:2] == ["Thị trấn Trùng Khánh", "Thị trấn Trà Lĩnh"]
+    colours = dict(zip(enc["color"]["scale"]["domain"], enc["color"]["scale"]["range"]))
+    assert colours["Đang thi công"] == "#0072B2" and colours["Đã bàn giao"] == "#009E73"
+    assert spec["params"][0]["name"] == charts.STAGE_PICK
+    assert spec["params"][0]["select"]["fields"] == ["stage_key"]
+    assert spec["height"] == {"step": 44}
+
+
+def test_category_chart_sorts_by_investment(db):
+    rows = pd.DataFrame({"category_label": ["Văn hoá", "Trụ sở", "Trụ sở"], "town_label": ["A", "A", "B"],
+                         "town_order": [0, 0, 1], "investment_ty": [35.6, 1.0, 5.0]})
+    spec = charts.category_by_town(rows, "t", "tỷ", "Địa bàn").to_dict()
+    assert spec["encoding"]["y"]["sort"] == ["Văn hoá", "Trụ sở"]
+    assert spec["encoding"]["color"]["scale"]["range"] == charts.TOWN_COLORS[:2]
+
+
+def test_timeline_has_baseline_current_and_the_data_date(db):
+    works, stages, _ = _pipeline_rows(db)
+    bs = overview.by_stage(works, stages, "vi")
+    rows = pd.DataFrame({"label": ["a", "b"], "stage_label": ["Đang thi công", "Đang GPMB"],
+                         "baseline_year": [2022, 2022], "expected_year": [2022, 2024]})
+    spec = charts.timeline(rows, bs, 2022.99, "t", {"year": "Năm", "baseline": "b", "current": "c",
+                                                     "as_of": "Ngày số liệu"}).to_dict()
+    layers = spec["layer"]
+    assert layers[0]["encoding"]["x"]["field"] == "cur_start" and layers[0]["encoding"]["x2"]["field"] == "cur_end"
+    assert layers[1]["mark"]["filled"] is False  # the baseline is an outline
+    assert layers[2]["mark"]["type"] == "rule"
+    rule_data = spec["datasets"][layers[2]["data"]["name"]]
+    assert rule_data[0]["x"] == 2022.99
+
+
+def test_progress_with_one_period_draws_points_not_lines():
+    rows = pd.DataFrame({"period_label": ["P1"], "period_order": [0], "measure": ["Đã bàn giao"], "value": [3.0]})
+    spec = charts.progress_over_periods(rows, "t", {"period": "Kỳ", "value": "Giá trị"}).to_dict()
+    marks = [l["mark"]["type"] for l in spec["spec"]["layer"]]
+    assert "line" not in marks and "point" in marks
+    rows2 = pd.concat([rows, rows.assign(period_label="P2", period_order=1)])
+    marks2 = [l["mark"]["type"] for l in charts.progress_over_periods(rows2, "t", {"period": "Kỳ", "value": "v"}).to_dict()["spec"]["layer"]]
+    assert "line" in marks2

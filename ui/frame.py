@@ -8,7 +8,6 @@ sent back through app.py, which then opens the page asked for.
 from __future__ import annotations
 
 import importlib
-import inspect
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -22,8 +21,6 @@ from lib.i18n import LANGS, normalise_lang, t
 from lib.seed import open_database
 
 FRAME_FLAG = "_frame_running"
-WANTED_PAGE = "_wanted_page"
-WANTED_QUERY = "_wanted_query"
 ROOT = Path(__file__).resolve().parent.parent
 # Tighter margins for a 1280x720 projector (a fixed style sheet: no data goes in it).
 _CSS = """<style>
@@ -163,14 +160,17 @@ def _sync_url(**params: str | None) -> None:
 def page_header() -> Ctx:
     """First call of every page: make sure it runs inside the frame, and get the context.
 
-    Streamlit's pages/ auto-discovery runs a page file by itself when a deep link is
-    the first request after a restart; the page then goes back through app.py.
+    Until app.py has called st.navigation once in a server process, Streamlit's older
+    pages/ auto-discovery runs a page file by itself (a bookmarked deep link opened first
+    after a restart; also every AppTest run). The page then switches the process to
+    st.navigation, exactly as st.navigation itself does, and reruns: the rerun keeps the
+    widget state and the page asked for, and goes through app.py.
     """
     if not st.session_state.get(FRAME_FLAG):
-        caller = Path(inspect.stack()[1].filename).resolve()
-        st.session_state[WANTED_PAGE] = caller.relative_to(ROOT).as_posix()
-        st.session_state[WANTED_QUERY] = st.query_params.to_dict()
-        st.switch_page(str(ROOT / "app.py"))
+        from streamlit.runtime.pages_manager import PagesManager
+
+        PagesManager.uses_pages_directory = False
+        st.rerun()
     ctx: Ctx = st.session_state["ctx"]
     if ctx.towns is not None and not ctx.towns:
         st.info(ctx.tr("filter.none_selected"))
