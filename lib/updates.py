@@ -1,0 +1,231 @@
+"""Status updates per reporting period: validation, and the one write that records them.
+
+History is appended, never overwritten. The baseline completion of a work is frozen at
+the first expected year ever recorded; a later change of the expected year is a slip
+and must carry a reason (a note or a cause of delay). Every message is in Vietnamese
+and names the row and the field; when any row is wrong, nothing is written.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import pandas as pd
+
+from lib.db import Database
+
+HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
+YEAR_MIN, YEAR_MAX = 2000, 2100
+VI_THOUSANDS = re.compile(r"^-?\d{1,3}(\.\d{3})+(,\d+)?$")
+PERIOD_ID = re.compile(r"^\d{4}-\d{2}(-[0-9A-Za-z]+)?$")
+
+
+class ValidationError(ValueError):
+    """Carries every problem found, each naming its row and field."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class Update:
+    work_id: str
+    stage: str | None = None
+    physical_pct: float | None = None
+    disbursed_vnd: int | None = None
+    expected_year: int | None = None
+    note: str | None = None
+    delay_cause: str | None = None
+
+
+@dataclass(frozen=True)
+class Period:
+    id: str
+    label_vi: str
+    as_of: date
+    source_ref: str | None = None
+
+
+@dataclass
+class _Checker:
+    problems: list[str] = field(default_factory=list)
+
+    def add(self, where: str, column: str, message: str) -> None:
+        self.problems.append(f"{where}, cột {column}: {message}")
+
+
+def _blank(value) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip() == ""
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _number(value, check: _Checker, where: str, column: str) -> float | None:
+    if _blank(value):
+        return None
+    if isinstance(value, bool):
+        check.add(where, column, f"'{value}' không phải là số")
+        return None
+    if isinstance(value, str):
+        text = value.strip().replace(" ", "")
+        # Vietnamese writing: '.' groups thousands, ',' marks decimals (1.036,5 -> 1036.5)
+        if VI_THOUSANDS.match(text) or "," in text:
+            text = text.replace(".", "").replace(",", ".")
+        try:
+            value = float(text)
+        except ValueError:
+            check.add(where, column, f"'{value}' không phải là số")
+            return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        check.add(where, column, f"'{value}' không phải là số")
+        return None
+    if math.isnan(number) or math.isinf(number):
+        check.add(where, column, "không phải là số hữu hạn")
+        return None
+    return number
+
+
+def _text(value, check: _Checker, where: str, column: str, max_len: int = 2000) -> str | None:
+    if _blank(value):
+        return None
+    text = str(value).strip()
+    if HTML_TAG.search(text):
+        check.add(where, column, "không được chứa thẻ HTML (ví dụ <b>, <script>)")
+        return None
+    if len(text) > max_len:
+        check.add(where, column, f"dài quá {max_len} ký tự")
+        return None
+    return text
+
+
+def validate_period(period: Period, db: Database, *, new: bool) -> None:
+    check = _Checker()
+    where = "Kỳ báo cáo"
+    if not PERIOD_ID.match(period.id or ""):
+        check.add(where, "Mã kỳ", f"'{period.id}' cần có dạng NĂM-THÁNG, ví dụ 2023-06")
+    if _text(period.label_vi, check, where, "Tên kỳ", 200) is None and not check.problems:
+        check.add(where, "Tên kỳ", "không được để trống")
+    if not isinstance(period.as_of, date):
+        check.add(where, "Ngày số liệu", "không phải là ngày")
+    elif not (YEAR_MIN <= period.as_of.year <= YEAR_MAX):
+        check.add(where, "Ngày số liệu", f"năm {period.as_of.year} nằm ngoài {YEAR_MIN}-{YEAR_MAX}")
+    exists = db.scalar("SELECT count(*) FROM reporting_period WHERE id = ?", [period.id])
+    if new and exists:
+        check.add(where, "Mã kỳ", f"kỳ '{period.id}' đã có; hãy chọn kỳ đó thay vì tạo mới")
+    if not new and not exists:
+        check.add(where, "Mã kỳ", f"kỳ '{period.id}' chưa có")
+    if check.problems:
+        raise ValidationError(check.problems)
+
+
+def validate_updates(updates: list[Update], db: Database, period_as_of: date,
+                     row_labels: list[str] | None = None) -> list[Update]:
+    """Check every update; return them cleaned (numbers parsed, text trimmed) or raise."""
+    check = _Checker()
+    works = db.query("SELECT id, total_investment_vnd, baseline_year FROM work").set_index("id")
+    stages = set(db.query("SELECT code FROM stage")["code"])
+    causes = set(db.query("SELECT code FROM delay_cause")["code"])
+    latest = _latest_expected(db, period_as_of)
+    seen: set[str] = set()
+    clean: list[Update] = []
+    for i, u in enumerate(updates):
+        where = row_labels[i] if row_labels else f"Dòng {i + 1}"
+        where = f"{where} ({u.work_id})" if u.work_id and u.work_id not in where else where
+        if _blank(u.work_id) or u.work_id not in works.index:
+            check.add(where, "Mã công trình", f"'{u.work_id}' không có trong danh mục")
+            continue
+        if u.work_id in seen:
+            check.add(where, "Mã công trình", "công trình này đã có một dòng khác trong cùng lần cập nhật")
+        seen.add(u.work_id)
+        stage = None if _blank(u.stage) else str(u.stage).strip()
+        if stage is not None and stage not in stages:
+            check.add(where, "Giai đoạn", f"'{stage}' không phải giai đoạn hợp lệ ({', '.join(sorted(stages))})")
+        pct = _number(u.physical_pct, check, where, "Khối lượng (%)")
+        if pct is not None and not 0 <= pct <= 100:
+            check.add(where, "Khối lượng (%)", f"{pct:g} phải từ 0 đến 100")
+        disbursed = _number(u.disbursed_vnd, check, where, "Đã giải ngân (đồng)")
+        if disbursed is not None and disbursed < 0:
+            check.add(where, "Đã giải ngân (đồng)", "không được âm")
+        year = _number(u.expected_year, check, where, "Năm dự kiến hoàn thành")
+        if year is not None and (year != int(year) or not YEAR_MIN <= year <= YEAR_MAX):
+            check.add(where, "Năm dự kiến hoàn thành", f"{year:g} phải là năm từ {YEAR_MIN} đến {YEAR_MAX}")
+            year = None
+        note = _text(u.note, check, where, "Ghi chú")
+        cause = None if _blank(u.delay_cause) else str(u.delay_cause).strip()
+        if cause is not None and cause not in causes:
+            check.add(where, "Nguyên nhân chậm", f"'{cause}' không hợp lệ ({', '.join(sorted(causes))})")
+        previous = latest.get(u.work_id)
+        if year is not None and previous is not None and int(year) != previous and not (note or cause):
+            check.add(where, "Ghi chú", f"năm dự kiến đổi từ {previous} sang {int(year)}: cần ghi lý do "
+                                        "(ghi chú hoặc nguyên nhân chậm)")
+        clean.append(Update(work_id=u.work_id, stage=stage, physical_pct=pct,
+                            disbursed_vnd=int(round(disbursed)) if disbursed is not None else None,
+                            expected_year=int(year) if year is not None else None, note=note,
+                            delay_cause=cause))
+    if check.problems:
+        raise ValidationError(check.problems)
+    return clean
+
+
+def _latest_expected(db: Database, before: date) -> dict[str, int]:
+    df = db.query(
+        "SELECT work_id, expected_year FROM (SELECT work_id, expected_year, row_number() OVER "
+        "(PARTITION BY work_id ORDER BY as_of DESC, id DESC) AS rn FROM status_update "
+        "WHERE expected_year IS NOT NULL AND as_of <= ?) WHERE rn = 1", [before])
+    return {r.work_id: int(r.expected_year) for r in df.itertuples()}
+
+
+def record(db: Database, actor: str, period: Period, updates: list[Update], *, new_period: bool) -> int:
+    """Validate, then write the period (when new) and every update in one transaction.
+
+    Returns the number of updates written. Raises ValidationError (nothing written)."""
+    if _blank(actor) or HTML_TAG.search(str(actor)):
+        raise ValidationError(["Người cập nhật: cần ghi tên (không chứa thẻ HTML)"])
+    validate_period(period, db, new=new_period)
+    if not updates:
+        raise ValidationError(["Chưa có dòng cập nhật nào."])
+    clean = validate_updates(updates, db, period.as_of)
+    now = datetime.now()
+
+    def write(cur):
+        if new_period:
+            cur.execute("INSERT INTO reporting_period (id, label_vi, as_of, as_of_precision, source_ref) "
+                        "VALUES (?, ?, ?, 'day', ?)", [period.id, period.label_vi.strip(), period.as_of,
+                                                       period.source_ref])
+        for u in clean:
+            cur.execute(
+                "INSERT INTO status_update (work_id, period_id, as_of, stage, physical_pct, disbursed_vnd, "
+                "expected_year, note, delay_cause, source_ref, entered_by, entered_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [u.work_id, period.id, period.as_of, u.stage, u.physical_pct, u.disbursed_vnd, u.expected_year,
+                 u.note, u.delay_cause, period.source_ref or f"Cập nhật kỳ {period.id}", actor.strip(), now])
+            if u.expected_year is not None:
+                # the baseline is frozen at the first expected year ever recorded
+                cur.execute("UPDATE work SET baseline_year = ?, baseline_set_at = ? "
+                            "WHERE id = ? AND baseline_year IS NULL", [u.expected_year, period.as_of, u.work_id])
+        return len(clean)
+
+    return db.write(actor, "status_update", write,
+                    {"period": period.id, "new_period": new_period, "works": [u.work_id for u in clean]})
+
+
+def slips(db: Database, work_id: str | None = None) -> pd.DataFrame:
+    """Every change of a work's expected year after the first, with its date and reason."""
+    df = db.query(
+        "SELECT work_id, as_of, period_id, expected_year, note, delay_cause, entered_by, "
+        "lag(expected_year) OVER (PARTITION BY work_id ORDER BY as_of, id) AS previous_year "
+        "FROM status_update WHERE expected_year IS NOT NULL "
+        + ("AND work_id = ? " if work_id else "") + "ORDER BY work_id, as_of, id",
+        [work_id] if work_id else [])
+    df = df[df["previous_year"].notna() & (df["expected_year"] != df["previous_year"])]
+    return df.reset_index(drop=True)

@@ -1,0 +1,98 @@
+"""Recording status updates: validation in Vietnamese, nothing half-written, baselines frozen."""
+from datetime import date
+
+import pytest
+from hypothesis import given, settings, strategies as st, HealthCheck
+
+from lib import queries, updates
+from lib.updates import Period, Update, ValidationError
+
+P = Period(id="2023-06", label_vi="Kỳ 6 tháng đầu năm 2023", as_of=date(2023, 6, 30))
+
+
+def count(db, table):
+    return db.scalar(f"SELECT count(*) FROM {table}")
+
+
+def test_a_period_for_all_works_is_written_in_one_go(db):
+    n = updates.record(db, "Thư ký KT&HT", P, [
+        Update("XH-09", stage="da_ban_giao", physical_pct=100),
+        Update("XH-10", stage="dang_thi_cong", physical_pct="85,5", disbursed_vnd="1.200.000.000"),
+    ], new_period=True)
+    assert n == 2
+    w = queries.works(db).set_index("id")
+    assert w.loc["XH-09", "stage"] == "da_ban_giao"
+    assert w.loc["XH-10", "physical_pct"] == 85.5 and w.loc["XH-10", "disbursed_vnd"] == 1_200_000_000
+    assert queries.latest_period(db)["id"] == "2023-06"
+    last = db.query("SELECT actor, action FROM audit_log ORDER BY id DESC LIMIT 1").iloc[0]
+    assert (last["actor"], last["action"]) == ("Thư ký KT&HT", "status_update")
+
+
+def test_history_is_kept(db):
+    updates.record(db, "thư ký", P, [Update("XH-09", stage="da_ban_giao")], new_period=True)
+    hist = queries.status_history(db, "XH-09")
+    assert list(hist["stage"]) == ["dang_thi_cong", "da_ban_giao"]
+
+
+def test_one_bad_row_writes_nothing_and_names_row_and_field(db):
+    before = (count(db, "status_update"), count(db, "reporting_period"), db.data_version())
+    with pytest.raises(ValidationError) as e:
+        updates.record(db, "thư ký", P, [
+            Update("XH-09", stage="da_ban_giao"),
+            Update("XH-10", physical_pct=140),
+            Update("XH-11", disbursed_vnd=-5),
+            Update("KHONG-CO", stage="dang_thi_cong"),
+            Update("XH-12", note="<script>alert(1)</script>"),
+            Update("GT-01", physical_pct="nhiều"),
+        ], new_period=True)
+    text = str(e.value)
+    assert "Dòng 2 (XH-10), cột Khối lượng (%): 140 phải từ 0 đến 100" in text
+    assert "Dòng 3 (XH-11), cột Đã giải ngân (đồng): không được âm" in text
+    assert "cột Mã công trình: 'KHONG-CO' không có trong danh mục" in text
+    assert "Dòng 5 (XH-12), cột Ghi chú: không được chứa thẻ HTML" in text
+    assert "Dòng 6 (GT-01), cột Khối lượng (%): 'nhiều' không phải là số" in text
+    assert (count(db, "status_update"), count(db, "reporting_period"), db.data_version()) == before
+
+
+def test_a_slip_needs_a_reason_and_the_baseline_stays(db):
+    with pytest.raises(ValidationError, match="năm dự kiến đổi từ 2022 sang 2024: cần ghi lý do"):
+        updates.record(db, "thư ký", P, [Update("XH-10", expected_year=2024)], new_period=True)
+    updates.record(db, "thư ký", P, [Update("XH-10", expected_year=2024, delay_cause="von")], new_period=True)
+    w = queries.works(db).set_index("id")
+    assert w.loc["XH-10", "baseline_year"] == 2022 and w.loc["XH-10", "expected_year"] == 2024
+    s = updates.slips(db, "XH-10")
+    assert len(s) == 1 and s.iloc[0]["previous_year"] == 2022 and s.iloc[0]["delay_cause"] == "von"
+
+
+def test_the_first_expected_year_becomes_the_baseline(db):
+    assert str(queries.works(db).set_index("id").loc["CT-01", "baseline_year"]) == "<NA>"
+    updates.record(db, "thư ký", P, [Update("CT-01", expected_year=2024)], new_period=True)
+    assert queries.works(db).set_index("id").loc["CT-01", "baseline_year"] == 2024
+
+
+def test_period_checks(db):
+    with pytest.raises(ValidationError, match="đã có"):
+        updates.record(db, "thư ký", Period("2022-12", "x", date(2022, 12, 31)), [Update("XH-09")], new_period=True)
+    with pytest.raises(ValidationError, match="NĂM-THÁNG"):
+        updates.record(db, "thư ký", Period("tháng 6", "x", date(2023, 6, 30)), [Update("XH-09")], new_period=True)
+    with pytest.raises(ValidationError, match="cần ghi tên"):
+        updates.record(db, " ", P, [Update("XH-09")], new_period=True)
+    with pytest.raises(ValidationError, match="Giai đoạn"):
+        updates.record(db, "thư ký", P, [Update("XH-09", stage="xong")], new_period=True)
+    with pytest.raises(ValidationError, match="đã có một dòng khác"):
+        updates.record(db, "thư ký", P, [Update("XH-09"), Update("XH-09")], new_period=True)
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(pct=st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=8)),
+       money=st.one_of(st.none(), st.integers(), st.floats(allow_nan=True), st.text(max_size=8)))
+def test_validator_either_accepts_sane_values_or_explains(db, pct, money):
+    try:
+        clean = updates.validate_updates([Update("XH-09", physical_pct=pct, disbursed_vnd=money)], db,
+                                         date(2023, 6, 30))
+    except ValidationError as e:
+        assert all(p.startswith("Dòng 1 (XH-09), cột ") for p in e.problems)
+    else:
+        u = clean[0]
+        assert u.physical_pct is None or 0 <= u.physical_pct <= 100
+        assert u.disbursed_vnd is None or u.disbursed_vnd >= 0
