@@ -199,3 +199,56 @@ def status_history(rows: pd.DataFrame, stage_rows: pd.DataFrame, title: str, lab
     text = alt.Chart(data).mark_text(dy=-22, fontSize=FONT_SIZE).encode(x="as_of:T", text="stage_label:N")
     line = alt.Chart(data).mark_line(color="#999999").encode(x="as_of:T")
     return projector(alt.layer(line, points, text, title=title), height=height)
+
+
+# Paul Tol's "vibrant" red and orange for flag severities (distinct from the stage colours).
+SEVERITY_COLORS = {"red": "#CC3311", "amber": "#EE7733"}
+
+
+def severity_scale(labels: dict[str, str]) -> alt.Scale:
+    """labels: severity code -> label shown."""
+    return alt.Scale(domain=[labels[s] for s in SEVERITY_COLORS], range=list(SEVERITY_COLORS.values()))
+
+
+def cause_bars(rows: pd.DataFrame, title: str, value_title: str, lang: str = "vi") -> alt.LayerChart:
+    """Works per cause of delay, in the report's order (rows: label, n_works, order)."""
+    data = rows.copy()
+    y = alt.Y("label:N", sort=list(data.sort_values("order")["label"]), title=None)
+    bars = alt.Chart(data).mark_bar(color="#0077BB").encode(
+        y=y, x=alt.X("n_works:Q", axis=number_axis(value_title, lang, tickMinStep=1)),
+        tooltip=[alt.Tooltip("label:N", title=" "), alt.Tooltip("n_works:Q", title=value_title)])
+    text = alt.Chart(data).mark_text(align="left", dx=6, fontSize=FONT_SIZE).encode(y=y, x="n_works:Q", text="n_works:Q")
+    return projector(alt.layer(bars, text, title=title), step=40)
+
+
+def flags_by_town(rows: pd.DataFrame, labels: dict[str, str], title: str, value_title: str,
+                  lang: str = "vi") -> alt.Chart:
+    """Flagged works per area, stacked red then amber (rows: town_label, town_order, severity_label, n)."""
+    data = rows.copy()
+    data["sev_order"] = data["severity"].map({s: i for i, s in enumerate(SEVERITY_COLORS)})
+    chart = alt.Chart(data, title=title).mark_bar().encode(
+        y=alt.Y("town_label:N", sort=list(dict.fromkeys(data.sort_values("town_order")["town_label"])), title=None),
+        x=alt.X("n:Q", stack="zero", axis=number_axis(value_title, lang, tickMinStep=1)),
+        color=alt.Color("severity_label:N", scale=severity_scale(labels), title=None, legend=alt.Legend(orient="bottom")),
+        order=alt.Order("sev_order:Q"),
+        tooltip=[alt.Tooltip("town_label:N", title=" "), alt.Tooltip("severity_label:N", title=" "),
+                 alt.Tooltip("n:Q", title=value_title)])
+    return projector(chart, step=40)
+
+
+def flag_trend(rows: pd.DataFrame, labels: dict[str, str], title: str, value_title: str, period_title: str,
+               lang: str = "vi") -> alt.LayerChart:
+    """Flagged works per reporting period by severity; points only when there is one period
+    (rows: period_label, period_order, severity, severity_label, n)."""
+    data = rows.copy()
+    order = list(dict.fromkeys(data.sort_values("period_order")["period_label"]))
+    base = alt.Chart(data).encode(
+        x=alt.X("period_label:N", sort=order, title=period_title, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("n:Q", axis=number_axis(value_title, lang, tickMinStep=1), scale=alt.Scale(zero=True)),
+        color=alt.Color("severity_label:N", scale=severity_scale(labels), title=None, legend=alt.Legend(orient="right")),
+        tooltip=[alt.Tooltip("period_label:N", title=period_title), alt.Tooltip("severity_label:N", title=" "),
+                 alt.Tooltip("n:Q", title=value_title)])
+    layers = [base.mark_point(size=160, filled=True), base.mark_text(dx=14, align="left", fontSize=FONT_SIZE).encode(text="n:Q")]
+    if len(order) > 1:
+        layers.insert(0, base.mark_line())
+    return projector(alt.layer(*layers, title=title), height=240)

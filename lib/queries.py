@@ -79,6 +79,10 @@ def settings(db: Database) -> dict[str, object]:
     return out
 
 
+def setting_rows(db: Database) -> pd.DataFrame:
+    return db.query("SELECT key, value, value_type, description FROM setting ORDER BY key")
+
+
 _WORKS_SQL = """
 WITH cutoff AS (
     SELECT coalesce((SELECT as_of FROM reporting_period WHERE id = $period),

@@ -229,3 +229,27 @@ def slips(db: Database, work_id: str | None = None) -> pd.DataFrame:
         [work_id] if work_id else [])
     df = df[df["previous_year"].notna() & (df["expected_year"] != df["previous_year"])]
     return df.reset_index(drop=True)
+
+
+def save_settings(db: Database, actor: str, values: dict[str, object]) -> None:
+    """Change settings (e.g. flag thresholds) in one audited transaction, after checking them."""
+    from lib.flags import Thresholds  # the flag rules own their thresholds' validation
+
+    if _blank(actor) or HTML_TAG.search(str(actor)):
+        raise ValidationError(["Người cập nhật: cần ghi tên (không chứa thẻ HTML)"])
+    current = dict(zip(*[db.query("SELECT key, value FROM setting")[c] for c in ("key", "value")]))
+    unknown = [k for k in values if k not in current]
+    if unknown:
+        raise ValidationError([f"Tham số {k}: không có trong bảng setting" for k in unknown])
+    merged = {k: v for k, v in current.items()}
+    merged.update({k: v for k, v in values.items()})
+    try:
+        Thresholds.from_settings(merged)
+    except ValueError as e:
+        raise ValidationError([str(e)]) from e
+
+    def write(cur):
+        for key, value in values.items():
+            cur.execute("UPDATE setting SET value = ? WHERE key = ?", [str(value), key])
+
+    db.write(actor, "settings", write, {k: str(v) for k, v in values.items()})

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from lib import fmt, overview, queries
-from ui import frame, widgets
+from ui import alerts_view, frame, widgets
 
 ctx = frame.page_header()
 prog = frame.read(queries.programme)
@@ -26,6 +26,8 @@ with left:
     st.altair_chart(widgets.stage_count_chart(ctx, by_stage, k), width="stretch")
 with right:
     st.altair_chart(widgets.stage_money_chart(ctx, by_stage), width="stretch")
+
+alerts_view.overview_strip(ctx)
 
 st.subheader(ctx.tr("overview.by_town"))
 widgets.town_table(ctx, works)

@@ -10,25 +10,42 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def pages_table() -> list[tuple[str, str]]:
-    """(file, title key) of every page, read from app.PAGES without running app.py."""
-    import ast
-    tree = ast.parse(open(os.path.join(ROOT, "app.py"), encoding="utf-8").read())
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "PAGES":
-            return [(elt.elts[0].value, elt.elts[1].value) for elt in node.value.elts]
-    raise AssertionError("PAGES not found in app.py")
+    """(file, title key) of every page in the navigation."""
+    from ui.nav import PAGES
+    return [(f, k) for f, k, _ in PAGES]
 
 
 def page_files() -> list[str]:
     return [f for f, _ in pages_table()]
 
 
+ENTRY = """import runpy, sys
+sys.path.insert(0, {root!r})
+runpy.run_path({app!r}, run_name="__main__")
+"""
+
+
+def new_app(tmp_path) -> AppTest:
+    """AppTest of the real app.py, through an entry script in a folder with no pages/ beside it.
+
+    AppTest resets Streamlit's multipage mode before every run, so an app.py with a pages/
+    folder next to it would run each page by the older auto-discovery (the deep-link case,
+    tested in a real server by tests/e2e/test_deep_link.py). From here, every run goes
+    through app.py and st.navigation, as in a server after its first request."""
+    entry = tmp_path / "entry.py"
+    entry.write_text(ENTRY.format(root=ROOT, app=os.path.join(ROOT, "app.py")), encoding="utf-8")
+    return AppTest.from_file(str(entry), default_timeout=60)
+
+
+def goto(at: AppTest, page: str) -> AppTest:
+    return at.switch_page(os.path.join(ROOT, page)).run()
+
+
 @pytest.fixture
 def app(tmp_path, monkeypatch):
     monkeypatch.setenv("CT07_DB_PATH", str(tmp_path / "app.duckdb"))
     monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(os.path.join(ROOT, "app.py"), default_timeout=60)
-    return at
+    return new_app(tmp_path)
 
 
 def test_every_page_in_pages_is_in_the_navigation():
@@ -41,7 +58,7 @@ def test_every_page_in_pages_is_in_the_navigation():
 def test_page_runs_without_exception(app, page):
     app.run()
     assert not app.exception, app.exception
-    app.switch_page(page).run()
+    goto(app, page)
     assert not app.exception, [e.value for e in app.exception]
     key = dict(pages_table())[page]
     assert app.title and app.title[0].value == t(key), "the frame shows the page title"
@@ -49,10 +66,10 @@ def test_page_runs_without_exception(app, page):
         any("Số liệu tính đến" in c.value for c in app.caption), "the data stamp is on the page"
 
 
-def test_overview_follows_the_town_filter_from_the_url(app):
+def test_overview_follows_the_town_filter_from_the_url(app, tmp_path):
     app.run()
     all_works = app.metric[0].value
-    app2 = AppTest.from_file(os.path.join(ROOT, "app.py"), default_timeout=60)
+    app2 = new_app(tmp_path)
     app2.query_params["town"] = "tra-linh"
     app2.run()
     assert not app2.exception
@@ -75,7 +92,7 @@ def test_english_through_the_same_layer(app):
 
 def test_register_filters_narrow_the_table_and_totals(app):
     app.run()
-    app.switch_page("pages/danh_muc.py").run()
+    goto(app, "pages/danh_muc.py")
     assert not app.exception
     table = app.dataframe[0].value
     assert len(table) == 18
@@ -92,14 +109,14 @@ def test_register_filters_narrow_the_table_and_totals(app):
 def test_register_follows_the_town_filter(app):
     app.query_params["town"] = "tra-linh"
     app.run()
-    app.switch_page("pages/danh_muc.py").run()
+    goto(app, "pages/danh_muc.py")
     table = app.dataframe[0].value
     assert table["Địa bàn"].str.contains("Trà Lĩnh").all()
 
 
 def test_work_detail_shows_sources_and_history(app):
     app.run()
-    app.switch_page("pages/danh_muc.py").run()
+    goto(app, "pages/danh_muc.py")
     app.selectbox(key="reg_detail").set_value("XH-02").run()
     assert not app.exception
     fields = [d.value for d in app.dataframe if "Trường" in d.value.columns][0]
@@ -109,9 +126,64 @@ def test_work_detail_shows_sources_and_history(app):
 
 def test_tasks_page_filters_by_department(app):
     app.run()
-    app.switch_page("pages/nhiem_vu.py").run()
+    goto(app, "pages/nhiem_vu.py")
     assert len(app.dataframe[0].value) == 6
     app.multiselect(key="tasks_dept").set_value(["Phòng Tài nguyên và Môi trường"]).run()
     table = app.dataframe[0].value
     assert table["Đơn vị thực hiện"].tolist() == ["Phòng Tài nguyên và Môi trường"]
     assert table["Tình trạng"].tolist() == ["Đã giao"]
+
+
+def test_alerts_page_moves_with_the_evaluation_date(app):
+    from datetime import date
+    app.run()
+    goto(app, "pages/canh_bao.py")
+    assert not app.exception
+    red, amber = app.metric[0].value, app.metric[1].value
+    assert red == "0 công trình"  # at the report's date nothing is overdue yet
+    app.date_input(key="eval_date").set_value(date(2024, 1, 1)).run()
+    assert not app.exception
+    assert app.metric[0].value == "5 công trình"
+    assert app.query_params["eval"] == "2024-01-01"
+    reasons = " ".join(" ".join(df.value["Lý do"]) for df in app.dataframe if "Lý do" in df.value.columns)
+    assert "Dự kiến hoàn thành 2022, đến 01/01/2024 chưa bàn giao: chậm 12 tháng" in reasons
+
+
+def test_register_marks_flagged_works_and_filters_them(app):
+    app.run()
+    goto(app, "pages/danh_muc.py")
+    table = app.dataframe[0].value
+    assert "Cảnh báo" in table.columns
+    flagged = table[table["Cảnh báo"] != ""]
+    assert len(flagged) > 0
+    app.toggle(key="reg_flagged").set_value(True).run()
+    assert len(app.dataframe[0].value) == len(flagged)
+
+
+def test_update_form_writes_and_the_overview_shows_it_at_once(app):
+    app.run()
+    goto(app, "pages/cap_nhat.py")
+    assert not app.exception
+    app.text_input(key="upd_who").input("Thư ký Phòng KT&HT").run()
+    app.radio(key="upd_mode").set_value("new").run()
+    app.text_input(key="upd_new_id").input("2023-06").run()
+    app.text_input(key="upd_new_label").input("Kỳ 6 tháng 2023").run()
+    from datetime import date
+    app.date_input(key="upd_new_as_of").set_value(date(2023, 6, 30)).run()
+    app.selectbox(key="upd_work").set_value("XH-09").run()
+    stage_box = [s for s in app.selectbox if s.label == "Giai đoạn"][0]
+    stage_box.set_value("da_ban_giao")
+    [b for b in app.button if b.label == "Kiểm tra và ghi"][0].click().run()
+    assert not app.exception
+    assert any("Đã ghi 1 cập nhật cho kỳ 2023-06" in s.value for s in app.success)
+    goto(app, "pages/tong_quan.py")
+    assert app.metric[2].value == "4"  # handed over: 3 in the report, plus XH-09
+
+
+def test_update_form_rejects_bad_input_in_vietnamese(app):
+    app.run()
+    goto(app, "pages/cap_nhat.py")
+    app.text_input(key="upd_who").input("Thư ký").run()
+    [n for n in app.number_input if n.label == "Khối lượng thực hiện (%)"][0].set_value(150)
+    [b for b in app.button if b.label == "Kiểm tra và ghi"][0].click().run()
+    assert any("cột Khối lượng (%): 150 phải từ 0 đến 100" in e.value for e in app.error)

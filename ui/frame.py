@@ -12,15 +12,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import weakref
+
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from lib import fmt, queries
 from lib.db import Database
 from lib.i18n import LANGS, normalise_lang, t
 from lib.seed import open_database
 
-FRAME_FLAG = "_frame_running"
+TOWN_KEY = "f_towns"
+GOTO_PERIOD = "_goto_period"
 ROOT = Path(__file__).resolve().parent.parent
 # Tighter margins for a 1280x720 projector (a fixed style sheet: no data goes in it).
 _CSS = """<style>
@@ -84,11 +88,14 @@ def _query_list(key: str) -> list[str] | None:
 
 def _init_state(valid_ids: list[str], periods: pd.DataFrame) -> None:
     """First run of a session: take the filters from the URL (a bookmarked view)."""
-    if "f_towns" not in st.session_state:
+    if TOWN_KEY not in st.session_state:
         wanted = _query_list("town")
-        st.session_state["f_towns"] = [x for x in (wanted or valid_ids) if x in valid_ids]
+        st.session_state[TOWN_KEY] = [x for x in (wanted or valid_ids) if x in valid_ids]
         st.session_state["_unknown_town_ids"] = [x for x in (wanted or []) if x not in valid_ids]
-    if "f_period" not in st.session_state:
+    goto = st.session_state.pop(GOTO_PERIOD, None)  # a page asked to show a period it just created
+    if goto in set(periods["id"]):
+        st.session_state["f_period"] = goto
+    if "f_period" not in st.session_state or st.session_state["f_period"] not in set(periods["id"]):
         wanted_period = st.query_params.get("period")
         st.session_state["f_period"] = wanted_period if wanted_period in set(periods["id"]) else (
             periods.iloc[0]["id"] if len(periods) else None)
@@ -100,9 +107,31 @@ def current_lang() -> str:
     return normalise_lang(st.session_state.get("f_lang") or st.query_params.get("lang"))
 
 
+def configure_page() -> None:
+    st.set_page_config(page_title="CT07 · Trùng Khánh", page_icon=":material/location_city:",
+                       layout="wide", initial_sidebar_state="collapsed")
+
+
+# Script runs that have drawn the frame: Streamlit makes a new coordinator object for every
+# run (ScriptRunContext.reset), so a weak set of them marks "this run" and forgets old runs.
+_FRAMED_RUNS: "weakref.WeakSet" = weakref.WeakSet()
+
+
+def _this_run():
+    run = get_script_run_ctx()
+    return getattr(run, "parallel_coordinator", None) if run is not None else None
+
+
+def _frame_ran_this_run() -> bool:
+    marker = _this_run()
+    return marker is not None and marker in _FRAMED_RUNS
+
+
 def render_frame(title: str) -> Ctx:
     """Title, the shared filters (kept in the URL) and the data stamp, above every page."""
-    st.session_state[FRAME_FLAG] = True
+    marker = _this_run()
+    if marker is not None:
+        _FRAMED_RUNS.add(marker)
     options = read(queries.town_options)
     valid_ids = list(options["id"])
     periods = read(queries.periods)
@@ -120,7 +149,7 @@ def render_frame(title: str) -> Ctx:
     labels = {r["id"]: town_display(r, lang) for _, r in options.iterrows()}
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     with left:
-        st.pills(t("filter.town", lang), valid_ids, selection_mode="multi", key="f_towns",
+        st.pills(t("filter.town", lang), valid_ids, selection_mode="multi", key=TOWN_KEY,
                  format_func=lambda x: labels.get(x, x), help=t("filter.town_help", lang))
     with right:
         period_labels = dict(zip(periods["id"], periods["label_vi"]))
@@ -129,7 +158,7 @@ def render_frame(title: str) -> Ctx:
     if st.session_state.get("_unknown_town_ids"):
         st.warning(t("filter.unknown_ids", lang, ids=", ".join(st.session_state["_unknown_town_ids"])))
 
-    towns = list(st.session_state["f_towns"] or [])
+    towns = list(st.session_state[TOWN_KEY] or [])
     all_selected = set(towns) == set(valid_ids)
     period_id = st.session_state["f_period"]
     newest = periods.iloc[0]["id"] if len(periods) else None
@@ -161,12 +190,12 @@ def page_header() -> Ctx:
     """First call of every page: make sure it runs inside the frame, and get the context.
 
     Until app.py has called st.navigation once in a server process, Streamlit's older
-    pages/ auto-discovery runs a page file by itself (a bookmarked deep link opened first
-    after a restart; also every AppTest run). The page then switches the process to
-    st.navigation, exactly as st.navigation itself does, and reruns: the rerun keeps the
-    widget state and the page asked for, and goes through app.py.
+    pages/ auto-discovery runs a page file by itself: a bookmarked deep link opened first
+    after a restart. The page then switches the process to st.navigation, exactly as
+    st.navigation itself does, and reruns; the rerun goes through app.py and keeps the
+    page asked for and its query string (tests/e2e/test_deep_link.py).
     """
-    if not st.session_state.get(FRAME_FLAG):
+    if not _frame_ran_this_run():
         from streamlit.runtime.pages_manager import PagesManager
 
         PagesManager.uses_pages_directory = False

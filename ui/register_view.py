@@ -14,8 +14,9 @@ from ui.frame import Ctx
 
 
 def flag_markers(ctx: Ctx) -> dict[str, str]:
-    """Work id -> marker text for works with a delay flag (empty until flags exist)."""
-    return {}
+    """Work id -> marker text for works with a delay flag at the session's evaluation date."""
+    from ui import alerts_view
+    return alerts_view.markers(ctx)
 
 
 def _label_missing(ctx: Ctx, value: str, labels: dict[str, str] | None = None) -> str:

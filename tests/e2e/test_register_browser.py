@@ -46,7 +46,7 @@ def test_clicking_a_stage_bar_narrows_the_table(server, page):
             target = marks.nth(i)
             break
     assert target is not None, "no bar for Đã bàn giao / Cấp huyện"
-    target.click()
+    target.click(force=True)
     wait_idle(page)
     page.get_by_text("Đang lọc theo giai đoạn").first.wait_for(timeout=15000)
     after = page.get_by_text("Tổng theo bộ lọc").first.inner_text()

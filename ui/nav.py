@@ -1,0 +1,16 @@
+"""The pages of the app: (file in pages/, title key, icon); the first one is the home page.
+
+The URL of a page is its file name (/danh_muc): the same path Streamlit's pages/
+auto-discovery serves, so a bookmark opened first after a restart finds its page.
+"""
+PAGES = [
+    ("pages/tong_quan.py", "nav.overview", ":material/dashboard:"),
+    ("pages/danh_muc.py", "nav.register", ":material/list_alt:"),
+    ("pages/canh_bao.py", "nav.alerts", ":material/warning:"),
+    ("pages/nhiem_vu.py", "nav.tasks", ":material/assignment_ind:"),
+    ("pages/cap_nhat.py", "nav.update", ":material/edit_note:"),
+]
+
+
+def title_key(file: str) -> str:
+    return dict((f, k) for f, k, _ in PAGES)[file]
