@@ -252,3 +252,25 @@ def flag_trend(rows: pd.DataFrame, labels: dict[str, str], title: str, value_tit
     if len(order) > 1:
         layers.insert(0, base.mark_line())
     return projector(alt.layer(*layers, title=title), height=240)
+
+
+def group_points(rows: pd.DataFrame, title: str, labels: dict[str, str], lang: str = "vi") -> alt.LayerChart:
+    """Points per criterion group: earned (filled) against the maximum (outline), with the group
+    minimum as a tick (rows: group_label, points, max_points, min_points)."""
+    data = rows.copy()
+    for c in ("points", "max_points", "min_points"):
+        data[c] = data[c].astype("Float64").astype(float)
+    data["points_text"] = [number(v, 2, lang) if not is_missing(v) else labels["no_data"] for v in data["points"]]
+    data["text_x"] = data["points"].fillna(0)
+    y = alt.Y("group_label:N", sort=list(data["group_label"]), title=None, axis=alt.Axis(labelLimit=420))
+    x_title = labels["points"]
+    maxb = alt.Chart(data).mark_bar(filled=False, stroke="#555555", strokeWidth=1.5).encode(
+        y=y, x=alt.X("max_points:Q", axis=number_axis(x_title, lang)),
+        tooltip=[alt.Tooltip("group_label:N", title=" "), alt.Tooltip("max_points:Q", title=labels["max"])])
+    earned = alt.Chart(data).mark_bar(color="#0072B2").encode(
+        y=y, x="points:Q", tooltip=[alt.Tooltip("group_label:N", title=" "),
+                                    alt.Tooltip("points_text:N", title=labels["earned"])])
+    minimum = alt.Chart(data[data["min_points"].notna()]).mark_tick(color="#CC3311", thickness=3, size=34).encode(
+        y=y, x="min_points:Q", tooltip=[alt.Tooltip("min_points:Q", title=labels["min"])])
+    text = alt.Chart(data).mark_text(align="left", dx=6, fontSize=FONT_SIZE).encode(y=y, x="text_x:Q", text="points_text:N")
+    return projector(alt.layer(maxb, earned, minimum, text, title=title), step=44)

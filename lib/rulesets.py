@@ -224,6 +224,11 @@ def read_csv_rows(path: Path, kind: str, c: _Collector) -> list[_Row]:
     except UnicodeDecodeError:
         c.add(name, None, None, "tệp không phải UTF-8")
         return []
+    return read_csv_text(text, name, kind, c)
+
+
+def read_csv_text(text: str, name: str, kind: str, c: _Collector) -> list[_Row]:
+    """Parse the text of one file (see read_csv_rows)."""
     reader = csv.reader(text.splitlines())
     try:
         header = [_clean(h) for h in next(reader)]
@@ -379,6 +384,29 @@ def load_rulesets(directory: Path | str | None = None) -> RulesetCatalog:
     folder = Path(directory) if directory is not None else RULESETS_DIR
     c = _Collector()
     raw = {kind: read_csv_rows(folder / fname, kind, c) for kind, fname in FILES.items()}
+    c.raise_if_any()
+    return build_catalog(raw, c)
+
+
+def load_rulesets_from_texts(texts: dict[str, str | bytes]) -> RulesetCatalog:
+    """The same as load_rulesets, from the files' contents keyed by file name (an import,
+    or the copies kept in the database). Bytes must be UTF-8."""
+    c = _Collector()
+    raw = {}
+    for kind, fname in FILES.items():
+        content = texts.get(fname)
+        if content is None:
+            c.add(fname, None, None, "không tìm thấy tệp")
+            raw[kind] = []
+            continue
+        if isinstance(content, bytes):
+            try:
+                content = content.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                c.add(fname, None, None, "tệp không phải UTF-8")
+                raw[kind] = []
+                continue
+        raw[kind] = read_csv_text(content.lstrip("\ufeff"), fname, kind, c)
     c.raise_if_any()
     return build_catalog(raw, c)
 

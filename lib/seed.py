@@ -37,7 +37,11 @@ TABLES: list[tuple[str, str, dict[str, str]]] = [
                                              "expected_year": "int"}),
     ("department_tasks.csv", "department_task", {"sort_order": "int"}),
     ("settings.csv", "setting", {}),
+    ("work_standards.csv", "work_standard", {"effect_value": "float"}),
+    ("indicator_values.csv", "indicator_value", {"value_num": "float", "as_of": "date"}),
 ]
+DEMO_DIR = ROOT / "data" / "demo"
+DEMO_ACTOR = "dữ liệu minh hoạ (data/demo)"
 
 
 def _convert(value: str, kind: str | None, where: str):
@@ -90,6 +94,8 @@ def load_seed(db: Database, seed_dir: Path = SEED_DIR) -> None:
                 extra = ["programme_id", "baseline_set_at", "created_at", "created_by", "report_order"]
             elif table == "status_update":
                 extra = ["as_of", "entered_by", "entered_at"]
+            elif table == "indicator_value":
+                extra = ["entered_by", "entered_at", "is_demo"]
             placeholders = ", ".join("?" for _ in cols + extra)
             sql = f"INSERT INTO {table} ({', '.join(cols + extra)}) VALUES ({placeholders})"
             for order, row in enumerate(rows, start=1):
@@ -102,17 +108,45 @@ def load_seed(db: Database, seed_dir: Path = SEED_DIR) -> None:
                     period = row[cols.index("period_id")]
                     as_of = next(p[2] for p in data["reporting_period"][1] if p[0] == period)
                     values += [as_of, SEED_ACTOR, now]
+                elif table == "indicator_value":
+                    values += [SEED_ACTOR, now, False]
                 cur.execute(sql, values)
 
     db.write(SEED_ACTOR, "seed", insert_all, {"source": str(seed_dir.relative_to(ROOT))
                                              if seed_dir.is_relative_to(ROOT) else str(seed_dir)})
 
 
+def load_demo(db: Database, demo_dir: Path = DEMO_DIR) -> None:
+    """The illustrative indicator values (is_demo = TRUE): shown only when a user turns them on."""
+    header, rows = _read_plain(demo_dir / "indicator_values_demo.csv", {"value_num": "float", "as_of": "date"})
+    now = datetime.now()
+    cols = header + ["entered_by", "entered_at", "is_demo"]
+    sql = f"INSERT INTO indicator_value ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})"
+
+    def insert(cur):
+        for row in rows:
+            cur.execute(sql, list(row) + [DEMO_ACTOR, now, True])
+
+    db.write(DEMO_ACTOR, "seed_demo", insert, {"rows": len(rows)})
+
+
+def _read_plain(path: Path, types: dict[str, str]) -> tuple[list[str], list[list]]:
+    with open(path, encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader)
+        return header, [[_convert(v, types.get(c), f"{path.name}, dòng {n}, cột {c}") for c, v in zip(header, raw)]
+                         for n, raw in enumerate(reader, start=2)]
+
+
 def open_database(path: Path | None = None) -> Database:
     """Open (and migrate) the database; build the default data when it is new."""
+    from lib import criteria
+
     db = Database(path or db_path_from_env())
     if db.is_empty():
         load_seed(db)
+        load_demo(db)
+    criteria.ensure_rulesets(db)
     return db
 
 

@@ -187,3 +187,21 @@ def test_update_form_rejects_bad_input_in_vietnamese(app):
     [n for n in app.number_input if n.label == "Khối lượng thực hiện (%)"][0].set_value(150)
     [b for b in app.button if b.label == "Kiểm tra và ghi"][0].click().run()
     assert any("cột Khối lượng (%): 150 phải từ 0 đến 100" in e.value for e in app.error)
+
+
+def test_criteria_page_scores_a_town_and_labels_demo_data(app):
+    app.run()
+    goto(app, "pages/tieu_chi.py")
+    assert not app.exception
+    assert app.metric[3].value == "Chưa đủ số liệu"        # the legacy rules' points are unknown
+    assert not any("DỮ LIỆU MINH HOẠ" in w.value for w in app.warning)
+    app.selectbox(key="crit_ruleset").set_value("nq111-2025").run()
+    assert app.selectbox(key="crit_class").value == "III"
+    assert app.metric[2].value.startswith("2/23")
+    app.toggle(key="crit_demo").set_value(True).run()
+    assert not app.exception
+    assert any("DỮ LIỆU MINH HOẠ" in w.value for w in app.warning)
+    assert app.metric[2].value.startswith("23/23")
+    table = [d.value for d in app.dataframe if "Nguồn số liệu" in d.value.columns][0]
+    assert table["Nguồn số liệu"].str.contains("minh hoạ").any()
+    assert (table["Độ tin cậy của quy định"] == "Chưa đối chiếu văn bản gốc").all()

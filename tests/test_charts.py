@@ -97,3 +97,17 @@ def test_progress_with_one_period_draws_points_not_lines():
     rows2 = pd.concat([rows, rows.assign(period_label="P2", period_order=1)])
     marks2 = [l["mark"]["type"] for l in charts.progress_over_periods(rows2, "t", {"period": "Kỳ", "value": "v"}).to_dict()["spec"]["layer"]]
     assert "line" in marks2
+
+
+def test_group_points_show_earned_max_and_minimum_and_say_no_data():
+    rows = pd.DataFrame({"group_label": ["I. Vai trò", "II. Đô thị hoá"], "points": [12.5, None],
+                         "max_points": [15, 20], "min_points": [11.5, 15.5]})
+    labels = {"points": "Điểm", "earned": "Đạt", "max": "Tối đa", "min": "Tối thiểu", "no_data": "chưa có số liệu"}
+    spec = charts.group_points(rows, "Điểm theo nhóm", labels).to_dict()
+    marks = [l["mark"]["type"] if isinstance(l["mark"], dict) else l["mark"] for l in spec["layer"]]
+    assert marks == ["bar", "bar", "tick", "text"]
+    assert spec["layer"][0]["mark"]["filled"] is False          # the maximum is an outline
+    data = spec["datasets"][spec["layer"][3]["data"]["name"]] if "data" in spec["layer"][3] else \
+        next(iter(spec["datasets"].values()))
+    texts = {r["group_label"]: r["points_text"] for r in data}
+    assert texts == {"I. Vai trò": "12,5", "II. Đô thị hoá": "chưa có số liệu"}

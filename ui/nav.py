@@ -7,6 +7,7 @@ PAGES = [
     ("pages/tong_quan.py", "nav.overview", ":material/dashboard:"),
     ("pages/danh_muc.py", "nav.register", ":material/list_alt:"),
     ("pages/canh_bao.py", "nav.alerts", ":material/warning:"),
+    ("pages/tieu_chi.py", "nav.criteria", ":material/verified:"),
     ("pages/nhiem_vu.py", "nav.tasks", ":material/assignment_ind:"),
     ("pages/cap_nhat.py", "nav.update", ":material/edit_note:"),
 ]

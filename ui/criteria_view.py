@@ -1,0 +1,181 @@
+"""The town scorecard: pieces of the criteria page."""
+from __future__ import annotations
+
+import os
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from lib import charts, criteria, fmt, queries
+from lib.rulesets import FILES, RulesetError
+from lib.updates import ValidationError
+from ui import frame
+from ui.frame import Ctx
+
+DEMO_KEY = "crit_demo"
+
+
+def demo_toggle(ctx: Ctx) -> bool:
+    if not frame.read(criteria.has_demo):
+        return False
+    return st.toggle(ctx.tr("crit.demo"), key=DEMO_KEY, help=ctx.tr("crit.demo_help"))
+
+
+def demo_banner(ctx: Ctx) -> None:
+    st.warning(ctx.tr("crit.demo_banner"), icon=":material/science:")
+
+
+def programme_towns(ctx: Ctx) -> list[str]:
+    towns = ctx.town_options[ctx.town_options["id"].isin(["trung-khanh", "tra-linh"])]
+    ids = [t for t in towns["id"] if ctx.towns is None or t in ctx.towns]
+    return ids
+
+
+def validity_note(ctx: Ctx, info) -> None:
+    today = date.today()
+    if info.valid_to and info.valid_to < today:
+        st.info(ctx.tr("crit.expired", date=fmt.day(info.valid_to, ctx.lang)), icon=":material/gavel:")
+    elif info.valid_from and info.valid_from > today:
+        st.info(ctx.tr("crit.future", date=fmt.day(info.valid_from, ctx.lang)))
+
+
+def kpis(ctx: Ctx, res) -> None:
+    c1, c2, c3, c4 = st.columns(4)
+    total = ctx.tr("common.no_data") if fmt.is_missing(res.total) else \
+        ctx.tr("crit.kpi_total_value", points=fmt.number(res.total, 2, ctx.lang), max=fmt.number(res.max_total, 0, ctx.lang))
+    c1.metric(ctx.tr("crit.kpi_total"), total)
+    c2.metric(ctx.tr("crit.kpi_pass"), fmt.number(res.pass_mark, 0, ctx.lang) if res.pass_mark else ctx.tr("common.no_data"))
+    c3.metric(ctx.tr("crit.kpi_scored"), ctx.tr("crit.kpi_scored_value", n=res.n_scored, total=res.n_total))
+    c4.metric(ctx.tr("crit.kpi_verdict"), ctx.tr(f"crit.verdict.{res.verdict}"))
+
+
+def groups_chart(ctx: Ctx, res):
+    g = res.groups
+    at_min = int((g["status"] == "dat").sum())
+    best = ctx.tr("crit.groups_none") if g["points"].isna().all() else \
+        ctx.tr("crit.groups_some", n=at_min, total=len(g))
+    rows = pd.DataFrame({"group_label": [f"{c}. {n}" for c, n in zip(g["code"], g["name"])],
+                         "points": g["points"], "max_points": g["max_points"], "min_points": g["min_points"]})
+    labels = {"points": ctx.tr("crit.groups_points"), "earned": ctx.tr("crit.groups_kind_points"),
+              "max": ctx.tr("crit.groups_kind_max"), "min": ctx.tr("crit.groups_min"),
+              "no_data": ctx.tr("common.no_data")}
+    return charts.group_points(rows, ctx.tr("crit.groups_title", best=best), labels, ctx.lang)
+
+
+def _level_text(value, unit, lang):
+    if value is None or fmt.is_missing(value) or value == "":
+        return ""
+    try:
+        return fmt.number(float(value), 2, lang) + (f" {unit}" if isinstance(unit, str) and unit not in ("", "level") else "")
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def standards_table(ctx: Ctx, res, values: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+    vals = values.set_index("standard_code") if len(values) else pd.DataFrame()
+    nd = ctx.tr("common.no_data")
+    rows = []
+    for s in res.standards.itertuples():
+        v = vals.loc[s.code] if s.code in vals.index else None
+        linked = links[links["standard_code"] == s.code]
+        rows.append({
+            ctx.tr("crit.col_code"): s.code,
+            ctx.tr("crit.col_name"): s.name,
+            ctx.tr("crit.col_value"): _level_text(s.value, s.unit, ctx.lang) or nd,
+            ctx.tr("crit.col_date"): fmt.day(v["as_of"].date(), ctx.lang) if v is not None and not fmt.is_missing(v["as_of"]) else "",
+            ctx.tr("crit.col_source"): (v["source"] + (" [minh hoạ]" if v["is_demo"] else "")) if v is not None else "",
+            ctx.tr("crit.col_min"): _level_text(s.min_level_applied, s.unit, ctx.lang) or nd,
+            ctx.tr("crit.col_high"): _level_text(s.high_level, s.unit, ctx.lang) or nd,
+            ctx.tr("crit.col_points"): fmt.number(s.points, 2, ctx.lang) if not fmt.is_missing(s.points) else "",
+            ctx.tr("crit.col_max"): fmt.number(s.max_points, 2, ctx.lang) if not fmt.is_missing(s.max_points) else nd,
+            ctx.tr("crit.col_status"): ctx.tr(f"crit.status.{s.status}"),
+            ctx.tr("crit.col_gap"): _level_text(s.gap, s.unit, ctx.lang),
+            ctx.tr("crit.col_gain"): fmt.number(s.points_if_min, 2, ctx.lang) if not fmt.is_missing(s.points_if_min) else "",
+            ctx.tr("crit.col_conf"): ctx.tr(f"crit.conf.{s.confidence}"),
+            ctx.tr("crit.col_works"): ", ".join(linked["work_id"]),
+        })
+    return pd.DataFrame(rows)
+
+
+def failing_list(ctx: Ctx, res, links: pd.DataFrame) -> None:
+    st.subheader(ctx.tr("crit.failing"))
+    # below the minimum, whether or not the rule's points are known
+    stds = res.standards
+    failing = stds[stds["meets_min"].astype("boolean").fillna(True) == False]  # noqa: E712
+    failing = failing.sort_values("points_if_min", ascending=False, na_position="last")
+    if failing.empty:
+        st.caption(ctx.tr("crit.failing_none"))
+        return
+    for s in failing.itertuples():
+        linked = links[links["standard_code"] == s.code]
+        works = ", ".join(f"{r.work_id} ({r.effect})" for r in linked.itertuples()) or ctx.tr("crit.none")
+        st.markdown("- " + ctx.tr("crit.failing_row", code=s.code, name=s.name,
+                                   value=_level_text(s.value, s.unit, ctx.lang),
+                                   min=_level_text(s.min_level_applied, s.unit, ctx.lang),
+                                   gap=_level_text(s.gap, s.unit, ctx.lang),
+                                   gain=fmt.number(s.points_if_min, 2, ctx.lang), works=works))
+        if s.status == "rule_unknown":
+            st.caption(f"  {ctx.tr('crit.status.rule_unknown')}")
+
+
+def entry_form(ctx: Ctx, town: str, standards: pd.DataFrame) -> None:
+    if os.environ.get("CT07_READONLY") == "1":
+        return
+    with st.expander(ctx.tr("crit.enter")):
+        with st.form("crit_enter"):
+            c1, c2 = st.columns([2, 1])
+            code = c1.selectbox(ctx.tr("crit.enter_standard"), list(standards["code"]),
+                                format_func=lambda c: f"{c} · {standards.set_index('code').loc[c, 'name']}")
+            who = c2.text_input(ctx.tr("crit.enter_who"))
+            c3, c4 = st.columns([1, 1])
+            value = c3.text_input(ctx.tr("crit.enter_value"))
+            as_of = c4.date_input(ctx.tr("crit.enter_date"), value=date.today(), format="DD/MM/YYYY")
+            source = st.text_input(ctx.tr("crit.enter_source"))
+            note = st.text_input(ctx.tr("crit.enter_note"))
+            if st.form_submit_button(ctx.tr("crit.enter_save"), type="primary"):
+                try:
+                    criteria.add_indicator_value(frame.get_db(), who, town, code, value, as_of, source, note or None)
+                    st.success(ctx.tr("crit.enter_saved", code=code, town=town))
+                except ValidationError as e:
+                    st.error("\n".join(f"- {p}" for p in e.problems))
+
+
+def import_box(ctx: Ctx) -> None:
+    with st.expander(ctx.tr("crit.import")):
+        db = frame.get_db()
+        stored = frame.read(criteria.ruleset_file_info)
+        for r in stored.itertuples():
+            st.caption(ctx.tr("crit.import_stored", name=r.name, at=fmt.day(r.imported_at.date(), ctx.lang), by=r.imported_by))
+        contents = db.query("SELECT name, content FROM ruleset_file ORDER BY name")
+        cols = st.columns(len(contents) or 1)
+        for col, r in zip(cols, contents.itertuples()):
+            col.download_button(ctx.tr("crit.download_file", name=r.name), r.content.encode("utf-8"),
+                                file_name=r.name, mime="text/csv", key=f"crit_dl_{r.name}")
+        if os.environ.get("CT07_READONLY") == "1":
+            return
+        st.caption(ctx.tr("crit.import_help"))
+        who = st.text_input(ctx.tr("crit.enter_who"), key="crit_import_who")
+        files = st.file_uploader(ctx.tr("crit.import_files"), type=["csv"], accept_multiple_files=True,
+                                 key="crit_import_files")
+        if st.button(ctx.tr("crit.import_save"), key="crit_import_go"):
+            texts = {f.name: f.getvalue() for f in files or []}
+            try:
+                if not who.strip():
+                    raise ValidationError(["Người nhập: cần ghi tên"])
+                cat = criteria.import_rulesets(db, who, texts)
+                st.success(ctx.tr("crit.import_done", ids=", ".join(cat.ids)))
+            except RulesetError as e:
+                st.error(ctx.tr("crit.import_errors", n=len(e.issues)) + "\n\n" +
+                         "\n".join(f"- {i}" for i in e.issues))
+            except ValidationError as e:
+                st.error("\n".join(f"- {p}" for p in e.problems))
+        st.caption(", ".join(FILES.values()))
+
+
+def unit_note(ctx: Ctx, town: str) -> None:
+    areas = frame.read(queries.areas).set_index("id")
+    a = areas.loc[town]
+    if not fmt.is_missing(a["valid_to"]) and a["valid_to"].date() < date.today():
+        st.caption(ctx.tr("crit.unit_note", successor=a["successor_name"],
+                          date=fmt.day(a["valid_to"].date() + pd.Timedelta(days=1), ctx.lang)))
