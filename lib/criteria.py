@@ -38,9 +38,9 @@ def import_rulesets(db: Database, actor: str, texts: dict[str, str | bytes]) -> 
     now = datetime.now()
 
     def write(cur):
-        for table in ("ruleset_file", "ruleset", "ruleset_group", "ruleset_standard", "ruleset_level",
-                      "regional_factor"):
-            cur.execute(f"DELETE FROM {table}")
+        for statement in ("DELETE FROM ruleset_file", "DELETE FROM ruleset", "DELETE FROM ruleset_group",
+                          "DELETE FROM ruleset_standard", "DELETE FROM ruleset_level", "DELETE FROM regional_factor"):
+            cur.execute(statement)
         for name, content in decoded.items():
             cur.execute("INSERT INTO ruleset_file VALUES (?, ?, ?, ?)", [name, content, now, actor])
         for r in catalog:
