@@ -253,3 +253,27 @@ def save_settings(db: Database, actor: str, values: dict[str, object]) -> None:
             cur.execute("UPDATE setting SET value = ? WHERE key = ?", [str(value), key])
 
     db.write(actor, "settings", write, {k: str(v) for k, v in values.items()})
+
+
+TABLE_FIELDS = ["stage", "physical_pct", "disbursed_vnd", "expected_year", "note", "cause"]
+
+
+def rows_from_table(before: pd.DataFrame, after: pd.DataFrame, stage_codes: dict[str, str],
+                    cause_codes: dict[str, str]) -> tuple[list[Update], list[str]]:
+    """The updates a period table asks for: only rows that differ from what was shown.
+
+    ``stage_codes``/``cause_codes`` map the labels shown in the table back to codes. Returns
+    the updates and their row labels ("Dòng 3"), for messages that name the row."""
+    rows, labels = [], []
+    for i in range(len(after)):
+        b, a = before.iloc[i], after.iloc[i]
+        same = all((_blank(b[f]) and _blank(a[f])) or (not _blank(b[f]) and not _blank(a[f]) and b[f] == a[f])
+                   for f in TABLE_FIELDS)
+        if same:
+            continue
+        rows.append(Update(a["work_id"], stage_codes.get(a["stage"], a["stage"]) if not _blank(a["stage"]) else None,
+                           a["physical_pct"], a["disbursed_vnd"], a["expected_year"],
+                           None if _blank(a["note"]) else a["note"],
+                           cause_codes.get(a["cause"], a["cause"]) if not _blank(a["cause"]) else None))
+        labels.append(f"Dòng {i + 1}")
+    return rows, labels

@@ -117,16 +117,8 @@ with tab_all:
         "cause": st.column_config.SelectboxColumn(ctx.tr("update.cause"), options=list(cause_label.values())),
     })
     if st.button(ctx.tr("update.save"), key="upd_all_save", type="primary"):
-        code_of_stage = {v: k for k, v in stage_label.items()}
-        code_of_cause = {v: k for k, v in cause_label.items()}
-        rows, labels = [], []
-        for i, (before, after) in enumerate(zip(prefill.itertuples(), edited.itertuples())):
-            if before[3:] == after[3:] or all(pd.isna(a) and pd.isna(b) for a, b in zip(before[3:], after[3:])):
-                continue
-            rows.append(updates.Update(after.work_id, code_of_stage.get(after.stage, after.stage), after.physical_pct,
-                                       after.disbursed_vnd, after.expected_year, after.note,
-                                       code_of_cause.get(after.cause, after.cause)))
-            labels.append(f"Dòng {i + 1}")
+        rows, labels = updates.rows_from_table(prefill, edited, {v: k for k, v in stage_label.items()},
+                                               {v: k for k, v in cause_label.items()})
         if rows:
             save(rows, labels)
         else:

@@ -33,11 +33,11 @@ card = frame.read(criteria.scorecard, town, ruleset_id, class_code, None, demo)
 res = card.result
 if card.uses_demo:
     cv.demo_banner(ctx)
+cv.kpis(ctx, res)
 if target:
     st.caption(ctx.tr("crit.target", c=target))
 cv.unit_note(ctx, town)
 cv.validity_note(ctx, ruleset.info)
-cv.kpis(ctx, res)
 
 links = frame.read(criteria.work_links)
 st.altair_chart(cv.groups_chart(ctx, res), width="stretch")

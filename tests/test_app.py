@@ -205,3 +205,16 @@ def test_criteria_page_scores_a_town_and_labels_demo_data(app):
     table = [d.value for d in app.dataframe if "Nguồn số liệu" in d.value.columns][0]
     assert table["Nguồn số liệu"].str.contains("minh hoạ").any()
     assert (table["Độ tin cậy của quy định"] == "Chưa đối chiếu văn bản gốc").all()
+
+
+def test_a_whole_period_through_the_table(app):
+    from datetime import date
+    app.run()
+    goto(app, "pages/cap_nhat.py")
+    app.text_input(key="upd_who").input("Thư ký").run()
+    app.radio(key="upd_mode").set_value("new").run()
+    app.text_input(key="upd_new_id").input("2023-12").run()
+    app.date_input(key="upd_new_as_of").set_value(date(2023, 12, 31)).run()
+    # nothing edited: nothing to write (the table's edits are tested in tests/test_updates.py)
+    [b for b in app.button if b.key == "upd_all_save"][0].click().run()
+    assert any("Không có dòng nào thay đổi" in i.value for i in app.info)

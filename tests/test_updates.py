@@ -96,3 +96,20 @@ def test_validator_either_accepts_sane_values_or_explains(db, pct, money):
         u = clean[0]
         assert u.physical_pct is None or 0 <= u.physical_pct <= 100
         assert u.disbursed_vnd is None or u.disbursed_vnd >= 0
+
+
+def test_only_edited_rows_of_the_period_table_are_written(db):
+    import pandas as pd
+    before = pd.DataFrame({"work_id": ["XH-09", "XH-10", "XH-11"], "name": ["a", "b", "c"],
+                           "stage": ["Đang thi công"] * 3, "physical_pct": [None, 50.0, None],
+                           "disbursed_vnd": [None, None, None], "expected_year": [2022.0, 2022.0, 2022.0],
+                           "note": [None] * 3, "cause": [None] * 3})
+    after = before.copy()
+    after.loc[0, "stage"] = "Đã bàn giao"
+    after.loc[2, "physical_pct"] = 140.0
+    rows, labels = updates.rows_from_table(before, after, {"Đang thi công": "dang_thi_cong", "Đã bàn giao": "da_ban_giao"},
+                                           {"Vốn": "von"})
+    assert [r.work_id for r in rows] == ["XH-09", "XH-11"] and labels == ["Dòng 1", "Dòng 3"]
+    assert rows[0].stage == "da_ban_giao"
+    with pytest.raises(ValidationError, match="Dòng 3 \\(XH-11\\), cột Khối lượng"):
+        updates.validate_updates(rows, db, date(2023, 6, 30), labels)
