@@ -193,7 +193,9 @@ def _status_records(works: pd.DataFrame, history: pd.DataFrame, eval_date: date)
     h["as_of"] = [_to_date(v) for v in h["as_of"]]
     h = h[[d is not None and d <= eval_date for d in h["as_of"]]]
     h = h.sort_values(["as_of", "id"] if "id" in h.columns else ["as_of"], kind="stable")
-    groups = {wid: g for wid, g in h.groupby("work_id", sort=False)}
+    groups: dict[str, list[dict]] = {}
+    for r in h.to_dict("records"):  # one pass over the history, not one frame per work
+        groups.setdefault(r["work_id"], []).append({k: _value(v) for k, v in r.items()})
     records = []
     for rec in works.to_dict("records"):
         s = {k: _value(v) for k, v in rec.items()}
@@ -206,15 +208,14 @@ def _status_records(works: pd.DataFrame, history: pd.DataFrame, eval_date: date)
     return records
 
 
-def _derive(g: pd.DataFrame | None, baseline) -> dict:
+def _derive(recs: list[dict] | None, baseline) -> dict:
     """Status of one work from its updates (sorted, all as_of <= eval date)."""
     out = {"stage": None, "is_handed_over": False, "expected_year": None, "physical_pct": None,
            "disbursed_vnd": None, "status_as_of": None, "period_id": None, "delay_cause": None,
            "cause": None, "cause_inferred": False, "n_updates": 0, "n_changes": 0,
            "slipped_since": None, "stage_since": None, "unchanged_dates": []}
-    if g is None or g.empty:
+    if not recs:
         return out
-    recs = [{k: _value(v) for k, v in r.items()} for r in g.to_dict("records")]
     last = recs[-1]
     handed = last.get("is_handed_over")
     out.update(stage=last["stage"], physical_pct=last.get("physical_pct"),
