@@ -23,6 +23,11 @@ def is_missing(value) -> bool:
         return False
 
 
+def is_blank(value) -> bool:
+    """Missing, or text with nothing but spaces: what a user left empty."""
+    return value.strip() == "" if isinstance(value, str) else is_missing(value)
+
+
 def number(value, decimals: int = 0, lang: str = "vi", strip: bool = True) -> str:
     """1036.5 -> '1.036,5' (vi) or '1,036.5' (en); trailing zeros stripped when strip."""
     if is_missing(value):

@@ -41,6 +41,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
+from lib.fmt import is_blank
 from lib.rulesets import CONFIDENCE_LABELS, Ruleset
 
 STATUSES = ("pass", "below_min", "missing", "rule_unknown")
@@ -78,15 +79,7 @@ def _ge(a: float, b: float) -> bool:
     return a >= b or math.isclose(a, b, rel_tol=_REL, abs_tol=_REL)
 
 
-def _missing(x) -> bool:
-    if x is None:
-        return True
-    if isinstance(x, str):
-        return x.strip() == ""
-    try:
-        return bool(pd.isna(x))
-    except (TypeError, ValueError):
-        return False
+_missing = is_blank
 
 
 def reduce_minimum(minimum: float, pct: float, is_count: bool = False) -> float:

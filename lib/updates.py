@@ -15,6 +15,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from lib.db import Database
+from lib.fmt import is_blank
 
 HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
 YEAR_MIN, YEAR_MAX = 2000, 2100
@@ -57,15 +58,7 @@ class _Checker:
         self.problems.append(f"{where}, cột {column}: {message}")
 
 
-def _blank(value) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return value.strip() == ""
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
+_blank = is_blank
 
 
 def _number(value, check: _Checker, where: str, column: str) -> float | None:
