@@ -110,13 +110,12 @@ def failing_list(ctx: Ctx, res, links: pd.DataFrame) -> None:
     for s in failing.itertuples():
         linked = links[links["standard_code"] == s.code]
         works = ", ".join(f"{r.work_id} ({r.effect})" for r in linked.itertuples()) or ctx.tr("crit.none")
-        st.markdown("- " + ctx.tr("crit.failing_row", code=s.code, name=s.name,
+        key = "crit.failing_row_nogain" if fmt.is_missing(s.points_if_min) else "crit.failing_row"
+        st.markdown("- " + ctx.tr(key, code=s.code, name=s.name,
                                    value=_level_text(s.value, s.unit, ctx.lang),
                                    min=_level_text(s.min_level_applied, s.unit, ctx.lang),
                                    gap=_level_text(s.gap, s.unit, ctx.lang),
                                    gain=fmt.number(s.points_if_min, 2, ctx.lang), works=works))
-        if s.status == "rule_unknown":
-            st.caption(f"  {ctx.tr('crit.status.rule_unknown')}")
 
 
 def entry_form(ctx: Ctx, town: str, standards: pd.DataFrame) -> None:

@@ -28,7 +28,7 @@ GOTO_PERIOD = "_goto_period"
 ROOT = Path(__file__).resolve().parent.parent
 # Tighter margins for a 1280x720 projector (a fixed style sheet: no data goes in it).
 _CSS = """<style>
-[data-testid='stMainBlockContainer'] {padding-top: 3rem; padding-left: 2.5rem; padding-right: 2.5rem;}
+[data-testid='stMainBlockContainer'] {padding-top: 3.6rem; padding-left: 2.5rem; padding-right: 2.5rem;}
 h1 {padding-top: 0 !important; padding-bottom: 0.25rem !important; font-size: 2.3rem !important;}
 </style>"""
 
