@@ -9,18 +9,19 @@ import streamlit as st
 from lib.db import DatabaseError
 from lib.i18n import t
 from ui import frame
-from ui.nav import PAGES
+from ui.nav import NAV_LABEL, PAGES
 
 ROOT = Path(__file__).resolve().parent
 
 frame.configure_page()
 lang = frame.current_lang()
-pages = [st.Page(str(ROOT / file), title=t(key, lang), icon=icon, default=(i == 0))
+pages = [st.Page(str(ROOT / file), title=t(NAV_LABEL.get(key, key), lang), icon=icon, default=(i == 0))
          for i, (file, key, icon) in enumerate(PAGES)]
+full_titles = {page.url_path: t(key, lang) for page, (_, key, _) in zip(pages, PAGES)}
 current = st.navigation(pages, position="top")
 
 try:
-    frame.render_frame(current.title)
+    frame.render_frame(full_titles.get(current.url_path, current.title))
 except DatabaseError as e:
     st.error(str(e))
     st.stop()

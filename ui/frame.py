@@ -19,7 +19,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from lib import fmt, queries
-from lib.db import Database
+from lib.db import Database, db_path_from_env
 from lib.i18n import LANGS, normalise_lang, t
 from lib.seed import open_database
 
@@ -33,16 +33,21 @@ h1 {padding-top: 0 !important; padding-bottom: 0.25rem !important; font-size: 2.
 </style>"""
 
 
-@st.cache_resource(show_spinner=False)
 def get_db() -> Database:
-    """One connection per server process."""
-    return open_database()
+    """One connection per server process (and per database file, so tests that point
+    CT07_DB_PATH elsewhere get their own)."""
+    return _open(str(db_path_from_env()))
+
+
+@st.cache_resource(show_spinner=False)
+def _open(path: str) -> Database:
+    return open_database(Path(path))
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _cached(module: str, name: str, version: int, args: tuple, kwargs: tuple):
+def _cached(module: str, name: str, path: str, version: int, args: tuple, kwargs: tuple):
     fn = getattr(importlib.import_module(module), name)
-    return fn(get_db(), *args, **dict(kwargs))
+    return fn(_open(path), *args, **dict(kwargs))
 
 
 def read(fn, *args, **kwargs):
@@ -50,7 +55,7 @@ def read(fn, *args, **kwargs):
     db = get_db()
     frozen = tuple(tuple(a) if isinstance(a, list) else a for a in args)
     kw = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items()))
-    result = _cached(fn.__module__, fn.__name__, db.data_version(), frozen, kw)
+    result = _cached(fn.__module__, fn.__name__, str(db.path), db.data_version(), frozen, kw)
     return result.copy() if isinstance(result, pd.DataFrame) else result
 
 

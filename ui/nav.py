@@ -8,9 +8,16 @@ PAGES = [
     ("pages/danh_muc.py", "nav.register", ":material/list_alt:"),
     ("pages/canh_bao.py", "nav.alerts", ":material/warning:"),
     ("pages/tieu_chi.py", "nav.criteria", ":material/verified:"),
+    ("pages/kich_ban_von.py", "nav.funding", ":material/savings:"),
     ("pages/nhiem_vu.py", "nav.tasks", ":material/assignment_ind:"),
     ("pages/cap_nhat.py", "nav.update", ":material/edit_note:"),
 ]
+
+# Shorter labels in the navigation bar, so that every page fits on one line at 1280 px;
+# the page itself keeps its full title.
+NAV_LABEL = {"nav.register": "nav.register_short", "nav.alerts": "nav.alerts_short",
+             "nav.criteria": "nav.criteria_short", "nav.funding": "nav.funding_short",
+             "nav.tasks": "nav.tasks_short", "nav.update": "nav.update_short"}
 
 
 def title_key(file: str) -> str:

@@ -1,0 +1,68 @@
+"""The chair moves the state-budget slider with the keyboard and sees completion years change."""
+from tests.e2e.conftest import metric_value, wait_idle
+
+SLIDER = "Vốn ngân sách nhà nước mỗi năm"
+
+
+def cell_after(page, table, first: str, column: int) -> str:
+    """The text of a cell in the row whose first cell reads ``first`` (the data grid keeps an
+    accessible table of its cells)."""
+    cells = [c.strip() for c in table.locator("td").all_text_contents()]
+    width = table.locator("th").count() or 8
+    for i in range(0, len(cells), width):
+        if cells[i] == first:
+            return cells[i + column]
+    raise AssertionError(f"no row {first} in {cells[:40]}")
+
+
+def wait_for_change(page, read, before, tries=40):
+    for _ in range(tries):
+        now = read()
+        if now != before:
+            return now
+        page.wait_for_timeout(250)
+    return read()
+
+
+def test_moving_the_state_budget_changes_a_completion_year(server, page):
+    page.goto(server.url + "/kich_ban_von")
+    wait_idle(page)
+    page.get_by_text("Xong đến hết 2030").first.wait_for()
+    assert metric_value(page, "Xong đến hết 2030") == "10/13 công trình"
+    # the completion year of every work, in the expander under the chart
+    page.get_by_text("Năm hoàn thành của mọi công trình").first.click()
+    every = page.locator("[data-testid='stExpander'] [data-testid='stDataFrame']").first
+    every.wait_for()
+    wait_idle(page)
+    year = lambda: cell_after(page, every, "GT-01", 4)  # noqa: E731 (Mã, Công trình, Địa bàn, Cơ sở, Này)
+    assert year() == "2028"
+
+    slider = page.get_by_role("slider", name=SLIDER)
+    assert slider.get_attribute("aria-valuetext") == "10 tỷ"
+    slider.focus()
+    page.keyboard.press("Home")  # no state budget at all
+    wait_idle(page)
+    assert wait_for_change(page, lambda: slider.get_attribute("aria-valuetext"), "10 tỷ") == "0 tỷ"
+    every = page.locator("[data-testid='stExpander'] [data-testid='stDataFrame']").first
+    assert wait_for_change(page, year, "2028") == "sau 2030"
+    assert metric_value(page, "Xong đến hết 2030") != "10/13 công trình"
+
+    slider.focus()
+    page.keyboard.press("End")  # 100 tỷ a year
+    wait_idle(page)
+    assert wait_for_change(page, year, "sau 2030") == "2024"
+    # the table of works that move now lists GT-01, four years earlier than the baseline
+    moved = page.locator("[data-testid='stDataFrame']").first
+    assert cell_after(page, moved, "GT-01", 5) == "sớm 4 năm"
+    assert metric_value(page, "Xong đến hết 2030") == "13/13 công trình"
+
+    for _ in range(3):  # the arrow keys move it by one step of 0,5 tỷ
+        page.keyboard.press("ArrowLeft")
+    wait_idle(page)
+    assert wait_for_change(page, lambda: slider.get_attribute("aria-valuetext"), "100 tỷ") == "98,5 tỷ"
+
+    page.get_by_role("button", name="Đặt lại như ban đầu").click()
+    wait_idle(page)
+    assert wait_for_change(page, lambda: slider.get_attribute("aria-valuetext"), "98,5 tỷ") == "10 tỷ"
+    assert wait_for_change(page, lambda: metric_value(page, "Xong đến hết 2030"), "13/13 công trình") == \
+        "10/13 công trình"

@@ -1,0 +1,189 @@
+"""The what-if funding page (Kịch bản vốn) in Streamlit's AppTest, through app.py (see tests/test_app.py)."""
+import pytest
+import streamlit as st
+
+from tests.test_app import goto, new_app
+
+PAGE = "pages/kich_ban_von.py"
+
+
+def fresh_app(tmp_path, monkeypatch, name: str):
+    """An AppTest on its own new database. The connection (st.cache_resource) and the reads
+    (st.cache_data) are cached per process, so without clearing them a test would run on the
+    database of the first AppTest of the session, with whatever earlier tests wrote to it."""
+    monkeypatch.setenv("CT07_DB_PATH", str(tmp_path / name))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    return new_app(tmp_path)
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    monkeypatch.delenv("CT07_READONLY", raising=False)
+    at = fresh_app(tmp_path, monkeypatch, "app.duckdb")
+    at.run()
+    goto(at, PAGE)
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at, label_start: str) -> str:
+    return next(m.value for m in at.metric if m.label.startswith(label_start))
+
+
+def table_with(at, column: str):
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def moved_table(at):
+    """The first table of the page: the works whose completion year moves."""
+    df = at.dataframe[0].value
+    return df if "Thay đổi" in df.columns and (df["Thay đổi"] != "không đổi").all() else None
+
+
+def test_the_page_runs_with_the_baseline(app):
+    assert app.title[0].value == "Kịch bản vốn"
+    assert app.session_state["fund_state"] == 10.0 and app.session_state["fund_horizon"] == (2023, 2030)
+    assert metric(app, "Xong đến hết 2030") == "10/13 công trình"
+    assert metric(app, "Thị trấn Trùng Khánh · loại IV") == "Chưa đủ số liệu"  # never 0 points
+    assert metric(app, "Còn thiếu cuối 2030 (tỷ đồng)") == "19,2"
+    assert moved_table(app) is None
+    assert any("Các thông số đang như kịch bản cơ sở" in i.value for i in app.info)
+    assert any(c.value.startswith("Chưa mô phỏng (5 công trình, chưa có tổng mức đầu tư") and "XH-03" in c.value
+               for c in app.caption)
+    every = table_with(app, "Kịch bản này").set_index("Mã")
+    assert every.loc["GT-01", "Kịch bản này"] == "2028" and every.loc["XH-04", "Kịch bản này"] == "đã bàn giao"
+    assert every.loc["XH-01", "Kịch bản này"] == "sau 2030"
+    # the assumptions, written out for the minutes, with the data's date
+    minutes = next(m.value for m in app.markdown if "Giả định của" in m.value)
+    assert "Số liệu tính đến tháng 12/2022" in minutes and "Vốn ngân sách nhà nước mỗi năm: 10 tỷ đồng" in minutes
+    assert any(b.label == "Tải bản giả định (.md)" for b in app.get("download_button"))
+
+
+def test_moving_the_state_budget_moves_completion_years(app):
+    app.select_slider(key="fund_state").set_value(20.0).run()
+    assert not app.exception
+    moved = moved_table(app).set_index("Mã")
+    assert (moved.loc["GT-01", "Kịch bản cơ sở"], moved.loc["GT-01", "Kịch bản này"]) == ("2028", "2026")
+    assert moved.loc["GT-01", "Thay đổi"] == "sớm 2 năm" and moved.loc["GT-01", "So với mốc ban đầu"] == "chậm 3 năm"
+    assert moved.loc["XH-01", "Thay đổi"] == "nay xong trong kỳ"
+    assert metric(app, "Xong đến hết 2030") == "13/13 công trình"
+    assert metric(app, "Còn thiếu cuối 2030 (tỷ đồng)") == "0"
+    less = app.select_slider(key="fund_state").set_value(5.0).run()
+    moved = moved_table(less).set_index("Mã")
+    assert moved.loc["GT-01", "Kịch bản này"] == "sau 2030" and moved.loc["GT-01", "Thay đổi"] == "nay không xong trong kỳ"
+
+
+def test_other_inputs_recompute_too(app):
+    app.slider(key="fund_overrun").set_value(30).run()
+    assert moved_table(app).set_index("Mã").loc["GT-01", "Thay đổi"].startswith("muộn")
+    app.selectbox(key="fund_rule").set_value("nearly_finished").run()
+    assert not app.exception
+    app.number_input(key="fund_share_dang_gpmb").set_value(90).run()
+    assert not app.exception and moved_table(app) is not None
+
+
+def test_reset_restores_every_default(app):
+    app.select_slider(key="fund_state").set_value(42.5).run()
+    app.select_slider(key="fund_nonstate").set_value(3.0).run()
+    app.selectbox(key="fund_rule").set_value("pro_rata").run()
+    app.slider(key="fund_clearance").set_value(12).run()
+    app.slider(key="fund_horizon").set_value((2024, 2033)).run()
+    app.number_input(key="fund_months_quy_hoach").set_value(30).run()
+    assert moved_table(app) is not None
+    app.button(key="fund_reset").click().run()
+    assert not app.exception
+    s = app.session_state
+    assert (s["fund_state"], s["fund_nonstate"], s["fund_rule"], s["fund_clearance"]) == (10.0, 0.0, "priority", 0)
+    assert s["fund_horizon"] == (2023, 2030) and s["fund_months_quy_hoach"] == 12
+    assert moved_table(app) is None
+    assert metric(app, "Xong đến hết 2030") == "10/13 công trình"
+
+
+def test_the_scenario_survives_a_visit_to_another_page(app):
+    app.select_slider(key="fund_state").set_value(20.0).run()
+    goto(app, "pages/tong_quan.py")
+    goto(app, PAGE)
+    assert app.session_state["fund_state"] == 20.0
+    assert metric(app, "Xong đến hết 2030") == "13/13 công trình"
+
+
+def test_illustrative_data_are_announced(app):
+    app.toggle(key="crit_demo").set_value(True).run()
+    app.selectbox(key="fund_ruleset").set_value("nq111-2025").run()
+    assert not app.exception
+    assert any("Đang dùng dữ liệu minh hoạ — không phải số liệu thật" in w.value for w in app.warning)
+    assert metric(app, "Thị trấn Trùng Khánh · loại III") == "Chưa đạt"
+
+
+def test_goal_seeking_is_computed_and_can_be_applied(app):
+    assert any("Cần ít nhất **12,75 tỷ đồng mỗi năm** từ 2023 để cả 13 công trình" in s.value for s in app.success)
+    assert any("Không tính được: Thị trấn Trùng Khánh chưa đủ số liệu" in w.value for w in app.warning)
+    app.selectbox(key="fund_goal_year").set_value(2023).run()
+    assert any("Không đạt được trong phạm vi kịch bản" in w.value for w in app.warning)
+    app.selectbox(key="fund_goal_year").set_value(2030).run()
+    app.button(key="fund_goal_apply_all").click().run()
+    assert app.session_state["fund_state"] == 13.0
+    assert metric(app, "Xong đến hết 2030") == "13/13 công trình"
+
+
+def test_save_compare_and_export(app):
+    app.select_slider(key="fund_state").set_value(20.0).run()
+    app.text_input(key="fund_save_name").input("Ngân sách 20 tỷ")
+    app.text_input(key="fund_save_by").input("Thư ký Ban Chỉ đạo")
+    submit = next(b for b in app.button if b.label == "Lưu kịch bản")
+    submit.click().run()
+    assert not app.exception
+    assert any("Đã lưu kịch bản «Ngân sách 20 tỷ»" in s.value for s in app.success)
+    submit = next(b for b in app.button if b.label == "Lưu kịch bản")
+    submit.click().run()  # the same name again
+    assert any("«Ngân sách 20 tỷ» đã có" in e.value for e in app.error)
+    app.button(key="fund_reset").click().run()
+    app.multiselect(key="fund_compare").set_value(["Ngân sách 20 tỷ"]).run()
+    assert not app.exception
+    table = table_with(app, "Ngân sách 20 tỷ").set_index("Thông số, kết quả")
+    assert table.loc["Vốn ngân sách nhà nước mỗi năm"].tolist() == ["10 tỷ đồng", "20 tỷ đồng"]
+    assert table.loc["Công trình xong đến hết 2030"].tolist() == ["10/13", "13/13"]
+    labels = {b.label for b in app.get("download_button")}
+    assert {"Tải Excel (.xlsx)", "Tải JSON"} <= labels
+    # open the saved scenario into the sliders
+    app.button(key="fund_apply_saved").click().run()
+    assert app.session_state["fund_state"] == 20.0
+    # and delete it, which needs a name too
+    app.button(key="fund_delete").click().run()
+    assert any("Người xoá: cần ghi tên" in e.value for e in app.error)
+    app.text_input(key="fund_delete_by").input("Thư ký Ban Chỉ đạo")
+    app.button(key="fund_delete").click().run()
+    assert not app.exception
+    assert any("Đã xoá kịch bản «Ngân sách 20 tỷ»" in s.value for s in app.success)
+    assert any("Chưa có kịch bản nào được lưu" in i.value for i in app.info)
+
+
+def test_saving_needs_a_name_and_a_person(app):
+    app.text_input(key="fund_save_name").input("<b>Đậm</b>")
+    next(b for b in app.button if b.label == "Lưu kịch bản").click().run()
+    errors = " ".join(e.value for e in app.error)
+    assert "Tên kịch bản: không được chứa thẻ HTML" in errors and "Người lưu: cần ghi tên" in errors
+
+
+def test_read_only_hides_saving(tmp_path, monkeypatch):
+    monkeypatch.setenv("CT07_READONLY", "1")
+    at = fresh_app(tmp_path, monkeypatch, "ro.duckdb")
+    at.run()
+    goto(at, PAGE)
+    assert not at.exception
+    assert not any(b.label == "Lưu kịch bản" for b in at.button)
+    assert any("Chế độ chỉ xem" in c.value for c in at.caption)
+
+
+def test_english(tmp_path, monkeypatch):
+    at = fresh_app(tmp_path, monkeypatch, "en.duckdb")
+    at.query_params["lang"] = "en"
+    at.run()
+    goto(at, PAGE)
+    assert not at.exception
+    assert at.title[0].value == "Funding scenarios"
+    assert metric(at, "Complete by end of 2030") == "10/13 works"
+    at.select_slider(key="fund_state").set_value(20.0).run()
+    assert moved_table(at) is None  # English column names
+    assert "This scenario" in at.dataframe[0].value.columns

@@ -1,0 +1,650 @@
+"""The what-if funding page, in pieces: the inputs (kept in session state, keys fund_*), the
+headline, and one function per tab. The simulation is cheap (a few ms), so every change of
+an input recomputes everything; reads of the database go through frame.read (cached).
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import pandas as pd
+import streamlit as st
+
+from lib import charts_funding, criteria, fmt, funding, queries, scenarios
+from lib.fmt import TY
+from lib.scenarios import Outcomes, Scenario, TownProjection
+from lib.updates import ValidationError
+from ui import criteria_view, frame
+from ui.frame import Ctx
+
+STATE_OPTIONS = [i / 2 for i in range(0, 201)]      # 0 .. 100 tỷ đồng a year, step 0,5
+NONSTATE_OPTIONS = [i / 2 for i in range(0, 101)]   # 0 .. 50 tỷ đồng a year
+MONEY_STEP_VND = TY / 2
+HORIZON_SPAN = 17                                   # the last year offered: start + 17
+EDITABLE_STAGES = ("quy_hoach", "hoan_thien_thu_tuc", "dang_gpmb", "dang_thi_cong", "tam_dung",
+                   funding.UNKNOWN_STAGE)          # handed-over works are complete whatever the money
+SHADOW = "_fund_shadow"   # a copy of the inputs: widget state is dropped while another page is shown
+RULESET_KEY = "fund_ruleset"
+FLASH = "_fund_flash"     # a message to show after the rerun that follows a save or a delete
+
+
+# -- inputs ------------------------------------------------------------------------------
+
+def baseline(ctx: Ctx) -> Scenario:
+    """The baseline scenario ("kịch bản cơ sở"): the page's first values."""
+    return scenarios.default_scenario(ctx.as_of.year if ctx.as_of else None, ctx.towns)
+
+
+def defaults(ctx: Ctx, ruleset_ids: list[str]) -> dict:
+    base = baseline(ctx)
+    d = {
+        "fund_state": base.state_budget_vnd / TY,
+        "fund_nonstate": base.non_state_vnd / TY,
+        "fund_horizon": (base.start_year, base.end_year),
+        "fund_rule": base.rule,
+        "fund_overrun": int(base.cost_overrun_pct),
+        "fund_clearance": int(base.clearance_extra_months),
+        "fund_build": base.min_build_years,
+        "fund_carry": base.carry_unspent,
+        RULESET_KEY: criteria.DEFAULT_RULESET if criteria.DEFAULT_RULESET in ruleset_ids else ruleset_ids[0],
+    }
+    for stage in EDITABLE_STAGES:
+        d[f"fund_share_{stage}"] = int(round(base.shares[stage] * 100))
+        d[f"fund_months_{stage}"] = int(base.months[stage])
+    return d
+
+
+def _horizon_bounds(d: dict) -> tuple[int, int]:
+    start = d["fund_horizon"][0]
+    return start, start + HORIZON_SPAN
+
+
+def init_state(d: dict) -> None:
+    """Give every input its value: kept from this session (also across pages), else the default."""
+    shadow = st.session_state.get(SHADOW, {})
+    for key, value in d.items():
+        if key not in st.session_state:
+            st.session_state[key] = shadow.get(key, value)
+    lo, hi = _horizon_bounds(d)
+    start, end = st.session_state["fund_horizon"]
+    start, end = min(max(int(start), lo), hi), min(max(int(end), lo), hi)
+    if (start, end) != tuple(st.session_state["fund_horizon"]):
+        st.session_state["fund_horizon"] = (start, end)
+    checks = {"fund_state": STATE_OPTIONS, "fund_nonstate": NONSTATE_OPTIONS, "fund_rule": funding.RULES}
+    for key, options in checks.items():
+        if st.session_state[key] not in options:
+            st.session_state[key] = d[key]
+
+
+def _remember(d: dict) -> None:
+    st.session_state[SHADOW] = {k: st.session_state[k] for k in d if k in st.session_state}
+
+
+def _reset(d: dict) -> None:
+    for key, value in d.items():
+        st.session_state[key] = value
+    st.session_state[SHADOW] = dict(d)
+
+
+def _money(ctx: Ctx, v: float) -> str:
+    return ctx.tr("funding.ty_short", n=fmt.number(v, 1, ctx.lang))
+
+
+def controls(ctx: Ctx, d: dict, stage_labels: dict[str, str]) -> None:
+    """The sliders, the rule, the reset, and the stage assumptions in an expander."""
+    lo, hi = _horizon_bounds(d)
+    c1, c2, c3 = st.columns([5, 4, 4])
+    c1.select_slider(ctx.tr("funding.in_state"), STATE_OPTIONS, key="fund_state",
+                     format_func=lambda v: _money(ctx, v), help=ctx.tr("funding.in_state_help"))
+    c2.select_slider(ctx.tr("funding.in_nonstate"), NONSTATE_OPTIONS, key="fund_nonstate",
+                     format_func=lambda v: _money(ctx, v), help=ctx.tr("funding.in_nonstate_help"))
+    c3.slider(ctx.tr("funding.in_horizon"), min_value=lo, max_value=hi, step=1, key="fund_horizon", format="%d",
+              help=ctx.tr("funding.in_horizon_help"))
+    c4, c5, c6, c7 = st.columns([4, 3, 3, 3], vertical_alignment="bottom")
+    c4.selectbox(ctx.tr("funding.in_rule"), list(funding.RULES), key="fund_rule",
+                 format_func=lambda r: ctx.tr(f"funding.rule.{r}"), help=ctx.tr("funding.in_rule_help"))
+    c5.slider(ctx.tr("funding.in_overrun"), 0, 50, step=1, key="fund_overrun", format="%d %%",
+              help=ctx.tr("funding.in_overrun_help"))
+    c6.slider(ctx.tr("funding.in_clearance"), 0, 24, step=1, key="fund_clearance", format="%d",
+              help=ctx.tr("funding.in_clearance_help"))
+    c7.button(ctx.tr("funding.reset"), key="fund_reset", on_click=_reset, args=(d,), icon=":material/restart_alt:",
+              help=ctx.tr("funding.reset_help"), width="stretch")
+    with st.expander(ctx.tr("funding.more")):
+        st.caption(ctx.tr("funding.more_help"))
+        cols = st.columns(len(EDITABLE_STAGES), vertical_alignment="bottom")  # a long stage name wraps
+        for col, stage in zip(cols, EDITABLE_STAGES):
+            col.markdown(f"**{stage_labels.get(stage, stage)}**")
+            col.number_input(ctx.tr("funding.in_share"), 0, 100, step=5, key=f"fund_share_{stage}",
+                             help=ctx.tr("funding.in_share_help"))
+            col.number_input(ctx.tr("funding.in_months"), 0, 60, step=1, key=f"fund_months_{stage}",
+                             help=ctx.tr("funding.in_months_help"))
+        b1, b2, _ = st.columns([2, 3, 3], vertical_alignment="bottom")
+        b1.number_input(ctx.tr("funding.in_build"), 1, 5, step=1, key="fund_build", help=ctx.tr("funding.in_build_help"))
+        b2.toggle(ctx.tr("funding.in_carry"), key="fund_carry", help=ctx.tr("funding.in_carry_help"))
+    _remember(d)
+
+
+def current_scenario(ctx: Ctx) -> Scenario:
+    s = st.session_state
+    shares, months = dict(funding.DEFAULT_DONE_SHARE), dict(funding.DEFAULT_MONTHS_TO_START)
+    for stage in EDITABLE_STAGES:
+        shares[stage] = s[f"fund_share_{stage}"] / 100
+        months[stage] = float(s[f"fund_months_{stage}"])
+    start, end = s["fund_horizon"]
+    return Scenario(int(start), int(end), float(s["fund_state"]) * TY, float(s["fund_nonstate"]) * TY,
+                    s["fund_rule"], float(s["fund_overrun"]), float(s["fund_clearance"]), shares, months,
+                    int(s["fund_build"]), bool(s["fund_carry"]), tuple(ctx.towns) if ctx.towns is not None else None)
+
+
+def score_options(ctx: Ctx, catalog) -> tuple[str, bool]:
+    """The rule-set the towns are scored with and the illustrative-data toggle (shared with
+    the criteria page)."""
+    c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+    ruleset_id = c1.selectbox(ctx.tr("funding.in_ruleset"), catalog.ids, key=RULESET_KEY,
+                              format_func=lambda i: catalog[i].info.name, help=ctx.tr("funding.in_ruleset_help"))
+    with c2:
+        demo = criteria_view.demo_toggle(ctx)
+    return ruleset_id, bool(demo)
+
+
+# -- the model of one run -----------------------------------------------------------------
+
+@dataclass
+class Model:
+    scenario: Scenario
+    base: Scenario
+    works: pd.DataFrame
+    frame: pd.DataFrame
+    result: funding.SimulationResult
+    base_result: funding.SimulationResult
+    moved: pd.DataFrame
+    projections: list[TownProjection]
+    base_projections: list[TownProjection]
+    outcomes: Outcomes
+    base_outcomes: Outcomes
+    town_names: dict[str, str]
+    stage_labels: dict[str, str]
+    ruleset_id: str
+    ruleset_name: str
+    demo: bool
+
+    @property
+    def uses_demo(self) -> bool:
+        return any(p.uses_demo for p in self.projections)
+
+
+def town_names(ctx: Ctx) -> dict[str, str]:
+    return {r["id"]: frame.town_display(r, ctx.lang) for _, r in ctx.town_options.iterrows()}
+
+
+def stage_labels(ctx: Ctx) -> dict[str, str]:
+    stages = frame.read(queries.stages)
+    col = "label_vi" if ctx.lang == "vi" else "label_en"
+    labels = dict(zip(stages["code"], stages[col]))
+    labels[funding.UNKNOWN_STAGE] = ctx.tr("stage.unknown")
+    return labels
+
+
+def _projections(scenario: Scenario, completion: dict, ruleset_id: str, demo: bool,
+                 towns: list[str]) -> list[TownProjection]:
+    out = []
+    for town in towns:
+        key = scenarios.relevant_completion(frame.read(scenarios.town_links, town), completion)
+        out.append(frame.read(scenarios.town_projection, town, ruleset_id, demo, key, tuple(scenario.years)))
+    return out
+
+
+def compute(ctx: Ctx, scenario: Scenario, ruleset_id: str, demo: bool, catalog) -> Model:
+    works = frame.read(queries.works, ctx.towns, ctx.period_id)
+    fr = scenarios.funding_frame(works)
+    # the baseline runs to the same end year: the horizon is a window, not a lever
+    base = dataclasses.replace(baseline(ctx), end_year=max(scenario.end_year, baseline(ctx).start_year))
+    result, base_result = scenarios.run(fr, scenario), scenarios.run(fr, base)
+    towns = [t for t in frame.read(scenarios.programme_towns) if ctx.towns is None or t in ctx.towns]
+    projections = _projections(scenario, funding.completion_map(result), ruleset_id, demo, towns)
+    base_projections = _projections(base, funding.completion_map(base_result), ruleset_id, demo, towns)
+    return Model(scenario, base, works, fr, result, base_result,
+                 scenarios.compare_completion(works, base_result, result), projections, base_projections,
+                 scenarios.outcomes_of(result, scenario, tuple(projections)),
+                 scenarios.outcomes_of(base_result, base, tuple(base_projections)),
+                 town_names(ctx), stage_labels(ctx), ruleset_id, catalog[ruleset_id].info.name, demo)
+
+
+# -- headline -----------------------------------------------------------------------------
+
+def demo_banner(ctx: Ctx, m: Model) -> None:
+    if m.uses_demo:
+        st.warning(ctx.tr("funding.demo_banner"), icon=":material/science:")
+
+
+def _town_short(ctx: Ctx, p: TownProjection, end: int) -> str:
+    if p.status == "dat":
+        return ctx.tr("funding.kpi_town_reached", year=p.first_year)
+    if p.status == "chua_du_so_lieu":
+        return ctx.tr("funding.kpi_town_no_data")
+    return ctx.tr("funding.kpi_town_not_reached", end=end)
+
+
+def headline(ctx: Ctx, m: Model) -> None:
+    o, b = m.outcomes, m.base_outcomes
+    end = m.scenario.end_year
+    cols = st.columns([1] * (2 + len(m.projections)))
+    diff = o.n_done - b.n_done
+    cols[0].metric(ctx.tr("funding.kpi_done", end=end), ctx.tr("funding.kpi_done_value", n=o.n_done, total=o.n_simulated),
+                   delta=ctx.tr("funding.kpi_vs_base", d=f"{diff:+d}") if diff else None,
+                   help=ctx.tr("funding.kpi_done_help", n=o.n_not_simulated))
+    gap = o.outstanding_vnd - b.outstanding_vnd
+    cols[1].metric(ctx.tr("funding.kpi_outstanding", end=end), fmt.ty(o.outstanding_vnd, ctx.lang, 1, unit=False),
+                   delta=ctx.tr("funding.kpi_vs_base", d=("+" if gap > 0 else "") + fmt.ty(gap, ctx.lang, 1, unit=False))
+                   if abs(gap) >= 0.05 * TY else None, delta_color="inverse",
+                   help=ctx.tr("funding.kpi_outstanding_help", amount=fmt.ty(o.outstanding_vnd, ctx.lang)))
+    for col, p, bp in zip(cols[2:], m.projections, m.base_projections):
+        help_text = ctx.tr("funding.kpi_town_help", ruleset=m.ruleset_name, n=p.n_scored, total=p.n_total,
+                           result=scenarios.town_result_text(p, end, ctx.lang))
+        delta = None
+        if p.first_year != bp.first_year:
+            if p.first_year is None or bp.first_year is None:
+                delta = ctx.tr("funding.kpi_town_lost") if p.first_year is None else ctx.tr("funding.kpi_town_won")
+            else:
+                delta = ctx.tr("funding.kpi_vs_base", d=ctx.tr("funding.years_value", n=f"{p.first_year - bp.first_year:+d}"))
+        col.metric(ctx.tr("funding.kpi_town", town=m.town_names.get(p.town, p.town), c=p.class_code),
+                   _town_short(ctx, p, end), delta=delta, delta_color="inverse", help=help_text)
+
+
+# -- works ----------------------------------------------------------------------------------
+
+def _year_text(ctx: Ctx, year, end: int, handed_over: bool = False) -> str:
+    if handed_over:
+        return ctx.tr("funding.handed_over")
+    return str(int(year)) if not fmt.is_missing(year) else ctx.tr("funding.tl_after", end=end).lower()
+
+
+def _change_text(ctx: Ctx, r) -> str:
+    if r.change == "same":
+        return ctx.tr("funding.change_same")
+    if fmt.is_missing(r.base_year):
+        return ctx.tr("funding.change_now_in")
+    if fmt.is_missing(r.year):
+        return ctx.tr("funding.change_now_out")
+    n = int(r.change_years)
+    return ctx.tr("funding.change_earlier", n=-n) if n < 0 else ctx.tr("funding.change_later", n=n)
+
+
+def _delay_text(ctx: Ctx, r, end: int) -> str:
+    if r.handed_over:
+        return ctx.tr("funding.handed_over")
+    if fmt.is_missing(r.baseline_year):
+        return ctx.tr("funding.no_baseline")
+    if fmt.is_missing(r.year):
+        return ctx.tr("funding.not_by", end=end)
+    n = int(r.year) - int(r.baseline_year)
+    if n > 0:
+        return ctx.tr("funding.delay_late", n=n)
+    return ctx.tr("funding.delay_on_time") if n == 0 else ctx.tr("funding.delay_early", n=-n)
+
+
+def works_table(ctx: Ctx, m: Model, rows: pd.DataFrame) -> pd.DataFrame:
+    end = m.scenario.end_year
+    return pd.DataFrame({
+        ctx.tr("funding.col_id"): rows["work_id"],
+        ctx.tr("funding.col_name"): rows["name"],
+        ctx.tr("funding.col_town"): [m.town_names.get(t, ctx.tr("town.unknown")) if isinstance(t, str)
+                                     else ctx.tr("town.unknown") for t in rows["town"]],
+        ctx.tr("funding.col_base"): [_year_text(ctx, r.base_year, end, r.handed_over) for r in rows.itertuples()],
+        ctx.tr("funding.col_year"): [_year_text(ctx, r.year, end, r.handed_over) for r in rows.itertuples()],
+        ctx.tr("funding.col_change"): [_change_text(ctx, r) for r in rows.itertuples()],
+        ctx.tr("funding.col_baseline_year"): [str(int(y)) if not fmt.is_missing(y) else ctx.tr("common.no_data")
+                                              for y in rows["baseline_year"]],
+        ctx.tr("funding.col_delay"): [_delay_text(ctx, r, end) for r in rows.itertuples()],
+    })
+
+
+def works_tab(ctx: Ctx, m: Model) -> None:
+    moved = m.moved[m.moved["change"] != "same"]
+    st.markdown(f"**{ctx.tr('funding.moved_title', n=len(moved))}**")
+    name_col = {ctx.tr("funding.col_id"): st.column_config.TextColumn(width="small"),
+                ctx.tr("funding.col_name"): st.column_config.TextColumn(width="medium")}
+    if len(moved):
+        st.dataframe(works_table(ctx, m, moved), hide_index=True, width="stretch", column_config=name_col)
+    elif m.scenario == m.base:
+        st.info(ctx.tr("funding.moved_none_base"))
+    else:
+        st.info(ctx.tr("funding.moved_none"))
+    st.caption(ctx.tr("funding.base_note", state=fmt.ty(m.base.state_budget_vnd, ctx.lang),
+                      start=m.base.start_year, end=m.base.end_year))
+    _timeline(ctx, m)
+    with st.expander(ctx.tr("funding.all_works", n=len(m.moved))):
+        st.dataframe(works_table(ctx, m, m.moved), hide_index=True, width="stretch", column_config=name_col)
+    _not_simulated(ctx, m)
+
+
+def _timeline(ctx: Ctx, m: Model) -> None:
+    rows = m.moved[~m.moved["handed_over"]]
+    if rows.empty:
+        return
+    end = m.scenario.end_year
+    data = pd.DataFrame({
+        "label": [f"{r.work_id} · {r.name[:44]}{'…' if len(r.name) > 44 else ''}" for r in rows.itertuples()],
+        "base_year": rows["base_year"].to_numpy(), "year": rows["year"].to_numpy(), "change": rows["change"].to_numpy(),
+        "base_text": [_year_text(ctx, y, end) for y in rows["base_year"]],
+        "year_text": [_year_text(ctx, y, end) for y in rows["year"]]})
+    n_earlier, n_later = int((rows["change"] == "earlier").sum()), int((rows["change"] == "later").sum())
+    if n_earlier or n_later:
+        title = ctx.tr("funding.tl_title_moved", earlier=n_earlier, later=n_later)
+    else:
+        title = ctx.tr("funding.tl_title_same", n=int(rows["year"].notna().sum()), total=len(rows), end=end)
+    labels = {"year": ctx.tr("funding.tl_year"), "after": ctx.tr("funding.tl_after", end=end),
+              "baseline": ctx.tr("funding.tl_baseline"), "earlier": ctx.tr("funding.tl_earlier"),
+              "later": ctx.tr("funding.tl_later"), "same": ctx.tr("funding.tl_same"),
+              "base_col": ctx.tr("funding.col_base"), "year_col": ctx.tr("funding.col_year")}
+    st.altair_chart(charts_funding.timeline(data, title, labels, m.scenario.start_year, end), width="stretch")
+
+
+def _not_simulated(ctx: Ctx, m: Model) -> None:
+    ns = m.result.not_simulated
+    if ns.empty:
+        return
+    names = dict(zip(m.works["id"], m.works["name"]))
+    st.caption(ctx.tr("funding.not_simulated", n=len(ns),
+                      works="; ".join(f"{w} ({names.get(w, w)})" for w in ns["work_id"])))
+
+
+# -- money per year -------------------------------------------------------------------------
+
+def money_tab(ctx: Ctx, m: Model) -> None:
+    py = m.result.per_year
+    end = m.scenario.end_year
+    rows = pd.DataFrame({"year": py["year"], "funded_ty": py["spent_vnd"] / TY,
+                         "unfunded_ty": py["unfunded_need_vnd"] / TY, "envelope_ty": py["available_vnd"] / TY})
+    short = py["unfunded_need_vnd"] > 0.5
+    if m.outcomes.outstanding_vnd > 0.5:
+        title = ctx.tr("funding.need_title_short", amount=fmt.ty(m.outcomes.outstanding_vnd, ctx.lang), end=end)
+    elif not short.any():
+        title = ctx.tr("funding.need_title_enough")
+    else:
+        title = ctx.tr("funding.need_title_from", year=int(py.loc[short, "year"].max()) + 1)
+    labels = {"year": ctx.tr("funding.tl_year"), "amount": ctx.tr("funding.need_axis"),
+              "funded": ctx.tr("funding.need_funded"), "unfunded": ctx.tr("funding.need_unfunded"),
+              "envelope": ctx.tr("funding.need_envelope")}
+    st.altair_chart(charts_funding.need_by_year(rows, title, labels, ctx.lang), width="stretch")
+    st.caption(ctx.tr("funding.need_note"))
+    st.dataframe(pd.DataFrame({
+        ctx.tr("funding.tl_year"): py["year"].astype(str),
+        ctx.tr("funding.need_envelope"): [fmt.ty(v, ctx.lang) for v in py["available_vnd"]],
+        ctx.tr("funding.col_need"): [fmt.ty(v, ctx.lang) for v in py["need_vnd"]],
+        ctx.tr("funding.need_funded"): [fmt.ty(v, ctx.lang) for v in py["spent_vnd"]],
+        ctx.tr("funding.need_unfunded"): [fmt.ty(v, ctx.lang) for v in py["unfunded_need_vnd"]],
+        ctx.tr("funding.col_unspent"): [fmt.ty(v, ctx.lang) for v in py["unspent_vnd"]],
+        ctx.tr("funding.col_completed"): py["works_completed"].astype(int),
+    }), hide_index=True, width="stretch")
+
+
+# -- towns ------------------------------------------------------------------------------------
+
+def _score_part(ctx: Ctx, m: Model, p: TownProjection, end: int) -> str:
+    """One town's takeaway for the chart title; with its last score when it falls short."""
+    town = m.town_names.get(p.town, p.town)
+    last = p.rows.iloc[-1] if len(p.rows) else None
+    if p.status == "khong_dat" and last is not None and not fmt.is_missing(last["total"]) and p.pass_mark:
+        return ctx.tr("funding.sc_part_short", town=town, c=p.class_code, total=fmt.number(last["total"], 1, ctx.lang),
+                      mark=fmt.number(p.pass_mark, 0, ctx.lang), end=end)
+    return ctx.tr("funding.sc_part", town=town, c=p.class_code, result=scenarios.town_result_text(p, end, ctx.lang))
+
+
+def towns_tab(ctx: Ctx, m: Model) -> None:
+    if not m.projections:
+        st.info(ctx.tr("funding.no_town"))
+        return
+    end = m.scenario.end_year
+    rows = []
+    for p in m.projections:
+        scored = p.rows[p.rows["verdict"] != "chua_du_so_lieu"]
+        rows.append(pd.DataFrame({"year": scored["year"], "town_label": m.town_names.get(p.town, p.town),
+                                  "total": scored["total"]}))
+    data = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    if len(data):
+        parts = [_score_part(ctx, m, p, end) for p in m.projections]
+        labels = {"year": ctx.tr("funding.tl_year"), "points": ctx.tr("funding.sc_points"),
+                  "pass": ctx.tr("funding.sc_pass", mark=fmt.number(m.projections[0].pass_mark, 0, ctx.lang))}
+        st.altair_chart(charts_funding.town_scores(data, m.projections[0].pass_mark, "; ".join(parts), labels,
+                                                   ctx.lang), width="stretch")
+    else:
+        st.info(ctx.tr("funding.sc_none"))
+    for p in m.projections:
+        name = m.town_names.get(p.town, p.town)
+        st.markdown(f"- **{ctx.tr('funding.kpi_town', town=name, c=p.class_code)}**: "
+                    f"{scenarios.town_result_text(p, end, ctx.lang)}. "
+                    + ctx.tr("funding.sc_links", n=p.n_effect_links, total=p.n_links))
+    loose = frame.read(scenarios.unattributed_links)
+    if len(loose):
+        st.caption(ctx.tr("funding.sc_unattributed", works=", ".join(
+            f"{r.work_id} ({r.work_name})" for r in loose.drop_duplicates("work_id").itertuples())))
+    st.caption(ctx.tr("funding.sc_note"))
+
+
+# -- goal seeking -------------------------------------------------------------------------------
+
+def _apply_envelope(total_vnd: float) -> None:
+    nonstate = float(st.session_state.get("fund_nonstate", 0.0)) * TY
+    value = scenarios.envelope_to_state(total_vnd, nonstate, MONEY_STEP_VND) / TY
+    st.session_state["fund_state"] = min(STATE_OPTIONS, key=lambda o: abs(o - value))
+
+
+def _year_select(ctx: Ctx, label: str, key: str, years: list[int]) -> int:
+    if st.session_state.get(key) not in years:
+        st.session_state[key] = years[-1]
+    return st.selectbox(label, years, key=key)
+
+
+def goal_tab(ctx: Ctx, m: Model) -> None:
+    s = m.scenario
+    # the envelope amounts play no part in goal seeking: leave them out of the cache key
+    probe = dataclasses.replace(s, state_budget_vnd=0.0, non_state_vnd=0.0)
+    years = s.years
+    st.caption(ctx.tr("funding.goal_intro", rule=ctx.tr(f"funding.rule.{s.rule}"), start=s.start_year))
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.markdown(f"**{ctx.tr('funding.goal_all_title')}**")
+        year = _year_select(ctx, ctx.tr("funding.goal_year"), "fund_goal_year", years)
+        g = frame.read(scenarios.goal_all, probe, ctx.period_id, year)
+        if g.envelope_vnd is None:
+            st.warning(ctx.tr("funding.goal_unreachable"))
+            if g.too_late:
+                st.caption(ctx.tr("funding.goal_too_late", works=", ".join(g.too_late), year=year))
+        else:
+            _goal_result(ctx, s, g.envelope_vnd, ctx.tr("funding.goal_all_result", amount=fmt.ty(g.envelope_vnd, ctx.lang),
+                                                        start=s.start_year, year=year, n=g.n_works), "fund_goal_apply_all")
+    with right:
+        st.markdown(f"**{ctx.tr('funding.goal_town_title')}**")
+        towns = [p.town for p in m.projections]
+        if not towns:
+            st.info(ctx.tr("funding.no_town"))
+            return
+        c1, c2 = st.columns([3, 2])
+        with c1:
+            if st.session_state.get("fund_goal_town") not in towns:
+                st.session_state["fund_goal_town"] = towns[0]
+            town = st.selectbox(ctx.tr("funding.goal_town"), towns, key="fund_goal_town",
+                                format_func=lambda x: m.town_names.get(x, x))
+        with c2:
+            tyear = _year_select(ctx, ctx.tr("funding.goal_year_short"), "fund_goal_town_year", years)
+        g = frame.read(scenarios.goal_town, probe, ctx.period_id, town, m.ruleset_id, m.demo, tyear)
+        name = m.town_names.get(town, town)
+        if g.status == "no_data":
+            st.warning(ctx.tr("funding.goal_town_no_data", town=name, n=g.n_scored, total=g.n_total,
+                              ruleset=m.ruleset_name))
+        elif g.status == "unreachable":
+            st.warning(ctx.tr("funding.goal_town_unreachable"))
+            short = g.best_total is not None and g.pass_mark is not None and g.best_total < g.pass_mark
+            st.caption(ctx.tr("funding.goal_town_best" if short else "funding.goal_town_groups", town=name,
+                              c=g.class_code, year=tyear, total=fmt.number(g.best_total, 2, ctx.lang),
+                              mark=fmt.number(g.pass_mark, 0, ctx.lang)))
+        elif g.envelope_vnd == 0:
+            st.success(ctx.tr("funding.goal_town_free", town=name, c=g.class_code, year=tyear))
+        else:
+            _goal_result(ctx, s, g.envelope_vnd, ctx.tr("funding.goal_town_result", amount=fmt.ty(g.envelope_vnd, ctx.lang),
+                                                        town=name, c=g.class_code, year=tyear, start=s.start_year),
+                         "fund_goal_apply_town")
+
+
+def _goal_result(ctx: Ctx, s: Scenario, needed: float, text: str, key: str) -> None:
+    st.success(text)
+    st.caption(ctx.tr("funding.goal_now", amount=fmt.ty(s.total_vnd, ctx.lang)))
+    state = scenarios.envelope_to_state(needed, s.non_state_vnd, MONEY_STEP_VND) / TY
+    if state <= STATE_OPTIONS[-1]:
+        st.button(ctx.tr("funding.goal_apply", amount=_money(ctx, state)), key=key, on_click=_apply_envelope,
+                  args=(needed,), icon=":material/input:")
+    else:
+        st.caption(ctx.tr("funding.goal_too_big", max=_money(ctx, STATE_OPTIONS[-1])))
+
+
+# -- saved scenarios ----------------------------------------------------------------------------
+
+def _saved(ctx: Ctx) -> tuple[pd.DataFrame, dict[str, Scenario], list[str]]:
+    rows = frame.read(scenarios.list_scenarios)
+    parsed, problems = {}, []
+    for r in rows.itertuples():
+        try:
+            parsed[r.name] = Scenario.from_json(r.params)
+        except ValidationError as e:
+            problems += [f"«{r.name}»: {p}" for p in e.problems]
+    return rows, parsed, problems
+
+
+def _apply_saved(sc: Scenario, valid_towns: list[str]) -> None:
+    s = st.session_state
+    s["fund_state"] = min(STATE_OPTIONS, key=lambda o: abs(o - sc.state_budget_vnd / TY))
+    s["fund_nonstate"] = min(NONSTATE_OPTIONS, key=lambda o: abs(o - sc.non_state_vnd / TY))
+    s["fund_horizon"] = (sc.start_year, sc.end_year)
+    s["fund_rule"] = sc.rule
+    s["fund_overrun"] = int(min(round(sc.cost_overrun_pct), 50))
+    s["fund_clearance"] = int(min(round(sc.clearance_extra_months), 24))
+    s["fund_build"] = int(min(sc.min_build_years, 5))
+    s["fund_carry"] = sc.carry_unspent
+    for stage in EDITABLE_STAGES:
+        s[f"fund_share_{stage}"] = int(round(sc.shares[stage] * 100))
+        s[f"fund_months_{stage}"] = int(min(round(sc.months[stage]), 60))
+    s[frame.TOWN_KEY] = [t for t in (sc.towns if sc.towns is not None else valid_towns) if t in valid_towns]
+    shadow = dict(s.get(SHADOW, {}))
+    shadow.update({k: s[k] for k in shadow if k in s})
+    s[SHADOW] = shadow
+
+
+def saved_tab(ctx: Ctx, m: Model) -> None:
+    readonly = os.environ.get("CT07_READONLY") == "1"
+    rows, parsed, problems = _saved(ctx)
+    if st.session_state.get(FLASH):
+        st.success(st.session_state.pop(FLASH))
+    for p in problems:
+        st.error(p)
+    left, right = st.columns([2, 3], gap="large")
+    with left:
+        if readonly:
+            st.caption(ctx.tr("funding.readonly"))
+        else:
+            _save_form(ctx, m)
+    with right:
+        table = _compare(ctx, m, rows, parsed)
+        if parsed:
+            _manage(ctx, parsed, readonly)
+    if table is not None:
+        st.dataframe(table, hide_index=True, width="stretch", height=36 * (len(table) + 1) + 4,
+                     column_config={table.columns[0]: st.column_config.TextColumn(width="medium")})
+
+
+def _save_form(ctx: Ctx, m: Model) -> None:
+    with st.form("fund_save_form", clear_on_submit=False):
+        st.markdown(f"**{ctx.tr('funding.save_title')}**")
+        name = st.text_input(ctx.tr("funding.save_name"), key="fund_save_name", max_chars=scenarios.MAX_NAME,
+                             placeholder=ctx.tr("funding.save_name_ph"))
+        who = st.text_input(ctx.tr("funding.save_by"), key="fund_save_by")
+        note = st.text_input(ctx.tr("funding.save_note"), key="fund_save_note")
+        if st.form_submit_button(ctx.tr("funding.save"), type="primary", icon=":material/save:"):
+            try:
+                saved = scenarios.save_scenario(frame.get_db(), who, name, m.scenario, note or None)
+                st.session_state[FLASH] = ctx.tr("funding.saved", name=saved)
+                st.rerun()  # so that the new scenario is offered for comparison at once
+            except ValidationError as e:
+                st.error("\n".join(f"- {p}" for p in e.problems))
+
+
+def _compare(ctx: Ctx, m: Model, rows: pd.DataFrame, parsed: dict[str, Scenario]) -> pd.DataFrame | None:
+    """The choice of saved scenarios and the downloads; returns the table to show side by side."""
+    st.markdown(f"**{ctx.tr('funding.cmp_title')}**")
+    names = [n for n in rows["name"] if n in parsed]
+    if not names:
+        st.info(ctx.tr("funding.cmp_none"))
+        return None
+    if any(n not in names for n in st.session_state.get("fund_compare") or []):
+        st.session_state["fund_compare"] = [n for n in st.session_state["fund_compare"] if n in names]
+    chosen = st.multiselect(ctx.tr("funding.cmp_pick"), names, key="fund_compare",
+                            max_selections=scenarios.MAX_COMPARE, placeholder=ctx.tr("funding.cmp_ph"))
+    current = ctx.tr("funding.cmp_current")
+    items = [(current, m.scenario, m.outcomes)]
+    meta_rows = {r.name: r for r in rows.itertuples()}
+    json_items = [{"name": current, "scenario": m.scenario, "outcomes": m.outcomes}]
+    for name in chosen:
+        o = frame.read(scenarios.outcomes, parsed[name], ctx.period_id, m.ruleset_id, m.demo)
+        items.append((name, parsed[name], o))
+        r = meta_rows[name]
+        json_items.append({"name": name, "created_by": r.created_by, "created_at": r.created_at,
+                           "note": r.note if isinstance(r.note, str) else None, "scenario": parsed[name], "outcomes": o})
+    table = scenarios.comparison_frame(items, m.town_names, m.stage_labels, ctx.lang)
+    for name in chosen:
+        r = meta_rows[name]
+        st.caption(ctx.tr("funding.cmp_saved_by", name=name, by=r.created_by,
+                          at=r.created_at.strftime("%d/%m/%Y %H:%M")) + (f" · {r.note}" if isinstance(r.note, str) else ""))
+    meta = [ctx.tr("funding.export_meta", today=fmt.day(date.today(), ctx.lang),
+                   as_of=fmt.as_of(ctx.as_of, ctx.as_of_precision, ctx.lang), ruleset=m.ruleset_name)]
+    if m.uses_demo:
+        meta.append(ctx.tr("funding.demo_banner"))
+    detail = scenarios.comparison_frame(items, m.town_names, m.stage_labels, ctx.lang, detail=True)
+    c1, c2 = st.columns(2)
+    c1.download_button(ctx.tr("funding.dl_xlsx"), scenarios.comparison_xlsx(detail, meta, ctx.lang),
+                       file_name="so-sanh-kich-ban-von.xlsx", key="fund_dl_xlsx", icon=":material/download:",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    json_meta = {"exported_at": datetime.now().isoformat(timespec="seconds"),
+                 "data_as_of": ctx.as_of.isoformat() if ctx.as_of else None, "period": ctx.period_id,
+                 "ruleset": m.ruleset_id, "illustrative_data": m.uses_demo}
+    c2.download_button(ctx.tr("funding.dl_json"), scenarios.comparison_json(json_items, json_meta),
+                       file_name="so-sanh-kich-ban-von.json", key="fund_dl_json", icon=":material/download:",
+                       mime="application/json")
+    return table
+
+
+def _manage(ctx: Ctx, parsed: dict[str, Scenario], readonly: bool) -> None:
+    with st.expander(ctx.tr("funding.manage")):
+        if st.session_state.get("fund_manage_pick") not in parsed:
+            st.session_state.pop("fund_manage_pick", None)
+        name = st.selectbox(ctx.tr("funding.manage_pick"), list(parsed), key="fund_manage_pick")
+        valid = list(ctx.town_options["id"])
+        st.button(ctx.tr("funding.apply_saved"), key="fund_apply_saved", on_click=_apply_saved,
+                  args=(parsed[name], valid), icon=":material/tune:", help=ctx.tr("funding.apply_saved_help"))
+        if readonly:
+            return
+        c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+        who = c1.text_input(ctx.tr("funding.delete_by"), key="fund_delete_by")
+        if c2.button(ctx.tr("funding.delete_button"), key="fund_delete", icon=":material/delete:",
+                     help=ctx.tr("funding.delete", name=name)):
+            try:
+                scenarios.delete_scenario(frame.get_db(), who, name)
+                st.session_state[FLASH] = ctx.tr("funding.deleted", name=name)
+                st.rerun()
+            except ValidationError as e:
+                st.error("\n".join(f"- {p}" for p in e.problems))
+
+
+# -- the minutes --------------------------------------------------------------------------------
+
+def minutes_tab(ctx: Ctx, m: Model) -> None:
+    names = dict(zip(m.works["id"], m.works["name"]))
+    text = scenarios.minutes_markdown(
+        ctx.tr("funding.cmp_current"), m.scenario, m.outcomes,
+        as_of_text=fmt.as_of(ctx.as_of, ctx.as_of_precision, ctx.lang), period_label=ctx.period_label,
+        town_names=m.town_names, stage_labels=m.stage_labels, not_simulated_names=names,
+        ruleset_name=m.ruleset_name, uses_demo=m.uses_demo, lang=ctx.lang)
+    st.download_button(ctx.tr("funding.dl_minutes"), text.encode("utf-8"), file_name="gia-dinh-kich-ban-von.md",
+                       mime="text/markdown", key="fund_dl_minutes", icon=":material/download:")
+    st.markdown(text)
