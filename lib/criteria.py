@@ -17,6 +17,7 @@ import pandas as pd
 from lib import rulesets as rs
 from lib import scoring
 from lib.db import Database
+from lib.fmt import parse_number
 from lib.updates import HTML_TAG, ValidationError, _blank
 
 DEFAULT_RULESET = "nq1210-2016-nq26-2022"  # the rules of the 2021-2025 programme
@@ -129,7 +130,8 @@ def has_demo(db: Database) -> bool:
 
 
 def add_indicator_value(db: Database, actor: str, area_id: str, standard_code: str, value,
-                        as_of: date | None, source: str, note: str | None = None) -> None:
+                        as_of: date | None, source: str, note: str | None = None,
+                        confidence: str = "C2") -> None:
     """Record one value (history kept). Checks the area, the standard, the value and the source."""
     problems = []
     where = "Giá trị chỉ tiêu"
@@ -141,25 +143,23 @@ def add_indicator_value(db: Database, actor: str, area_id: str, standard_code: s
     if std.empty:
         problems.append(f"{where}, cột Tiêu chuẩn: '{standard_code}' không có trong bộ tiêu chí")
     num, text = None, None
+    direction = None if std.empty else std.iloc[0]["direction"]
+    level_names = set(db.query("SELECT DISTINCT level FROM ruleset_level WHERE standard_code = ?",
+                               [standard_code])["level"])
     if _blank(value):
         problems.append(f"{where}, cột Giá trị: không được để trống (chưa có số liệu thì không cần nhập)")
-    elif not std.empty and std.iloc[0]["direction"] == "level" and isinstance(value, str) and \
-            not _looks_numeric(value):
-        text = value.strip()
-        if HTML_TAG.search(text):
-            problems.append(f"{where}, cột Giá trị: không được chứa thẻ HTML")
+    elif isinstance(value, str) and value.strip() in level_names:
+        text = value.strip()  # a named level: "cấp tỉnh", "có dự án"
+    elif direction == "level":
+        problems.append(f"{where}, cột Giá trị: '{value}' không phải là cấp hợp lệ "
+                        f"({', '.join(sorted(level_names)) or 'chưa có thang cấp'})")
     else:
         try:
-            num = float(str(value).replace(" ", "").replace(",", ".")) if isinstance(value, str) else float(value)
-            if math.isnan(num) or math.isinf(num):
-                raise ValueError
-            if num < 0:
+            num = parse_number(value)
+            if num is not None and num < 0:
                 problems.append(f"{where}, cột Giá trị: {num:g} không được âm")
-        except (TypeError, ValueError):
-            if isinstance(value, str) and not HTML_TAG.search(value):
-                text = value.strip()  # a named level such as "có dự án"
-            else:
-                problems.append(f"{where}, cột Giá trị: '{value}' không phải là số")
+        except ValueError as e:
+            problems.append(f"{where}, cột Giá trị: {e}")
     unit = None if std.empty else std.iloc[0]["unit"]
     if unit == "%" and num is not None and num > 100:
         problems.append(f"{where}, cột Giá trị: {num:g} % vượt quá 100")
@@ -167,23 +167,20 @@ def add_indicator_value(db: Database, actor: str, area_id: str, standard_code: s
         problems.append(f"{where}, cột Nguồn: cần ghi nguồn số liệu (văn bản, niên giám…), không chứa thẻ HTML")
     if as_of is None:
         problems.append(f"{where}, cột Ngày số liệu: không được để trống")
+    if confidence not in ("C", "C2"):
+        problems.append(f"{where}, cột Độ tin cậy: '{confidence}' phải là C (đã đối chiếu) hoặc C2 (nguồn thứ cấp)")
+    if as_of is not None and as_of > date.today():
+        problems.append(f"{where}, cột Ngày số liệu: {as_of:%d/%m/%Y} là ngày trong tương lai")
     if note and HTML_TAG.search(note):
         problems.append(f"{where}, cột Ghi chú: không được chứa thẻ HTML")
     if problems:
         raise ValidationError(problems)
     db.write(actor, "indicator_value", lambda cur: cur.execute(
         "INSERT INTO indicator_value (area_id, standard_code, value_num, value_text, unit, as_of, source, "
-        "entered_by, entered_at, is_demo, confidence, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE, 'C', ?)",
-        [area_id, standard_code, num, text, unit, as_of, source.strip(), actor.strip(), datetime.now(), note]),
+        "entered_by, entered_at, is_demo, confidence, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE, ?, ?)",
+        [area_id, standard_code, num, text, unit, as_of, source.strip(), actor.strip(), datetime.now(), confidence,
+         note]),
         {"area": area_id, "standard": standard_code})
-
-
-def _looks_numeric(text: str) -> bool:
-    try:
-        float(text.replace(",", ".").replace(" ", ""))
-        return True
-    except ValueError:
-        return False
 
 
 # -- works and standards ------------------------------------------------------------------------

@@ -4,6 +4,7 @@ Unknown values are never shown as 0: they read "chưa có số liệu".
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pandas as pd
@@ -26,6 +27,35 @@ def is_missing(value) -> bool:
 def is_blank(value) -> bool:
     """Missing, or text with nothing but spaces: what a user left empty."""
     return value.strip() == "" if isinstance(value, str) else is_missing(value)
+
+
+VI_THOUSANDS = re.compile(r"^-?\d{1,3}(\.\d{3})+(,\d+)?$")
+
+
+def parse_number(value) -> float | None:
+    """What a user typed, read the Vietnamese way: '.' groups thousands and ',' marks decimals
+    (1.036,5 -> 1036.5; 7.250 -> 7250; 495.5 and 495,5 -> 495.5). Blank -> None.
+    Raises ValueError with a Vietnamese message for text that is not a finite number."""
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"'{value}' không phải là số")
+    if isinstance(value, str):
+        text = value.strip().replace(" ", "")
+        if VI_THOUSANDS.match(text) or "," in text:
+            text = text.replace(".", "").replace(",", ".")
+        try:
+            number_ = float(text)
+        except ValueError:
+            raise ValueError(f"'{value}' không phải là số") from None
+    else:
+        try:
+            number_ = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"'{value}' không phải là số") from None
+    if number_ != number_ or number_ in (float("inf"), float("-inf")):
+        raise ValueError("không phải là số hữu hạn")
+    return number_
 
 
 def number(value, decimals: int = 0, lang: str = "vi", strip: bool = True) -> str:

@@ -15,12 +15,11 @@ from datetime import date, datetime
 import pandas as pd
 
 from lib.db import Database
-from lib.fmt import is_blank
+from lib.fmt import is_blank, parse_number
 
 HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
 YEAR_MIN, YEAR_MAX = 2000, 2100
-VI_THOUSANDS = re.compile(r"^-?\d{1,3}(\.\d{3})+(,\d+)?$")
-PERIOD_ID = re.compile(r"^\d{4}-\d{2}(-[0-9A-Za-z]+)?$")
+PERIOD_ID = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])(-[0-9A-Za-z]+)?$")
 
 
 class ValidationError(ValueError):
@@ -62,30 +61,11 @@ _blank = is_blank
 
 
 def _number(value, check: _Checker, where: str, column: str) -> float | None:
-    if _blank(value):
-        return None
-    if isinstance(value, bool):
-        check.add(where, column, f"'{value}' không phải là số")
-        return None
-    if isinstance(value, str):
-        text = value.strip().replace(" ", "")
-        # Vietnamese writing: '.' groups thousands, ',' marks decimals (1.036,5 -> 1036.5)
-        if VI_THOUSANDS.match(text) or "," in text:
-            text = text.replace(".", "").replace(",", ".")
-        try:
-            value = float(text)
-        except ValueError:
-            check.add(where, column, f"'{value}' không phải là số")
-            return None
     try:
-        number = float(value)
-    except (TypeError, ValueError):
-        check.add(where, column, f"'{value}' không phải là số")
+        return parse_number(value)
+    except ValueError as e:
+        check.add(where, column, str(e))
         return None
-    if math.isnan(number) or math.isinf(number):
-        check.add(where, column, "không phải là số hữu hạn")
-        return None
-    return number
 
 
 def _text(value, check: _Checker, where: str, column: str, max_len: int = 2000) -> str | None:
@@ -101,11 +81,22 @@ def _text(value, check: _Checker, where: str, column: str, max_len: int = 2000) 
     return text
 
 
+def default_period_label(period_id: str) -> str:
+    m = PERIOD_ID.match(period_id or "")
+    return f"Kỳ tháng {int(m.group(2))}/{m.group(1)}" if m else period_id
+
+
 def validate_period(period: Period, db: Database, *, new: bool) -> None:
     check = _Checker()
     where = "Kỳ báo cáo"
-    if not PERIOD_ID.match(period.id or ""):
+    m = PERIOD_ID.match(period.id or "")
+    if not m:
         check.add(where, "Mã kỳ", f"'{period.id}' cần có dạng NĂM-THÁNG, ví dụ 2023-06")
+    elif new and isinstance(period.as_of, date) and (int(m.group(1)), int(m.group(2))) != \
+            (period.as_of.year, period.as_of.month):
+        check.add(where, "Ngày số liệu", f"{period.as_of:%d/%m/%Y} không thuộc tháng của mã kỳ '{period.id}'")
+    if new and isinstance(period.as_of, date) and period.as_of > date.today():
+        check.add(where, "Ngày số liệu", f"{period.as_of:%d/%m/%Y} là ngày trong tương lai")
     if _text(period.label_vi, check, where, "Tên kỳ", 200) is None and not check.problems:
         check.add(where, "Tên kỳ", "không được để trống")
     if not isinstance(period.as_of, date):
@@ -143,12 +134,12 @@ def validate_updates(updates: list[Update], db: Database, period_as_of: date,
         stage = None if _blank(u.stage) else str(u.stage).strip()
         if stage is not None and stage not in stages:
             check.add(where, "Giai đoạn", f"'{stage}' không phải giai đoạn hợp lệ ({', '.join(sorted(stages))})")
-        pct = _number(u.physical_pct, check, where, "Khối lượng (%)")
+        pct = _number(u.physical_pct, check, where, "Khối lượng thực hiện (%)")
         if pct is not None and not 0 <= pct <= 100:
-            check.add(where, "Khối lượng (%)", f"{pct:g} phải từ 0 đến 100")
-        disbursed = _number(u.disbursed_vnd, check, where, "Đã giải ngân (đồng)")
+            check.add(where, "Khối lượng thực hiện (%)", f"{pct:g} phải từ 0 đến 100")
+        disbursed = _number(u.disbursed_vnd, check, where, "Đã giải ngân lũy kế (đồng)")
         if disbursed is not None and disbursed < 0:
-            check.add(where, "Đã giải ngân (đồng)", "không được âm")
+            check.add(where, "Đã giải ngân lũy kế (đồng)", "không được âm")
         year = _number(u.expected_year, check, where, "Năm dự kiến hoàn thành")
         if year is not None and (year != int(year) or not YEAR_MIN <= year <= YEAR_MAX):
             check.add(where, "Năm dự kiến hoàn thành", f"{year:g} phải là năm từ {YEAR_MIN} đến {YEAR_MAX}")

@@ -23,6 +23,10 @@ stage_label = dict(zip(stages["code"], stages[label_col]))
 cause_label = dict(zip(causes["code"], causes[label_col]))
 blank = ctx.tr("update.none")
 
+pending = st.session_state.pop("upd_goto", None)  # a period just created: keep recording into it
+if pending in set(periods["id"]):
+    st.session_state["upd_mode"], st.session_state["upd_period"] = "existing", pending
+
 who = st.text_input(ctx.tr("update.who"), key="upd_who", help=ctx.tr("update.who_help"))
 mode = st.radio(ctx.tr("update.period_mode"), ["existing", "new"], horizontal=True, key="upd_mode",
                 format_func=lambda m: ctx.tr(f"update.period_{m}"))
@@ -35,10 +39,12 @@ else:
     c1, c2, c3 = st.columns([1, 2, 1])
     today = date.today()
     pid = c1.text_input(ctx.tr("update.period_id"), value=f"{today:%Y-%m}", key="upd_new_id")
-    label = c2.text_input(ctx.tr("update.period_label"), value=f"Kỳ tháng {today.month}/{today.year}", key="upd_new_label")
+    label = c2.text_input(ctx.tr("update.period_label"), key="upd_new_label",
+                          placeholder=ctx.tr("update.period_label_ph"))
     as_of = c3.date_input(ctx.tr("update.period_as_of"), value=today, key="upd_new_as_of", format="DD/MM/YYYY")
     source = st.text_input(ctx.tr("update.period_source"), key="upd_new_source")
-    period = updates.Period(pid.strip(), label, as_of, source or None)
+    period = updates.Period(pid.strip(), label.strip() or updates.default_period_label(pid.strip()),
+                            as_of, source or None)
 
 
 def save(rows: list[updates.Update], labels: list[str] | None = None) -> None:
@@ -49,6 +55,7 @@ def save(rows: list[updates.Update], labels: list[str] | None = None) -> None:
         st.error(ctx.tr("update.errors", n=len(e.problems)) + "\n\n" + "\n".join(f"- {p}" for p in e.problems))
         return
     st.session_state[frame.GOTO_PERIOD] = period.id
+    st.session_state["upd_goto"] = period.id
     st.session_state["upd_flash"] = ctx.tr("update.saved", n=n, period=period.id)
     st.rerun()
 
@@ -101,20 +108,20 @@ with tab_all:
         "work_id": works["id"], "name": works["name"],
         "stage": [stage_label.get(s) if not fmt.is_missing(s) else None for s in works["stage"]],
         "physical_pct": works["physical_pct"].astype("float"),
-        "disbursed_vnd": works["disbursed_vnd"].astype("Float64").astype("float"),
+        "disbursed_vnd": [fmt.number(v, 0, ctx.lang) if not fmt.is_missing(v) else "" for v in works["disbursed_vnd"]],
         "expected_year": works["expected_year"].astype("Float64").astype("float"),
-        "note": [None] * len(works),
-        "cause": [None] * len(works)})
+        "note": [""] * len(works),
+        "cause": [""] * len(works)})
     edited = st.data_editor(prefill, key="upd_table", hide_index=True, width="stretch", num_rows="fixed",
                             disabled=["work_id", "name"], column_config={
         "work_id": st.column_config.TextColumn(ctx.tr("register.col_id"), width="small"),
         "name": st.column_config.TextColumn(ctx.tr("register.col_name"), width="large"),
         "stage": st.column_config.SelectboxColumn(ctx.tr("update.stage"), options=list(stage_label.values())),
         "physical_pct": st.column_config.NumberColumn(ctx.tr("update.physical"), min_value=0, max_value=100),
-        "disbursed_vnd": st.column_config.NumberColumn(ctx.tr("update.disbursed"), min_value=0, format="%d"),
+        "disbursed_vnd": st.column_config.TextColumn(ctx.tr("update.disbursed"), help=ctx.tr("update.blank_help")),
         "expected_year": st.column_config.NumberColumn(ctx.tr("update.expected"), min_value=2000, max_value=2100, format="%d"),
         "note": st.column_config.TextColumn(ctx.tr("update.note")),
-        "cause": st.column_config.SelectboxColumn(ctx.tr("update.cause"), options=list(cause_label.values())),
+        "cause": st.column_config.SelectboxColumn(ctx.tr("update.cause"), options=[""] + list(cause_label.values())),
     })
     if st.button(ctx.tr("update.save"), key="upd_all_save", type="primary"):
         rows, labels = updates.rows_from_table(prefill, edited, {v: k for k, v in stage_label.items()},
@@ -131,7 +138,8 @@ with tab_settings:
     with st.form("upd_settings"):
         values = {}
         for r in rows.itertuples():
-            values[r.key] = st.number_input(r.key, value=int(r.value), step=1, help=r.description)
+            values[r.key] = st.number_input(ctx.tr(f"setting.{r.key}"), value=int(r.value), step=1,
+                                            help=f"{r.description} ({r.key})")
         if st.form_submit_button(ctx.tr("update.settings_save")):
             changed = {k: v for k, v in values.items() if str(v) != str(current.get(k))}
             try:

@@ -30,6 +30,8 @@ with c4:
     demo = cv.demo_toggle(ctx)
 
 card = frame.read(criteria.scorecard, town, ruleset_id, class_code, None, demo)
+if "crit_flash" in st.session_state:
+    st.success(st.session_state.pop("crit_flash"))
 res = card.result
 if card.uses_demo:
     cv.demo_banner(ctx)
@@ -41,7 +43,7 @@ cv.validity_note(ctx, ruleset.info)
 
 links = frame.read(criteria.work_links)
 st.altair_chart(cv.groups_chart(ctx, res), width="stretch")
-cv.failing_list(ctx, res, links)
+cv.failing_list(ctx, res, links, card.values)
 st.subheader(ctx.tr("crit.table"))
 st.dataframe(cv.standards_table(ctx, res, card.values, links), hide_index=True, width="stretch",
              column_config={ctx.tr("crit.col_name"): st.column_config.TextColumn(width="large")})

@@ -178,6 +178,9 @@ def test_update_form_writes_and_the_overview_shows_it_at_once(app):
     assert any("Đã ghi 1 cập nhật cho kỳ 2023-06" in s.value for s in app.success)
     goto(app, "pages/tong_quan.py")
     assert app.metric[2].value == "4"  # handed over: 3 in the report, plus XH-09
+    # one work updated does not make the other seventeen fresh
+    stamp = [w.value for w in app.warning if "Số liệu tính đến" in w.value][0]
+    assert "kỳ này cập nhật 1/18 công trình" in stamp and "Số liệu đã cũ" in stamp
 
 
 def test_update_form_rejects_bad_input_in_vietnamese(app):
@@ -186,7 +189,7 @@ def test_update_form_rejects_bad_input_in_vietnamese(app):
     app.text_input(key="upd_who").input("Thư ký").run()
     [n for n in app.number_input if n.label == "Khối lượng thực hiện (%)"][0].set_value(150)
     [b for b in app.button if b.label == "Kiểm tra và ghi"][0].click().run()
-    assert any("cột Khối lượng (%): 150 phải từ 0 đến 100" in e.value for e in app.error)
+    assert any("cột Khối lượng thực hiện (%): 150 phải từ 0 đến 100" in e.value for e in app.error)
 
 
 def test_criteria_page_scores_a_town_and_labels_demo_data(app):

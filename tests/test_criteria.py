@@ -107,3 +107,21 @@ def test_projected_score_rises_when_a_counted_work_completes(db):
     assert before.iloc[1]["total"] > before.iloc[0]["total"]  # +1 công trình văn hoá in 2027
     never = criteria.project_scores(cat, "nq111-2025", "III", None, values, links, {"XH-01": None}, [2026, 2027])
     assert never.iloc[0]["total"] == never.iloc[1]["total"]
+
+
+def test_indicator_values_are_read_the_vietnamese_way(db):
+    when = date(2025, 6, 30)
+    criteria.add_indicator_value(db, "thống kê", "trung-khanh", "TC2.2", "7.250", when, "Niên giám")
+    criteria.add_indicator_value(db, "thống kê", "trung-khanh", "TC3.2", "1.036,5", when, "Niên giám")
+    criteria.add_indicator_value(db, "thống kê", "trung-khanh", "2A.I.01", "cấp tỉnh", when, "Quy hoạch tỉnh")
+    v = criteria.indicator_values(db, "trung-khanh").set_index("standard_code")
+    assert v.loc["TC2.2", "value_num"] == 7250
+    assert v.loc["TC3.2", "value_num"] == 1036.5
+    assert v.loc["2A.I.01", "value_text"] == "cấp tỉnh"
+    assert v.loc["TC2.2", "confidence"] == "C2"  # a user's entry is not "checked against the text" unless said so
+    with pytest.raises(ValidationError, match="cột Giá trị: 'nhiều' không phải là số"):
+        criteria.add_indicator_value(db, "a", "trung-khanh", "TC2.2", "nhiều", when, "x")
+    with pytest.raises(ValidationError, match="không phải là cấp hợp lệ"):
+        criteria.add_indicator_value(db, "a", "trung-khanh", "2A.I.01", "cấp huyện", when, "x")
+    with pytest.raises(ValidationError, match="ngày trong tương lai"):
+        criteria.add_indicator_value(db, "a", "trung-khanh", "TC2.2", "1", date(2100, 1, 1), "x")

@@ -67,3 +67,15 @@ def test_missing_key_shows_itself_and_english_falls_back():
     assert t("no.such.key") == "no.such.key"
     assert t("overview.title", "en") == "Overview"
     assert t("overview.title", "xx") == "Tổng quan"
+
+
+@pytest.mark.parametrize("text,value", [("7.250", 7250), ("1.036,5", 1036.5), ("495,5", 495.5), ("495.5", 495.5),
+                                        ("1.200.000.000", 1.2e9), (" 42 ", 42), ("", None), (None, None)])
+def test_parse_number_reads_what_a_vietnamese_user_types(text, value):
+    assert fmt.parse_number(text) == value
+
+
+@pytest.mark.parametrize("bad", ["abc", "1,2,3", "nan", "inf", True])
+def test_parse_number_refuses_in_vietnamese(bad):
+    with pytest.raises(ValueError, match="không phải là số"):
+        fmt.parse_number(bad)

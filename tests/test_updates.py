@@ -46,11 +46,11 @@ def test_one_bad_row_writes_nothing_and_names_row_and_field(db):
             Update("GT-01", physical_pct="nhiều"),
         ], new_period=True)
     text = str(e.value)
-    assert "Dòng 2 (XH-10), cột Khối lượng (%): 140 phải từ 0 đến 100" in text
-    assert "Dòng 3 (XH-11), cột Đã giải ngân (đồng): không được âm" in text
+    assert "Dòng 2 (XH-10), cột Khối lượng thực hiện (%): 140 phải từ 0 đến 100" in text
+    assert "Dòng 3 (XH-11), cột Đã giải ngân lũy kế (đồng): không được âm" in text
     assert "cột Mã công trình: 'KHONG-CO' không có trong danh mục" in text
     assert "Dòng 5 (XH-12), cột Ghi chú: không được chứa thẻ HTML" in text
-    assert "Dòng 6 (GT-01), cột Khối lượng (%): 'nhiều' không phải là số" in text
+    assert "Dòng 6 (GT-01), cột Khối lượng thực hiện (%): 'nhiều' không phải là số" in text
     assert (count(db, "status_update"), count(db, "reporting_period"), db.data_version()) == before
 
 
@@ -113,3 +113,13 @@ def test_only_edited_rows_of_the_period_table_are_written(db):
     assert rows[0].stage == "da_ban_giao"
     with pytest.raises(ValidationError, match="Dòng 3 \\(XH-11\\), cột Khối lượng"):
         updates.validate_updates(rows, db, date(2023, 6, 30), labels)
+
+
+def test_a_new_period_must_agree_with_its_code_and_not_be_in_the_future(db):
+    with pytest.raises(ValidationError, match="không thuộc tháng của mã kỳ '2023-12'"):
+        updates.record(db, "thư ký", Period("2023-12", "x", date(2026, 11, 25)), [Update("XH-09")], new_period=True)
+    with pytest.raises(ValidationError, match="NĂM-THÁNG"):
+        updates.record(db, "thư ký", Period("2023-13", "x", date(2023, 12, 31)), [Update("XH-09")], new_period=True)
+    with pytest.raises(ValidationError, match="tương lai"):
+        updates.record(db, "thư ký", Period("2100-01", "x", date(2100, 1, 31)), [Update("XH-09")], new_period=True)
+    assert updates.default_period_label("2023-06") == "Kỳ tháng 6/2023"

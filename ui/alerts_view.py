@@ -10,7 +10,8 @@ from lib import flags, fmt, queries
 from ui import frame
 from ui.frame import Ctx
 
-EVAL_KEY = "eval_date"
+EVAL_KEY = "eval_date"        # the date widget on the flags page
+EVAL_SAVED = frame.EVAL_SAVED  # the chosen date, kept across pages (and in the URL by the frame)
 
 
 def default_eval_date(ctx: Ctx) -> date:
@@ -20,19 +21,12 @@ def default_eval_date(ctx: Ctx) -> date:
 
 def eval_date(ctx: Ctx) -> date:
     """The evaluation date of this session: chosen on the flags page, else the period's date."""
-    value = st.session_state.get(EVAL_KEY)
-    if value is None:
-        raw = st.query_params.get("eval")
-        try:
-            value = date.fromisoformat(raw) if raw else None
-        except ValueError:
-            value = None
-    return value or default_eval_date(ctx)
+    return st.session_state.get(EVAL_SAVED) or default_eval_date(ctx)
 
 
 def eval_date_input(ctx: Ctx) -> date:
     default = default_eval_date(ctx)
-    if EVAL_KEY not in st.session_state:
+    if EVAL_KEY not in st.session_state:  # the widget's state is dropped when another page is shown
         st.session_state[EVAL_KEY] = eval_date(ctx)
     c1, c2 = st.columns([1, 2], vertical_alignment="bottom")
     c1.date_input(ctx.tr("alerts.eval_date"), key=EVAL_KEY, help=ctx.tr("alerts.eval_help"),
@@ -42,9 +36,11 @@ def eval_date_input(ctx: Ctx) -> date:
                   on_click=lambda: st.session_state.update({EVAL_KEY: default}))
     chosen = st.session_state[EVAL_KEY]
     if chosen == default:
+        st.session_state.pop(EVAL_SAVED, None)
         if "eval" in st.query_params:
             del st.query_params["eval"]
     else:
+        st.session_state[EVAL_SAVED] = chosen
         st.query_params["eval"] = chosen.isoformat()
     return chosen
 

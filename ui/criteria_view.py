@@ -84,7 +84,7 @@ def standards_table(ctx: Ctx, res, values: pd.DataFrame, links: pd.DataFrame) ->
             ctx.tr("crit.col_name"): s.name,
             ctx.tr("crit.col_value"): _level_text(s.value, s.unit, ctx.lang) or nd,
             ctx.tr("crit.col_date"): fmt.day(v["as_of"].date(), ctx.lang) if v is not None and not fmt.is_missing(v["as_of"]) else "",
-            ctx.tr("crit.col_source"): (v["source"] + (" [minh hoạ]" if v["is_demo"] else "")) if v is not None else "",
+            ctx.tr("crit.col_source"): (v["source"] + (" " + ctx.tr("crit.demo_mark") if v["is_demo"] else "")) if v is not None else "",
             ctx.tr("crit.col_min"): _level_text(s.min_level_applied, s.unit, ctx.lang) or nd,
             ctx.tr("crit.col_high"): _level_text(s.high_level, s.unit, ctx.lang) or nd,
             ctx.tr("crit.col_points"): fmt.number(s.points, 2, ctx.lang) if not fmt.is_missing(s.points) else "",
@@ -98,7 +98,19 @@ def standards_table(ctx: Ctx, res, values: pd.DataFrame, links: pd.DataFrame) ->
     return pd.DataFrame(rows)
 
 
-def failing_list(ctx: Ctx, res, links: pd.DataFrame) -> None:
+def _value_origin(ctx: Ctx, values: pd.DataFrame, code: str) -> str:
+    """' (31/12/2019; nguồn …)' or ' [minh hoạ]' after a value, so a figure never stands alone."""
+    rows = values[values["standard_code"] == code]
+    if rows.empty:
+        return ""
+    v = rows.iloc[0]
+    if v["is_demo"]:
+        return " " + ctx.tr("crit.demo_mark")
+    when = fmt.day(v["as_of"].date(), ctx.lang) if not fmt.is_missing(v["as_of"]) else ctx.tr("common.no_data")
+    return f" ({when}; {v['source']})"
+
+
+def failing_list(ctx: Ctx, res, links: pd.DataFrame, values: pd.DataFrame) -> None:
     st.subheader(ctx.tr("crit.failing"))
     # below the minimum, whether or not the rule's points are known
     stds = res.standards
@@ -112,7 +124,7 @@ def failing_list(ctx: Ctx, res, links: pd.DataFrame) -> None:
         works = ", ".join(f"{r.work_id} ({r.effect})" for r in linked.itertuples()) or ctx.tr("crit.none")
         key = "crit.failing_row_nogain" if fmt.is_missing(s.points_if_min) else "crit.failing_row"
         st.markdown("- " + ctx.tr(key, code=s.code, name=s.name,
-                                   value=_level_text(s.value, s.unit, ctx.lang),
+                                   value=_level_text(s.value, s.unit, ctx.lang) + _value_origin(ctx, values, s.code),
                                    min=_level_text(s.min_level_applied, s.unit, ctx.lang),
                                    gap=_level_text(s.gap, s.unit, ctx.lang),
                                    gain=fmt.number(s.points_if_min, 2, ctx.lang), works=works))
@@ -131,11 +143,17 @@ def entry_form(ctx: Ctx, town: str, standards: pd.DataFrame) -> None:
             value = c3.text_input(ctx.tr("crit.enter_value"))
             as_of = c4.date_input(ctx.tr("crit.enter_date"), value=date.today(), format="DD/MM/YYYY")
             source = st.text_input(ctx.tr("crit.enter_source"))
-            note = st.text_input(ctx.tr("crit.enter_note"))
+            c5, c6 = st.columns([2, 1])
+            note = c5.text_input(ctx.tr("crit.enter_note"))
+            confidence = c6.radio(ctx.tr("crit.enter_conf"), ["C2", "C"], horizontal=True,
+                                  format_func=lambda c: ctx.tr(f"crit.conf.{c}"))
             if st.form_submit_button(ctx.tr("crit.enter_save"), type="primary"):
                 try:
-                    criteria.add_indicator_value(frame.get_db(), who, town, code, value, as_of, source, note or None)
-                    st.success(ctx.tr("crit.enter_saved", code=code, town=town))
+                    criteria.add_indicator_value(frame.get_db(), who, town, code, value, as_of, source, note or None,
+                                                 confidence)
+                    names = dict(zip(ctx.town_options["id"], ctx.town_options["name"]))
+                    st.session_state["crit_flash"] = ctx.tr("crit.enter_saved", code=code, town=names.get(town, town))
+                    st.rerun()  # redraw the scorecard with the new value
                 except ValidationError as e:
                     st.error("\n".join(f"- {p}" for p in e.problems))
 

@@ -24,6 +24,7 @@ from lib.i18n import LANGS, normalise_lang, t
 from lib.seed import open_database
 
 TOWN_KEY = "f_towns"
+EVAL_SAVED = "eval_saved"  # the flags' evaluation date a user chose (ui/alerts_view)
 GOTO_PERIOD = "_goto_period"
 ROOT = Path(__file__).resolve().parent.parent
 # Tighter margins for a 1280x720 projector (a fixed style sheet: no data goes in it).
@@ -106,6 +107,11 @@ def _init_state(valid_ids: list[str], periods: pd.DataFrame) -> None:
             periods.iloc[0]["id"] if len(periods) else None)
     if "f_lang" not in st.session_state:
         st.session_state["f_lang"] = normalise_lang(st.query_params.get("lang"))
+    if EVAL_SAVED not in st.session_state and st.query_params.get("eval"):
+        try:
+            st.session_state[EVAL_SAVED] = date.fromisoformat(st.query_params["eval"])
+        except ValueError:
+            pass
 
 
 def current_lang() -> str:
@@ -169,7 +175,8 @@ def render_frame(title: str) -> Ctx:
     newest = periods.iloc[0]["id"] if len(periods) else None
     _sync_url(town=None if all_selected else ",".join(towns),
               period=None if period_id == newest else period_id,
-              lang=None if lang == "vi" else lang)
+              lang=None if lang == "vi" else lang,
+              eval=st.session_state[EVAL_SAVED].isoformat() if st.session_state.get(EVAL_SAVED) else None)
 
     prow = periods.set_index("id").loc[period_id] if period_id is not None else None
     ctx = Ctx(lang=lang, towns=None if all_selected else towns, town_options=options,
@@ -217,15 +224,24 @@ def data_stamp(ctx: Ctx, today: date | None = None) -> None:
     today = today or date.today()
     settings = read(queries.settings)
     limit = int(settings.get("stale_after_days", 180))
-    periods = read(queries.periods)
-    newest = periods.iloc[0]["as_of"].date() if len(periods) else None
     when = fmt.as_of(ctx.as_of, ctx.as_of_precision, ctx.lang)
     stamp = f"**{ctx.tr('stamp.as_of', date=when)}** · {ctx.tr('stamp.period', label=ctx.period_label)}"
-    if newest is not None and (today - newest).days > limit:
-        newest_prec = periods.iloc[0]["as_of_precision"]
-        st.warning(f"{stamp}  \n" + ctx.tr("stamp.stale", date=fmt.as_of(newest, newest_prec, ctx.lang),
-                                           age=fmt.duration((today - newest).days, ctx.lang), limit=limit),
-                   icon=":material/history:")
+    # freshness is judged work by work: a new period that updates one work does not make the rest new
+    works = read(queries.works, ctx.towns, ctx.period_id)
+    if ctx.period_id is not None and len(works):
+        n_in_period = int((works["period_id"] == ctx.period_id).sum())
+        if n_in_period < len(works):
+            stamp += " · " + ctx.tr("stamp.partial", n=n_in_period, total=len(works))
+    open_works = works[~works["is_handed_over"]]
+    dates = [d.date() for d in open_works["status_as_of"].dropna()]
+    old = [d for d in dates if (today - d).days > limit]
+    n_never = int(open_works["status_as_of"].isna().sum())
+    if old or n_never:
+        oldest = min(old) if old else None
+        st.warning(f"{stamp}  \n" + ctx.tr(
+            "stamp.stale", n=len(old) + n_never, total=len(open_works), limit=limit,
+            age=fmt.duration((today - oldest).days, ctx.lang) if oldest else ctx.tr("common.no_data")),
+            icon=":material/history:")
     else:
         st.caption(stamp)
     changes = read(queries.unit_changes, today)

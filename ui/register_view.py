@@ -95,12 +95,15 @@ def works_list(ctx: Ctx, works: pd.DataFrame, stages: pd.DataFrame, flags: dict[
     table = register.display_rows(ordered, ctx.lang, flags)
     if not flags:
         table = table.drop(columns=[ctx.tr("register.col_flag")])
+    # the table's key follows the rows shown, so a selection never points into another list
+    shown_key = "reg_table_" + str(abs(hash(tuple(ordered["id"]))))
     event = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun",
-                         selection_mode="single-row", key="reg_table",
+                         selection_mode="single-row", key=shown_key,
                          column_config={ctx.tr("register.col_name"): st.column_config.TextColumn(width="large")})
     picked_id = None
-    if event and event.selection.rows:
-        picked_id = ordered.iloc[event.selection.rows[0]]["id"]
+    rows = event.selection.rows if event else []
+    if rows and rows[0] < len(ordered):
+        picked_id = ordered.iloc[rows[0]]["id"]
     _downloads(ctx, ordered, flags)
     return picked_id
 
