@@ -306,8 +306,8 @@ def _at_risk(s: dict, d: date, th: Thresholds, lang: str) -> dict | None:
     left = whole_months(d, due)
     since = max(_window_start(due, window), s["stage_since"] or d)
     return {"rule": "at_risk", "severity": "amber", "months_left": left, "since": since,
-            "message": t("flags.msg.at_risk", lang, year=s["expected_year"], months=left,
-                         stage=_stage_text(s, lang))}
+            "message": t("flags.msg.at_risk" if left else "flags.msg.at_risk_due", lang, year=s["expected_year"],
+                         months=left, days=(due - d).days, stage=_stage_text(s, lang))}
 
 
 def _slipped(s: dict, d: date, th: Thresholds, lang: str) -> dict | None:

@@ -139,7 +139,8 @@ def test_at_risk_early_stages_boundaries(stage, eval_date, at_risk, left):
     if at_risk:
         assert row["months_left"] == left and row["severity"] == "amber"
         assert row["since"] == D("2022-12-31")
-        assert row["message"].startswith(f"Dự kiến hoàn thành 2023, còn {left} tháng, ")
+        expected = f"còn {left} tháng, " if left else "đến hạn 31/12/2023 (còn dưới 1 tháng), "
+        assert row["message"].startswith("Dự kiến hoàn thành 2023, " + expected)
 
 
 @pytest.mark.parametrize("eval_date,at_risk", [
@@ -160,7 +161,7 @@ def test_at_risk_under_construction_boundaries(eval_date, at_risk):
 def test_at_risk_under_construction_message_and_progress():
     f = run([upd("2022-12-31", "dang_thi_cong", 2022)], "2022-12-31")
     assert only(f, "at_risk")["message"] == \
-        "Dự kiến hoàn thành 2022, còn 0 tháng, đang thi công, chưa rõ khối lượng"
+        "Dự kiến hoàn thành 2022, đến hạn 31/12/2022 (còn dưới 1 tháng), đang thi công, chưa rõ khối lượng"
     f = run([upd("2022-12-31", "dang_thi_cong", 2022, pct=99.5)], "2022-12-31")
     assert "đạt 99,5 %" in only(f, "at_risk")["message"]
     assert only(run([upd("2022-12-31", "dang_thi_cong", 2022, pct=100)], "2022-12-31"), "at_risk") is None
@@ -380,7 +381,7 @@ def test_default_data_at_the_report_date(db):
     assert "XH-02" in at_risk                                  # due 2022, stage not stated
     assert at_risk == DUE_2022 | DUE_2023                      # and the 2023 works still in procedures/GPMB
     row = f[(f["work_id"] == "XH-09") & (f["rule"] == "at_risk")].iloc[0]
-    assert row["message"] == "Dự kiến hoàn thành 2022, còn 0 tháng, đang thi công, chưa rõ khối lượng"
+    assert row["message"] == "Dự kiến hoàn thành 2022, đến hạn 31/12/2022 (còn dưới 1 tháng), đang thi công, chưa rõ khối lượng"
     assert ids(f, "stale") == ids(f, "slipped") == ids(f, "stalled") == set()
     assert ids(f, "incomplete") == {"GT-01", "XH-01", "XH-02", "XH-03", "CT-01", "CT-02", "QH-01", "QH-02"}
     assert not (set(f["work_id"]) & {"XH-04", "XH-05", "XH-06"})   # handed over, complete records
