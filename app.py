@@ -9,7 +9,7 @@ import streamlit as st
 from lib.db import DatabaseError
 from lib.i18n import t
 from ui import frame
-from ui.nav import NAV_LABEL, PAGES
+from ui.nav import BARE, NAV_LABEL, PAGES
 
 ROOT = Path(__file__).resolve().parent
 
@@ -21,7 +21,7 @@ full_titles = {page.url_path: t(key, lang) for page, (_, key, _) in zip(pages, P
 current = st.navigation(pages, position="top")
 
 try:
-    frame.render_frame(full_titles.get(current.url_path, current.title))
+    frame.render_frame(full_titles.get(current.url_path, current.title), chrome=current.url_path not in BARE)
 except DatabaseError as e:
     st.error(str(e))
     st.stop()

@@ -13,17 +13,53 @@ from lib.fmt import is_missing, number
 FONT_SIZE = 16
 TITLE_SIZE = 20
 
+# Number and date formats of Vega (d3-format / d3-time-format locales).
+VI_LOCALE = {
+    "number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", " đ"]},
+    "time": {"dateTime": "%A, %e %B %Y, %X", "date": "%d/%m/%Y", "time": "%H:%M:%S",
+             "periods": ["SA", "CH"],
+             "days": ["Chủ nhật", "Thứ hai", "Thứ ba", "Thứ tư", "Thứ năm", "Thứ sáu", "Thứ bảy"],
+             "shortDays": ["CN", "T2", "T3", "T4", "T5", "T6", "T7"],
+             "months": [f"tháng {m}" for m in range(1, 13)],
+             "shortMonths": [f"Th{m}" for m in range(1, 13)]},
+}
+EN_LOCALE = {
+    "number": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["", " VND"]},
+    "time": {"dateTime": "%a %b %e %X %Y", "date": "%m/%d/%Y", "time": "%H:%M:%S", "periods": ["AM", "PM"],
+             "days": ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
+             "shortDays": ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"],
+             "months": ["January", "February", "March", "April", "May", "June", "July", "August",
+                        "September", "October", "November", "December"],
+             "shortMonths": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]},
+}
+THEME = "ct07"
 
-def projector(chart: alt.TopLevelMixin, height: int | None = None, step: int | None = None) -> alt.TopLevelMixin:
-    """Large text everywhere, for a room reading a 1280x720 projector.
+
+@alt.theme.register(THEME, enable=True)
+def _theme() -> alt.theme.ThemeConfig:
+    """The one chart theme: large text for a room reading a 1280x720 projector, the
+    Vietnamese number locale (1.036,5), no frame. Every chart of the app gets it."""
+    size = {"labelFontSize": FONT_SIZE, "titleFontSize": FONT_SIZE}
+    return alt.theme.ThemeConfig({"config": {
+        "locale": VI_LOCALE,
+        "numberFormat": ",~r",
+        "axis": {**size, "labelLimit": 320},
+        "legend": {**size, "labelLimit": 320, "orient": "bottom"},
+        "header": size,
+        "title": {"fontSize": TITLE_SIZE, "anchor": "start", "limit": 1100},
+        "text": {"fontSize": FONT_SIZE},
+        "view": {"strokeWidth": 0},
+    }})
+
+
+def projector(chart: alt.TopLevelMixin, height: int | None = None, step: int | None = None,
+              lang: str = "vi") -> alt.TopLevelMixin:
+    """Size a chart for the projector; text sizes and the number locale come from the theme.
 
     Bar charts over a discrete axis pass ``step`` (pixels a bar) rather than a height:
-    a legend below a chart of fixed height would squeeze its bars."""
-    c = chart.configure_axis(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, labelLimit=320)
-    c = c.configure_legend(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, labelLimit=320, orient="bottom")
-    c = c.configure_title(fontSize=TITLE_SIZE, anchor="start", limit=1100)
-    c = c.configure_header(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE)
-    c = c.configure_text(fontSize=FONT_SIZE).configure_view(strokeWidth=0)
+    a legend below a chart of fixed height would squeeze its bars. An English chart swaps
+    the theme's Vietnamese number locale for the English one."""
+    c = chart.configure(locale=EN_LOCALE) if lang == "en" else chart
     if step:
         return c.properties(height=alt.Step(step))
     return c.properties(height=height) if height else c
@@ -35,15 +71,12 @@ def stage_scale(stage_rows: pd.DataFrame) -> alt.Scale:
     return alt.Scale(domain=list(rows["label"]), range=list(rows["color"]))
 
 
-def number_axis(title: str, lang: str, **kw) -> alt.Axis:
-    """A quantitative axis whose labels follow the language (1.036,5 in Vietnamese)."""
-    if lang == "vi":
-        kw["labelExpr"] = VI_NUMBER_EXPR
+def number_axis(title: str, lang: str = "vi", integer: bool = False, **kw) -> alt.Axis:
+    """A quantitative axis; an axis of counts shows whole numbers only (never 0,5 công trình)."""
+    if integer or kw.get("tickMinStep") == 1:
+        kw.setdefault("tickMinStep", 1)
+        kw.setdefault("format", ",d")
     return alt.Axis(title=title, **kw)
-
-
-# swap d3's ',' and '.' so that axis labels read 1.036,5
-VI_NUMBER_EXPR = ("replace(replace(replace(format(datum.value, ',~r'), /,/g, '_'), /[.]/g, ','), /_/g, '.')")
 
 
 def stage_bars(by_stage: pd.DataFrame, value: str, value_title: str, title: str,
@@ -64,7 +97,7 @@ def stage_bars(by_stage: pd.DataFrame, value: str, value_title: str, title: str,
     )
     text = alt.Chart(data).mark_text(align="left", dx=6, fontSize=FONT_SIZE).encode(
         y=y, x=alt.X("text_x:Q"), text="value_text:N")
-    return projector(alt.layer(bars, text, title=title), step=step)
+    return projector(alt.layer(bars, text, title=title), step=step, lang=lang)
 
 
 # Paul Tol's "bright" scheme (colour-blind safe), for areas; stages keep their own colours.
@@ -98,7 +131,7 @@ def pipeline(rows: pd.DataFrame, stage_rows: pd.DataFrame, value: str, value_tit
         pick = alt.selection_point(name=STAGE_PICK, fields=["stage_key"])
         chart = chart.add_params(pick).encode(
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)))
-    return projector(chart, step=step)
+    return projector(chart, step=step, lang=lang)
 
 
 def category_by_town(rows: pd.DataFrame, title: str, value_title: str, town_title: str,
@@ -117,7 +150,7 @@ def category_by_town(rows: pd.DataFrame, title: str, value_title: str, town_titl
         tooltip=[alt.Tooltip("category_label:N", title=" "), alt.Tooltip("town_label:N", title=town_title),
                  alt.Tooltip("value_text:N", title=value_title)],
     )
-    return projector(chart, step=step)
+    return projector(chart, step=step, lang=lang)
 
 
 def timeline(rows: pd.DataFrame, stage_rows: pd.DataFrame, as_of_year: float, title: str,
@@ -169,7 +202,7 @@ def progress_over_periods(rows: pd.DataFrame, title: str, labels: dict[str, str]
     chart = alt.layer(*layers).properties(width=260, height=220).facet(
         column=alt.Column("measure:N", title=None, header=alt.Header(labelFontSize=FONT_SIZE, labelLimit=360)),
         title=title).resolve_scale(y="independent")
-    return projector(chart)
+    return projector(chart, lang=lang)
 
 
 def physical_financial(rows: pd.DataFrame, title: str, labels: dict[str, str], lang: str = "vi") -> alt.Chart:
@@ -183,7 +216,7 @@ def physical_financial(rows: pd.DataFrame, title: str, labels: dict[str, str], l
                         legend=alt.Legend(orient="bottom")),
         tooltip=[alt.Tooltip("label:N", title=" "), alt.Tooltip("measure:N", title=labels["measure"]),
                  alt.Tooltip("value_text:N", title="%")])
-    return projector(chart, step=22)
+    return projector(chart, step=22, lang=lang)
 
 
 def status_history(rows: pd.DataFrame, stage_rows: pd.DataFrame, title: str, labels: dict[str, str],
@@ -218,7 +251,7 @@ def cause_bars(rows: pd.DataFrame, title: str, value_title: str, lang: str = "vi
         y=y, x=alt.X("n_works:Q", axis=number_axis(value_title, lang, tickMinStep=1)),
         tooltip=[alt.Tooltip("label:N", title=" "), alt.Tooltip("n_works:Q", title=value_title)])
     text = alt.Chart(data).mark_text(align="left", dx=6, fontSize=FONT_SIZE).encode(y=y, x="n_works:Q", text="n_works:Q")
-    return projector(alt.layer(bars, text, title=title), step=40)
+    return projector(alt.layer(bars, text, title=title), step=40, lang=lang)
 
 
 def flags_by_town(rows: pd.DataFrame, labels: dict[str, str], title: str, value_title: str,
@@ -233,7 +266,7 @@ def flags_by_town(rows: pd.DataFrame, labels: dict[str, str], title: str, value_
         order=alt.Order("sev_order:Q"),
         tooltip=[alt.Tooltip("town_label:N", title=" "), alt.Tooltip("severity_label:N", title=" "),
                  alt.Tooltip("n:Q", title=value_title)])
-    return projector(chart, step=40)
+    return projector(chart, step=40, lang=lang)
 
 
 def flag_trend(rows: pd.DataFrame, labels: dict[str, str], title: str, value_title: str, period_title: str,
@@ -251,7 +284,7 @@ def flag_trend(rows: pd.DataFrame, labels: dict[str, str], title: str, value_tit
     layers = [base.mark_point(size=160, filled=True), base.mark_text(dx=14, align="left", fontSize=FONT_SIZE).encode(text="n:Q")]
     if len(order) > 1:
         layers.insert(0, base.mark_line())
-    return projector(alt.layer(*layers, title=title), height=240)
+    return projector(alt.layer(*layers, title=title), height=240, lang=lang)
 
 
 def group_points(rows: pd.DataFrame, title: str, labels: dict[str, str], lang: str = "vi") -> alt.LayerChart:
@@ -273,4 +306,4 @@ def group_points(rows: pd.DataFrame, title: str, labels: dict[str, str], lang: s
     minimum = alt.Chart(data[data["min_points"].notna()]).mark_tick(color="#CC3311", thickness=3, size=34).encode(
         y=y, x="min_points:Q", tooltip=[alt.Tooltip("min_points:Q", title=labels["min"])])
     text = alt.Chart(data).mark_text(align="left", dx=6, fontSize=FONT_SIZE).encode(y=y, x="text_x:Q", text="points_text:N")
-    return projector(alt.layer(maxb, earned, minimum, text, title=title), step=44)
+    return projector(alt.layer(maxb, earned, minimum, text, title=title), step=44, lang=lang)

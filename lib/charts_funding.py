@@ -59,7 +59,7 @@ def need_by_year(rows: pd.DataFrame, title: str, labels: dict[str, str], lang: s
     line = alt.Chart(env).mark_line(strokeDash=[6, 4], strokeWidth=2.5,
                                     point=alt.OverlayMarkDef(filled=True, size=90, color=ENVELOPE)).encode(
         x=x, y=alt.Y("value:Q"), color=alt.Color("kind:N", scale=scale, title=None), tooltip=tooltip)
-    return projector(alt.layer(bars, line, title=title), height=height)
+    return projector(alt.layer(bars, line, title=title), height=height, lang=lang)
 
 
 def timeline(rows: pd.DataFrame, title: str, labels: dict[str, str], start_year: int, end_year: int,
@@ -129,4 +129,4 @@ def town_scores(rows: pd.DataFrame, pass_mark: float | None, title: str, labels:
         layers.append(alt.Chart(mark).mark_text(align="left", dx=4, dy=-10, fontSize=FONT_SIZE, color=PASS_LINE,
                                                 fontWeight="bold").encode(
             y=alt.Y("y:Q", scale=y_scale), x=alt.value(4), text="label:N"))
-    return projector(alt.layer(*layers, title=title), height=height)
+    return projector(alt.layer(*layers, title=title), height=height, lang=lang)

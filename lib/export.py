@@ -34,8 +34,10 @@ def to_csv_bytes(df: pd.DataFrame) -> bytes:
     return _clean(df).to_csv(index=False).encode("utf-8-sig")
 
 
-def to_xlsx_bytes(df: pd.DataFrame, sheet: str, meta_lines: list[str] | None = None) -> bytes:
-    """One sheet: optional lines of context (date, filters, source), then the table with a bold header."""
+def to_xlsx_bytes(df: pd.DataFrame, sheet: str, meta_lines: list[str] | None = None,
+                  number_formats: dict[str, str] | None = None) -> bytes:
+    """One sheet: optional lines of context (date, filters, source), then the table with a bold header.
+    Numbers stay numbers; ``number_formats`` (header -> Excel format) says how they are shown."""
     wb = Workbook()
     ws = wb.active
     ws.title = sheet[:31]
@@ -49,12 +51,15 @@ def to_xlsx_bytes(df: pd.DataFrame, sheet: str, meta_lines: list[str] | None = N
     for col, name in enumerate(clean.columns, start=1):
         ws.cell(row=row, column=col, value=neutralise(str(name))).font = Font(bold=True)
         ws.column_dimensions[get_column_letter(col)].width = min(60, max(12, len(str(name)) + 2))
+    formats = [(number_formats or {}).get(str(name)) for name in clean.columns]
     for values in clean.itertuples(index=False):
         row += 1
         for col, value in enumerate(values, start=1):
             if value is None or (not isinstance(value, str) and pd.isna(value)):
                 continue  # unknown stays an empty cell, never 0
-            ws.cell(row=row, column=col, value=value.item() if hasattr(value, "item") else value)
+            cell = ws.cell(row=row, column=col, value=value.item() if hasattr(value, "item") else value)
+            if formats[col - 1] and not isinstance(value, str):
+                cell.number_format = formats[col - 1]
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

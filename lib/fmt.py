@@ -70,11 +70,12 @@ def number(value, decimals: int = 0, lang: str = "vi", strip: bool = True) -> st
     return text
 
 
-def ty(vnd, lang: str = "vi", decimals: int = 3, unit: bool = True) -> str:
-    """Amount in đồng -> 'tỷ đồng' with up to three decimals: 1_036_000_000 -> '1,036 tỷ đồng'."""
+def ty(vnd, lang: str = "vi", decimals: int = 3, unit: bool = True, strip: bool = True) -> str:
+    """Amount in đồng -> 'tỷ đồng' with up to three decimals: 1_036_000_000 -> '1,036 tỷ đồng'.
+    ``strip=False`` keeps every decimal (one precision for a whole view: '10,000')."""
     if is_missing(vnd):
         return t("common.no_data", lang)
-    text = number(vnd / TY, decimals, lang)
+    text = number(vnd / TY, decimals, lang, strip=strip)
     return f"{text} {t('unit.ty_dong', lang)}" if unit else text
 
 

@@ -37,6 +37,18 @@ def new_app(tmp_path) -> AppTest:
     return AppTest.from_file(str(entry), default_timeout=60)
 
 
+def html_texts(at: AppTest) -> list[str]:
+    """The text of every st.html element of the run (tags stripped), e.g. the data stamp."""
+    import re
+    return [re.sub(r"<[^>]+>", "", h.proto.body) for h in at.get("html")]
+
+
+def stamp(at: AppTest) -> str:
+    lines = [h for h in html_texts(at) if "Số liệu tính đến" in h or "Data as of" in h]
+    assert len(lines) == 1, lines
+    return lines[0]
+
+
 def goto(at: AppTest, page: str) -> AppTest:
     return at.switch_page(os.path.join(ROOT, page)).run()
 
@@ -62,8 +74,7 @@ def test_page_runs_without_exception(app, page):
     assert not app.exception, [e.value for e in app.exception]
     key = dict(pages_table())[page]
     assert app.title and app.title[0].value == t(key), "the frame shows the page title"
-    assert any("Số liệu tính đến" in w.value for w in app.warning) or \
-        any("Số liệu tính đến" in c.value for c in app.caption), "the data stamp is on the page"
+    assert "Số liệu tính đến" in stamp(app), "the data stamp is on the page"
 
 
 def test_overview_follows_the_town_filter_from_the_url(app, tmp_path):
@@ -77,9 +88,11 @@ def test_overview_follows_the_town_filter_from_the_url(app, tmp_path):
     assert app2.session_state["f_towns"] == ["tra-linh"]
 
 
-def test_stale_data_are_announced(app):
+def test_stale_data_are_announced_in_one_line_with_details_on_demand(app):
     app.run()
-    assert any("Số liệu đã cũ" in w.value for w in app.warning)
+    assert "số liệu cũ: 15/15 công trình chưa cập nhật quá 180 ngày" in stamp(app)
+    assert any(p.proto.popover.label == "Chi tiết" for p in app.get("popover")), "the details sit behind a button"
+    assert any("Số liệu đã cũ" in x.value for x in app.text)
 
 
 def test_english_through_the_same_layer(app):
@@ -87,7 +100,7 @@ def test_english_through_the_same_layer(app):
     app.run()
     assert not app.exception
     assert app.title[0].value == "Overview"
-    assert any("Data as of" in w.value for w in app.warning)
+    assert "Data as of" in stamp(app)
 
 
 def test_register_filters_narrow_the_table_and_totals(app):
@@ -179,8 +192,8 @@ def test_update_form_writes_and_the_overview_shows_it_at_once(app):
     goto(app, "pages/tong_quan.py")
     assert app.metric[2].value == "4"  # handed over: 3 in the report, plus XH-09
     # one work updated does not make the other seventeen fresh
-    stamp = [w.value for w in app.warning if "Số liệu tính đến" in w.value][0]
-    assert "kỳ này cập nhật 1/18 công trình" in stamp and "Số liệu đã cũ" in stamp
+    line = stamp(app)
+    assert "kỳ này cập nhật 1/18 công trình" in line and "số liệu cũ" in line
 
 
 def test_update_form_rejects_bad_input_in_vietnamese(app):

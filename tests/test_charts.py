@@ -37,10 +37,15 @@ def test_missing_amounts_are_labelled_not_zero(db):
 
 def test_axis_labels_follow_vietnamese_number_format(db):
     bs = overview.by_stage(queries.works(db), queries.stages(db), "vi")
-    vi = _spec(charts.stage_bars(bs, "n", "x", "t", lang="vi"))
-    en = _spec(charts.stage_bars(bs, "n", "x", "t", lang="en"))
-    assert "labelExpr" in vi["layer"][0]["encoding"]["x"]["axis"]
-    assert "labelExpr" not in en["layer"][0]["encoding"]["x"].get("axis", {})
+    vi = _spec(charts.stage_bars(bs, "n", "x", "t", lang="vi", integer=True))
+    en = _spec(charts.stage_bars(bs, "n", "x", "t", lang="en", integer=True))
+    # one registered theme carries the Vietnamese locale; an English chart swaps it
+    assert vi["config"]["locale"]["number"]["decimal"] == "," and vi["config"]["locale"]["number"]["thousands"] == "."
+    assert en["config"]["locale"]["number"]["decimal"] == "." and en["config"]["locale"]["number"]["thousands"] == ","
+    assert vi["config"]["axis"]["labelFontSize"] >= 16 and vi["config"]["title"]["fontSize"] >= 16
+    # a count axis shows whole numbers only: never "0,5 công trình"
+    axis = vi["layer"][0]["encoding"]["x"]["axis"]
+    assert axis["tickMinStep"] == 1 and axis["format"] == ",d"
 
 
 def _pipeline_rows(db):

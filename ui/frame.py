@@ -7,6 +7,7 @@ sent back through app.py, which then opens the page asked for.
 """
 from __future__ import annotations
 
+import html
 import importlib
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,11 +28,8 @@ TOWN_KEY = "f_towns"
 EVAL_SAVED = "eval_saved"  # the flags' evaluation date a user chose (ui/alerts_view)
 GOTO_PERIOD = "_goto_period"
 ROOT = Path(__file__).resolve().parent.parent
-# Tighter margins for a 1280x720 projector (a fixed style sheet: no data goes in it).
-_CSS = """<style>
-[data-testid='stMainBlockContainer'] {padding-top: 3.6rem; padding-left: 2.5rem; padding-right: 2.5rem;}
-h1 {padding-top: 0 !important; padding-bottom: 0.25rem !important; font-size: 2.3rem !important;}
-</style>"""
+STYLE = (Path(__file__).resolve().parent / "style.css").read_text(encoding="utf-8")  # fixed rules, no data
+ICON = Path(__file__).resolve().parent / "assets" / "icon.png"  # served by the app: no request leaves the machine
 
 
 def get_db() -> Database:
@@ -70,6 +68,7 @@ class Ctx:
     period_label: str = ""
     as_of: date | None = None
     as_of_precision: str = "day"
+    town_labels: tuple = ()            # (id, full label) of every town the filter offers
 
     def tr(self, key: str, **kw) -> str:
         return t(key, self.lang, **kw)
@@ -119,7 +118,7 @@ def current_lang() -> str:
 
 
 def configure_page() -> None:
-    st.set_page_config(page_title="CT07 · Trùng Khánh", page_icon=":material/location_city:",
+    st.set_page_config(page_title="CT07 · Trùng Khánh", page_icon=str(ICON),
                        layout="wide", initial_sidebar_state="collapsed")
 
 
@@ -138,8 +137,22 @@ def _frame_ran_this_run() -> bool:
     return marker is not None and marker in _FRAMED_RUNS
 
 
-def render_frame(title: str) -> Ctx:
-    """Title, the shared filters (kept in the URL) and the data stamp, above every page."""
+def town_short(row, lang: str) -> str:
+    """The label of a town on the filter pills: short enough for one row at 1280 px."""
+    if row["id"] == queries.UNKNOWN_TOWN:
+        return t("town.unknown", lang)
+    if row["kind"] == "huyen":
+        return t("town.district_short", lang)
+    name = str(row["name"])
+    for prefix in ("thị trấn ", "xã ", "phường "):
+        if name.lower().startswith(prefix):
+            return name[len(prefix):]
+    return name[0].upper() + name[1:]
+
+
+def render_frame(title: str, chrome: bool = True) -> Ctx:
+    """The shared filters (kept in the URL) and, unless ``chrome`` is off (the slides), one
+    compact row of title, towns and period above a one-line data stamp."""
     marker = _this_run()
     if marker is not None:
         _FRAMED_RUNS.add(marker)
@@ -155,19 +168,22 @@ def render_frame(title: str) -> Ctx:
         st.caption(t("filter.sidebar_note", lang))
     lang = current_lang()
 
-    st.html(_CSS)
-    st.title(title)
-    labels = {r["id"]: town_display(r, lang) for _, r in options.iterrows()}
-    left, right = st.columns([3, 1], vertical_alignment="bottom")
-    with left:
-        st.pills(t("filter.town", lang), valid_ids, selection_mode="multi", key=TOWN_KEY,
-                 format_func=lambda x: labels.get(x, x), help=t("filter.town_help", lang))
-    with right:
-        period_labels = dict(zip(periods["id"], periods["label_vi"]))
-        st.selectbox(t("filter.period", lang), list(periods["id"]), key="f_period",
-                     format_func=lambda p: period_labels.get(p, p), disabled=len(periods) < 2)
-    if st.session_state.get("_unknown_town_ids"):
-        st.warning(t("filter.unknown_ids", lang, ids=", ".join(st.session_state["_unknown_town_ids"])))
+    st.html(f"<style>{STYLE}</style>")
+    full = {r["id"]: town_display(r, lang) for _, r in options.iterrows()}
+    short = {r["id"]: town_short(r, lang) for _, r in options.iterrows()}
+    period_labels = dict(zip(periods["id"], periods["label_vi"]))
+    if chrome:
+        c_title, c_towns, c_period = st.columns([2.8, 4.0, 3.2], vertical_alignment="center")
+        c_title.title(title)
+        c_towns.pills(t("filter.town", lang), valid_ids, selection_mode="multi", key=TOWN_KEY,
+                      format_func=lambda x: short.get(x, x), help=t("filter.town_help", lang),
+                      label_visibility="collapsed")
+        c_period.selectbox(t("filter.period", lang), list(periods["id"]), key="f_period",
+                           format_func=lambda p: t("filter.period_value", lang, label=period_labels.get(p, p)),
+                           disabled=len(periods) < 2, label_visibility="collapsed",
+                           help=t("filter.period", lang))
+        if st.session_state.get("_unknown_town_ids"):
+            st.warning(t("filter.unknown_ids", lang, ids=", ".join(st.session_state["_unknown_town_ids"])))
 
     towns = list(st.session_state[TOWN_KEY] or [])
     all_selected = set(towns) == set(valid_ids)
@@ -183,9 +199,11 @@ def render_frame(title: str) -> Ctx:
               period_id=period_id,
               period_label=str(prow["label_vi"]) if prow is not None else "",
               as_of=prow["as_of"].date() if prow is not None else None,
-              as_of_precision=str(prow["as_of_precision"]) if prow is not None else "day")
+              as_of_precision=str(prow["as_of_precision"]) if prow is not None else "day",
+              town_labels=tuple((i, full[i]) for i in valid_ids))
     st.session_state["ctx"] = ctx
-    data_stamp(ctx)
+    if chrome:
+        data_stamp(ctx)
     return ctx
 
 
@@ -219,32 +237,60 @@ def page_header() -> Ctx:
     return ctx
 
 
-def data_stamp(ctx: Ctx, today: date | None = None) -> None:
-    """'Số liệu tính đến …' on every page, and a loud warning when the data are old."""
+@dataclass(frozen=True)
+class Stamp:
+    """What the data stamp says: the cut-off date, the period, and how many works are old."""
+    as_of_text: str
+    period_label: str
+    n_in_period: int | None
+    n_works: int
+    n_old: int            # open works whose newest update is older than the limit, or never updated
+    n_open: int
+    limit_days: int
+    oldest_age: str | None
+
+
+def stamp_facts(ctx: Ctx, today: date | None = None) -> Stamp:
     today = today or date.today()
     settings = read(queries.settings)
     limit = int(settings.get("stale_after_days", 180))
-    when = fmt.as_of(ctx.as_of, ctx.as_of_precision, ctx.lang)
-    stamp = f"**{ctx.tr('stamp.as_of', date=when)}** · {ctx.tr('stamp.period', label=ctx.period_label)}"
-    # freshness is judged work by work: a new period that updates one work does not make the rest new
     works = read(queries.works, ctx.towns, ctx.period_id)
+    n_in_period = None
     if ctx.period_id is not None and len(works):
         n_in_period = int((works["period_id"] == ctx.period_id).sum())
-        if n_in_period < len(works):
-            stamp += " · " + ctx.tr("stamp.partial", n=n_in_period, total=len(works))
     open_works = works[~works["is_handed_over"]]
     dates = [d.date() for d in open_works["status_as_of"].dropna()]
     old = [d for d in dates if (today - d).days > limit]
     n_never = int(open_works["status_as_of"].isna().sum())
-    if old or n_never:
-        oldest = min(old) if old else None
-        st.warning(f"{stamp}  \n" + ctx.tr(
-            "stamp.stale", n=len(old) + n_never, total=len(open_works), limit=limit,
-            age=fmt.duration((today - oldest).days, ctx.lang) if oldest else ctx.tr("common.no_data")),
-            icon=":material/history:")
+    return Stamp(as_of_text=fmt.as_of(ctx.as_of, ctx.as_of_precision, ctx.lang), period_label=ctx.period_label,
+                 n_in_period=n_in_period, n_works=len(works), n_old=len(old) + n_never, n_open=len(open_works),
+                 limit_days=limit, oldest_age=fmt.duration((today - min(old)).days, ctx.lang) if old else None)
+
+
+def stamp_line(ctx: Ctx, s: Stamp) -> str:
+    """'Số liệu tính đến …' as plain text (the caller escapes it)."""
+    line = f"{ctx.tr('stamp.as_of', date=s.as_of_text)} · {ctx.tr('stamp.period', label=s.period_label)}"
+    if s.n_in_period is not None and s.n_in_period < s.n_works:
+        line += " · " + ctx.tr("stamp.partial", n=s.n_in_period, total=s.n_works)
+    return line
+
+
+def data_stamp(ctx: Ctx, today: date | None = None) -> None:
+    """'Số liệu tính đến …' on every page, on one line; when data are old, a short warning on the
+    same line and the details behind a button."""
+    s = stamp_facts(ctx, today)
+    line = html.escape(stamp_line(ctx, s))
+    if s.n_old:
+        left, right = st.columns([8.6, 1.4], vertical_alignment="center")
+        left.html(f'<div class="ct07-stamp">{line} · <span class="ct07-stale">'
+                  f'{html.escape(ctx.tr("stamp.stale_short", n=s.n_old, total=s.n_open, limit=s.limit_days))}'
+                  f"</span></div>")
+        with right.popover(ctx.tr("stamp.details"), icon=":material/history:"):
+            st.text(ctx.tr("stamp.stale", n=s.n_old, total=s.n_open, limit=s.limit_days,
+                           age=s.oldest_age or ctx.tr("common.no_data")))
     else:
-        st.caption(stamp)
-    changes = read(queries.unit_changes, today)
+        st.html(f'<div class="ct07-stamp">{line}</div>')
+    changes = read(queries.unit_changes, today or date.today())
     if len(changes):
         parts = [ctx.tr("stamp.unit_change", old=r.name, new=r.successor_name,
                         date=fmt.day(r.successor_from, ctx.lang)) for r in changes.itertuples()]

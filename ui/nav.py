@@ -22,3 +22,6 @@ NAV_LABEL = {"nav.register": "nav.register_short", "nav.alerts": "nav.alerts_sho
 
 def title_key(file: str) -> str:
     return dict((f, k) for f, k, _ in PAGES)[file]
+
+# Pages drawn without the frame's title row, filters and data stamp (the slides draw their own).
+BARE = frozenset({"trinh_chieu"})
