@@ -706,11 +706,55 @@ def comparison_frame(items: list[tuple[str, Scenario, Outcomes]], town_names: Ma
             if label not in order:
                 order.append(label)
         columns[name] = col
-    return pd.DataFrame({label_col: order, **{n: [c.get(lbl, "-") for lbl in order] for n, c in columns.items()}})
+    out = pd.DataFrame({label_col: order, **{n: [c.get(lbl, "-") for lbl in order] for n, c in columns.items()}})
+    # The quantities as numbers, for the workbook (the frame itself holds the screen's text).
+    out.attrs["numbers"] = {name: _number_cells(scenario, outcome, stage_labels, lang, detail)
+                            for name, scenario, outcome in items}
+    return out
+
+
+def _number_cells(s: Scenario, o: Outcomes, stage_labels: Mapping[str, str], lang: str,
+                  detail: bool) -> dict[str, tuple[float, str]]:
+    """The rows of ``comparison_frame`` that are quantities: label -> (number, Excel format).
+    Money in tỷ đồng to 0,001 (one precision for the sheet), shares as percentages."""
+    money = f'#,##0.000" {t("unit.ty_dong", lang)}"'
+    months = f'#,##0.0" {t("funding.months_value", lang, n="").strip()}"'
+    years = f'0" {t("funding.years_value", lang, n="").strip()}"'
+    pct = "0.0%"
+    cells = {
+        t("funding.p_state", lang): (s.state_budget_vnd / TY, money),
+        t("funding.p_nonstate", lang): (s.non_state_vnd / TY, money),
+        t("funding.p_total", lang): (s.total_vnd / TY, money),
+        t("funding.p_overrun", lang): (s.cost_overrun_pct / 100, pct),
+        t("funding.p_clearance", lang): (float(s.clearance_extra_months), months),
+        t("funding.p_build", lang): (int(s.min_build_years), years),
+        t("funding.o_outstanding", lang, end=o.end_year): (o.outstanding_vnd / TY, money),
+        t("funding.o_spent", lang, start=o.start_year, end=o.end_year): (o.spent_vnd / TY, money),
+    }
+    if detail:
+        stage_months = s.months
+        for stage, share in s.done_share_by_stage:
+            label = stage_labels.get(stage, stage)
+            cells[t("funding.p_share_of", lang, stage=label)] = (float(share), pct)
+            cells[t("funding.p_months_of", lang, stage=label)] = (float(stage_months[stage]), months)
+    return cells
 
 
 def comparison_xlsx(table: pd.DataFrame, meta_lines: list[str], lang: str = "vi") -> bytes:
-    return export.to_xlsx_bytes(table, t("funding.cmp_sheet", lang), meta_lines)
+    """The comparison as a workbook: amounts, shares, months and years are numeric cells with
+    a number format (from ``table.attrs["numbers"]``, set by ``comparison_frame``); the rest text."""
+    numbers = table.attrs.get("numbers") or {}
+    out = table.astype(object)
+    formats: list[str | None] = [None] * len(out)
+    labels = list(out.iloc[:, 0]) if len(out.columns) else []
+    for col, cells in numbers.items():
+        if col not in out.columns or col == out.columns[0]:
+            continue
+        j = out.columns.get_loc(col)
+        for i, label in enumerate(labels):
+            if label in cells and out.iat[i, j] != "-":
+                out.iat[i, j], formats[i] = cells[label]
+    return export.to_xlsx_bytes(out, t("funding.cmp_sheet", lang), meta_lines, row_formats=formats)
 
 
 def _outcomes_dict(o: Outcomes) -> dict[str, Any]:
