@@ -47,8 +47,11 @@ def _theme() -> alt.theme.ThemeConfig:
         "legend": {**size, "labelLimit": 320, "orient": "bottom"},
         "header": size,
         "title": {"fontSize": TITLE_SIZE, "anchor": "start", "limit": 1100},
-        "text": {"fontSize": FONT_SIZE},
         "view": {"strokeWidth": 0},
+        # marks are not announced one by one to a screen reader: the chart's title says its message
+        "mark": {"aria": False}, "bar": {"aria": False}, "text": {"fontSize": FONT_SIZE, "aria": False},
+        "rule": {"aria": False}, "point": {"aria": False}, "line": {"aria": False},
+        "tick": {"aria": False}, "area": {"aria": False},
     }})
 
 

@@ -30,6 +30,7 @@ FONT = "Times New Roman"
 BODY_PT = 14
 TABLE_PT = 13
 HEADER_PT = 13
+NATIONAL_NAME_PT = 12  # ND30 allows 12-13: at 12 the national name holds on one line
 PAGE_W_CM, PAGE_H_CM = 21.0, 29.7
 MARGIN_TOP_CM, MARGIN_BOTTOM_CM, MARGIN_LEFT_CM, MARGIN_RIGHT_CM = 2.0, 2.0, 3.0, 2.0
 FIRST_LINE_CM = 1.0
@@ -292,11 +293,11 @@ def _no_borders(table) -> None:
 
 
 def national_header(doc: DocumentType, lh: Letterhead, drafted_on: date | None, lang: str = "vi",
-                    left_cm: float = 6.5) -> None:
+                    left_cm: float = 6.6) -> None:
     """The ND30 header block: a two-column table without borders.
 
     Left: governing body (13, upper case), issuing body (13, bold, upper case), a short line,
-    then "Số: …/<symbol>". Right: national name (13, bold), motto (14, bold, underlined), then
+    then "Số: …/<symbol>". Right: national name (12, bold, one line), motto (14, bold, underlined), then
     the place and date line (14, italic). The number is left blank for the committee."""
     total = text_width_cm(doc.sections[-1])
     widths = [left_cm, total - left_cm]
@@ -311,7 +312,7 @@ def national_header(doc: DocumentType, lh: Letterhead, drafted_on: date | None, 
     else:
         add_run(_cell_paragraph(left, True), upper_vi(lh.body), bold=True, size=HEADER_PT)
     _short_rule(left, 2.2, widths[0])
-    add_run(_cell_paragraph(right, True), NATIONAL_NAME, bold=True, size=HEADER_PT)
+    add_run(_cell_paragraph(right, True), NATIONAL_NAME, bold=True, size=NATIONAL_NAME_PT)
     add_run(_cell_paragraph(right, False), NATIONAL_MOTTO, bold=True, underline=True, size=BODY_PT)
     number_cell, date_cell = table.cell(1, 0), table.cell(1, 1)
     if lh.symbol:

@@ -34,7 +34,16 @@ Definitions (the thresholds are settings ``flag_*``, see ``Thresholds``):
 
 Handed-over works get no flag except ``incomplete``. Cause of a delay flag: the newest recorded
 ``delay_cause``; otherwise inferred from the stage (dang_gpmb -> gpmb; hoan_thien_thu_tuc,
-quy_hoach -> thu_tuc) with ``cause_inferred`` True; otherwise None.
+quy_hoach -> thu_tuc) with ``cause_inferred`` True; otherwise None. Every flag row also carries
+the work's newest ``note`` (status_update.note, typed by the secretary).
+
+**One row per work.** ``by_work(flags)`` groups the flags of each work (worst severity, all its
+rules and reasons, cause, note, since). The counts and lists of the flags page (figures,
+headings, lists, charts), ``ui/alerts_view.overview_strip`` and the register's markers go
+through it (``counts_by_severity``, ``worst_per_work`` and ``counts_by_town`` too), so a work
+with several flags is one work everywhere. ``WORK_TABLE`` (lib/tables spec) and
+``work_table_rows`` draw it; ``evaluate_by_work`` reads it from the database;
+``changes_since_previous`` (lib/changes.py) says what changed since the previous period.
 """
 from __future__ import annotations
 
@@ -48,6 +57,7 @@ import pandas as pd
 from lib import fmt, queries
 from lib.i18n import t
 from lib.queries import UNKNOWN_TOWN
+from lib.tables import Col, Table
 
 RULES: tuple[str, ...] = ("overdue", "stalled", "at_risk", "slipped", "funding_gap", "stale", "incomplete")
 DELAY_RULES = frozenset({"overdue", "stalled", "at_risk", "slipped", "funding_gap"})
@@ -61,7 +71,7 @@ UNKNOWN_CAUSE = "chua_ro"
 COLUMNS: tuple[str, ...] = (
     "work_id", "work_name", "rule", "severity", "cause", "cause_inferred", "message", "since",
     "due_date", "expected_year", "stage", "grade", "months_late", "months_left", "years_slipped",
-    "n_changes", "periods_unchanged", "days_since_update", "missing", "gap_vnd", "area_ids",
+    "n_changes", "periods_unchanged", "days_since_update", "missing", "gap_vnd", "area_ids", "note",
 )
 _INT_COLUMNS = ("expected_year", "months_late", "months_left", "years_slipped", "n_changes",
                 "periods_unchanged", "days_since_update", "gap_vnd")
@@ -191,7 +201,7 @@ def status_as_of(works: pd.DataFrame, history: pd.DataFrame, eval_date) -> pd.Da
 def _status_records(works: pd.DataFrame, history: pd.DataFrame, eval_date: date) -> list[dict]:
     h = history.copy()
     h["as_of"] = [_to_date(v) for v in h["as_of"]]
-    h = h[[d is not None and d <= eval_date for d in h["as_of"]]]
+    h = h[pd.Series([d is not None and d <= eval_date for d in h["as_of"]], index=h.index, dtype=bool)]
     h = h.sort_values(["as_of", "id"] if "id" in h.columns else ["as_of"], kind="stable")
     groups: dict[str, list[dict]] = {}
     for r in h.to_dict("records"):  # one pass over the history, not one frame per work
@@ -213,7 +223,8 @@ def _derive(recs: list[dict] | None, baseline) -> dict:
     out = {"stage": None, "is_handed_over": False, "expected_year": None, "physical_pct": None,
            "disbursed_vnd": None, "status_as_of": None, "period_id": None, "delay_cause": None,
            "cause": None, "cause_inferred": False, "n_updates": 0, "n_changes": 0,
-           "slipped_since": None, "stage_since": None, "unchanged_dates": []}
+           "slipped_since": None, "stage_since": None, "unchanged_dates": [], "note": None,
+           "note_as_of": None}
     if not recs:
         return out
     last = recs[-1]
@@ -232,6 +243,9 @@ def _derive(recs: list[dict] | None, baseline) -> dict:
         previous = out["expected_year"] = year
         late = baseline is not None and year > baseline
         out["slipped_since"] = (out["slipped_since"] or r["as_of"]) if late else None
+    notes = [r for r in recs if isinstance(r.get("note"), str) and r["note"].strip()]
+    if notes:  # the secretary's newest note (plain text, typed by a person: escape it to show it)
+        out["note"], out["note_as_of"] = notes[-1]["note"].strip(), notes[-1]["as_of"]
     causes = [r.get("delay_cause") for r in recs if r.get("delay_cause")]
     if causes:
         out["delay_cause"] = out["cause"] = causes[-1]
@@ -386,7 +400,7 @@ def flag_works(works: pd.DataFrame, history: pd.DataFrame, eval_date, thresholds
 def _row(s: dict, fields_: dict, order: int) -> dict:
     row = {"work_id": s["id"], "work_name": s.get("name"), "expected_year": s["expected_year"],
            "due_date": due_date(s["expected_year"]), "stage": s["stage"], "area_ids": s["area_ids"],
-           "cause": None, "cause_inferred": False, "_order": order}
+           "cause": None, "cause_inferred": False, "note": s.get("note"), "_order": order}
     if fields_["rule"] in DELAY_RULES:
         row.update(cause=s["cause"], cause_inferred=s["cause_inferred"])
     row.update(fields_)
@@ -440,23 +454,104 @@ def _funding_rows(records: list[dict], plan: pd.DataFrame | None, lang: str) -> 
     return rows
 
 
-# -- summaries for the page ---------------------------------------------------------------------
-def worst_per_work(flags: pd.DataFrame) -> pd.DataFrame:
-    """One row per flagged work: its worst severity, number of flags, rules, areas."""
+# -- one row per work: the grouping every page counts and lists with ------------------------------
+BY_WORK_COLUMNS: tuple[str, ...] = (
+    "work_id", "work_name", "severity", "n_flags", "rules", "severities", "messages", "cause",
+    "cause_inferred", "delayed", "note", "since", "area_ids", "expected_year", "stage",
+)
+_CAUSE_SOURCE_ORDER = ("overdue", "stalled", "at_risk", "slipped")  # the work's own cause before 'von'
+
+
+def by_work(flags: pd.DataFrame) -> pd.DataFrame:
+    """One row per flagged work, the grouping behind every count and list of flags. Pure.
+
+    ``flags``: the frame of ``flag_works``/``evaluate`` (one row per work and rule). Returns
+    ``BY_WORK_COLUMNS``, red works first, then amber; within a severity by the work's worst rule
+    (``RULES`` order), then the order of the works:
+
+    * work_id, work_name; severity: the worst of its flags ('red' or 'amber');
+    * n_flags; rules, severities, messages: lists in the same order (worst flag first), one
+      entry per flag (``messages`` are the reason sentences, in the language of ``flags``);
+    * cause, cause_inferred: the cause of its delay flags (the recorded ``delay_cause``, else
+      inferred from the stage, else None; 'von' when its only delay flag is a funding gap);
+      delayed: whether it has a delay flag (``DELAY_RULES``) at all;
+    * note: the secretary's newest note (status_update.note; plain text typed by a person);
+    * since: the earliest start date among its flags of the worst severity (None if unknown);
+    * area_ids, expected_year, stage: as in ``flags``.
+
+    A work with several flags is one row; counting rows per severity gives the same numbers as
+    ``counts_by_severity``.
+    """
     if flags.empty:
-        return pd.DataFrame(columns=["work_id", "severity", "n_flags", "rules", "area_ids"])
-    rank = flags["severity"].map({s: i for i, s in enumerate(SEVERITIES)})
-    g = flags.assign(_rank=rank).groupby("work_id", sort=False)
-    return pd.DataFrame({"severity": g["_rank"].min().map(dict(enumerate(SEVERITIES))),
-                         "n_flags": g.size(), "rules": g["rule"].agg(list),
-                         "area_ids": g["area_ids"].first()}).reset_index()
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in BY_WORK_COLUMNS}).astype(
+            {"n_flags": "int64", "cause_inferred": bool, "delayed": bool})
+    sev_rank = {s: i for i, s in enumerate(SEVERITIES)}
+    rule_rank = {r: i for i, r in enumerate(RULES)}
+    f = flags.assign(_pos=range(len(flags)), _sev=flags["severity"].map(sev_rank),
+                     _rule=flags["rule"].map(rule_rank))
+    first = f.groupby("work_id", sort=False)["_pos"].min()
+    rows = []
+    for work_id, g in f.sort_values(["_sev", "_rule", "_pos"], kind="stable").groupby("work_id", sort=False):
+        worst = g["_sev"].min()
+        cause, inferred = _work_cause(g)
+        since = [_to_date(d) for d in g.loc[g["_sev"] == worst, "since"]]
+        since = [d for d in since if d is not None]
+        top = g.iloc[0]
+        rows.append({
+            "work_id": work_id, "work_name": _value(top["work_name"]), "severity": SEVERITIES[worst],
+            "n_flags": len(g), "rules": list(g["rule"]), "severities": list(g["severity"]),
+            "messages": [str(m) for m in g["message"]], "cause": cause, "cause_inferred": inferred,
+            "delayed": bool(g["rule"].isin(DELAY_RULES).any()),
+            "note": next((_value(n) for n in g["note"] if _value(n)), None) if "note" in g else None,
+            "since": min(since) if since else None,
+            "area_ids": list(top["area_ids"]) if isinstance(top["area_ids"], (list, tuple, np.ndarray)) else [],
+            "expected_year": _int(top["expected_year"]), "stage": _value(top["stage"]),
+            "_sev": worst, "_rule": g["_rule"].min(), "_first": first[work_id]})
+    out = pd.DataFrame(rows).sort_values(["_sev", "_rule", "_first"], kind="stable")
+    return out[list(BY_WORK_COLUMNS)].reset_index(drop=True)
+
+
+def _work_cause(g: pd.DataFrame) -> tuple[str | None, bool]:
+    delay = g[g["rule"].isin(DELAY_RULES) & g["cause"].notna()]
+    if delay.empty:
+        return None, False
+    own = delay[delay["rule"].isin(_CAUSE_SOURCE_ORDER)]
+    row = (own if len(own) else delay).iloc[0]
+    return row["cause"], bool(row["cause_inferred"])
+
+
+def worst_per_work(flags: pd.DataFrame) -> pd.DataFrame:
+    """One row per flagged work: its worst severity, number of flags, rules, areas (``by_work``)."""
+    return by_work(flags)[["work_id", "severity", "n_flags", "rules", "area_ids"]]
 
 
 def counts_by_severity(flags: pd.DataFrame) -> pd.DataFrame:
-    """Per severity: works whose worst flag has it (each work counted once), and all flags."""
-    worst = worst_per_work(flags)
+    """Per severity: works whose worst flag has it (each work counted once, as ``by_work``), and
+    all flags."""
+    worst = by_work(flags)
     return pd.DataFrame([{"severity": s, "n_works": int((worst["severity"] == s).sum()),
                           "n_flags": int((flags["severity"] == s).sum())} for s in SEVERITIES])
+
+
+def severity_counts(works: pd.DataFrame) -> dict[str, int]:
+    """{'red': n, 'amber': n} from a ``by_work`` frame: the one count every view shows."""
+    return {s: int((works["severity"] == s).sum()) for s in SEVERITIES}
+
+
+def counts_by_work_cause(works: pd.DataFrame,
+                         causes: tuple[str, ...] = ("von", "thu_tuc", "gpmb", "khac")) -> pd.DataFrame:
+    """From a ``by_work`` frame: per cause (None -> 'chua_ro'), the works whose cause it is, each
+    work once, so the total equals the number of flagged works. Columns: cause, n_works,
+    n_red, n_amber, n_inferred; every cause of ``causes`` then any other found, 'chua_ro' last."""
+    w = works.assign(cause=works["cause"].where(works["cause"].notna(), UNKNOWN_CAUSE))
+    found = [c for c in dict.fromkeys(w["cause"]) if c not in causes and c != UNKNOWN_CAUSE]
+    rows = []
+    for c in (*causes, *sorted(found), UNKNOWN_CAUSE):
+        mine = w[w["cause"] == c]
+        rows.append({"cause": c, "n_works": len(mine), "n_red": int((mine["severity"] == "red").sum()),
+                     "n_amber": int((mine["severity"] == "amber").sum()),
+                     "n_inferred": int(mine["cause_inferred"].astype(bool).sum())})
+    return pd.DataFrame(rows)
 
 
 def counts_by_rule(flags: pd.DataFrame) -> pd.DataFrame:
@@ -524,10 +619,79 @@ def cause_note(inferred: bool, lang: str = "vi") -> str:
     return t("flags.cause_inferred", lang) if inferred else ""
 
 
+# -- the tables of the flags (lib/tables specs: the screen wraps long names and reasons) ---------------
+WORK_TABLE = Table("flags_by_work", (
+    Col("severity", "flags.col.severity", "marker", width=13, wrap=False),
+    Col("work", "flags.col.work", width=44),
+    Col("reasons", "flags.col.reasons", width=77),
+    Col("cause_text", "flags.col.cause", width=30),
+    Col("note", "flags.col.note", width=26, missing=""),
+    Col("since", "flags.col.since", "date", width=19, wrap=False, missing=""),
+))
+"""One row per flagged work (rows from ``work_table_rows``)."""
+
+SHORT_TABLE = Table("flags_by_work_short", (
+    Col("work", "flags.col.work", width=30),
+    Col("reasons", "flags.col.reasons", width=52),
+    Col("cause_text", "flags.col.cause", width=18),
+))
+"""The same rows, fewer columns: for the overview and the slides."""
+
+CAUSES_TABLE = Table("flags_report_causes", (
+    Col("label", "flags.col.cause", width=20),
+    Col("report_text", "flags.col.report_text", width=62),
+    Col("source_ref", "flags.col.source", width=18),
+))
+"""The general causes of delay named by the report (rows: ``queries.delay_causes``)."""
+
+
+def cause_labels(causes: pd.DataFrame, lang: str = "vi") -> dict[str, str]:
+    """Cause code -> label, from ``queries.delay_causes`` (columns code, label_vi, label_en)."""
+    column = "label_vi" if lang == "vi" else "label_en"
+    labels = dict(zip(causes["code"], causes[column]))
+    labels[UNKNOWN_CAUSE] = t("flags.cause.unknown", lang)
+    return labels
+
+
+def cause_text(cause, inferred: bool, labels: dict[str, str], lang: str = "vi") -> str:
+    """'GPMB và đền bù (suy ra từ giai đoạn)', the recorded cause, or 'Chưa rõ nguyên nhân'."""
+    if fmt.is_missing(cause):
+        return t("flags.cause.unknown", lang)
+    text = labels.get(cause, str(cause))
+    return t("flags.cause_with_note", lang, cause=text, note=cause_note(True, lang)) if inferred else text
+
+
+def reasons_text(rules, messages, lang: str = "vi") -> str:
+    """All the flags of a work, one per line: 'Quá hạn: Dự kiến hoàn thành 2022, ...'."""
+    lines = []
+    for r, m in zip(rules, messages):
+        label = rule_label(r, lang)  # 'Thiếu số liệu: giai đoạn' already starts with its rule
+        lines.append(m if m.casefold().startswith(label.casefold()) else
+                     t("flags.reason_line", lang, rule=label, message=m))
+    if len(lines) > 1:
+        lines = [t("flags.reason_bullet", lang, line=line) for line in lines]
+    return "\n".join(lines)
+
+
+def work_table_rows(works: pd.DataFrame, labels: dict[str, str], lang: str = "vi") -> pd.DataFrame:
+    """The rows of ``WORK_TABLE``/``SHORT_TABLE`` from a ``by_work`` frame (texts in ``lang``).
+    Columns: work_id, severity, work ('GT-01 · name'), reasons, cause_text, note, since."""
+    return pd.DataFrame({
+        "work_id": works["work_id"].tolist(),
+        "severity": works["severity"].tolist(),
+        "work": [t("flags.work_line", lang, id=w, name=n if not fmt.is_missing(n) else "")
+                 for w, n in zip(works["work_id"], works["work_name"])],
+        "reasons": [reasons_text(r, m, lang) for r, m in zip(works["rules"], works["messages"])],
+        "cause_text": [cause_text(c, i, labels, lang) for c, i in zip(works["cause"], works["cause_inferred"])],
+        "note": [None if fmt.is_missing(n) else str(n) for n in works["note"]],
+        "since": [None if fmt.is_missing(d) else d for d in works["since"]],
+    }, columns=["work_id", "severity", "work", "reasons", "cause_text", "note", "since"])
+
+
 # -- thin readers --------------------------------------------------------------------------------
 _HISTORY_SQL = """
 SELECT su.id, su.work_id, su.period_id, su.as_of, su.stage, su.physical_pct, su.disbursed_vnd,
-       su.expected_year, su.delay_cause, coalesce(s.is_handed_over, FALSE) AS is_handed_over
+       su.expected_year, su.delay_cause, su.note, coalesce(s.is_handed_over, FALSE) AS is_handed_over
 FROM status_update su LEFT JOIN stage s ON s.code = su.stage
 WHERE $eval_date IS NULL OR su.as_of <= $eval_date
 ORDER BY su.work_id, su.as_of, su.id
@@ -567,3 +731,17 @@ def trend(db, towns: list[str] | None = None, thresholds: Thresholds | None = No
     th = thresholds or Thresholds.from_settings(queries.settings(db))
     return trend_frames(works, history, queries.periods(db), th, rules)
 
+
+def evaluate_by_work(db, eval_date=None, towns: list[str] | None = None, lang: str = "vi",
+                     thresholds: Thresholds | None = None) -> pd.DataFrame:
+    """``by_work(evaluate(...))``: one row per flagged work as of ``eval_date`` (default: the newest
+    period's as_of), columns ``BY_WORK_COLUMNS``."""
+    return by_work(evaluate(db, eval_date, towns, thresholds, lang))
+
+
+def changes_since_previous(db, period_id: str | None = None, towns: list[str] | None = None,
+                           lang: str = "vi") -> pd.DataFrame:
+    """What changed since the previous reporting period: ``lib.changes.changes_since_previous``
+    (one row per work and kind of change; the columns are documented in lib/changes.py)."""
+    from lib import changes  # lib.changes builds on this module
+    return changes.changes_since_previous(db, period_id, towns, lang)

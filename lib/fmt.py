@@ -85,6 +85,42 @@ def percent(value, lang: str = "vi", decimals: int = 1) -> str:
     return f"{number(value, decimals, lang)} %"
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:&])")
+
+
+def md_escape(text, limit: int = 200) -> str:
+    """Text a user typed (or put in a URL), made safe for an element that renders Markdown:
+    every Markdown character escaped, so no link, image or emphasis is drawn; cut at ``limit``."""
+    text = "" if text is None else str(text)
+    if len(text) > limit:
+        text = text[:limit] + "…"
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+
+
+DAY_MIN, DAY_MAX = date(2000, 1, 1), date(2100, 12, 31)  # dates the app reasons about
+_DAY_VI = re.compile(r"^\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})\s*$")
+_DAY_ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
+
+
+def parse_day(text, lang: str = "vi", lo: date = DAY_MIN, hi: date = DAY_MAX) -> date:
+    """A day typed the Vietnamese way (31/12/2023, also 31-12-2023) or as in a URL (2023-12-31),
+    between ``lo`` and ``hi``. Raises ValueError with a message in the user's language."""
+    raw = "" if text is None else str(text)
+    m, iso = _DAY_VI.match(raw), _DAY_ISO.match(raw)
+    try:
+        if m:
+            value = date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        elif iso:
+            value = date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
+        else:
+            raise ValueError
+    except ValueError:
+        raise ValueError(t("fmt.err.day", lang, text=raw[:40])) from None
+    if not lo <= value <= hi:
+        raise ValueError(t("fmt.err.day_range", lang, text=day(value, lang), lo=day(lo, lang), hi=day(hi, lang)))
+    return value
+
+
 def day(d: date | None, lang: str = "vi") -> str:
     if d is None or (not isinstance(d, date) and is_missing(d)):
         return t("common.no_data", lang)

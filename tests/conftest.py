@@ -11,7 +11,8 @@ if str(ROOT) not in sys.path:
 from lib.db import Database  # noqa: E402
 from lib.seed import open_database  # noqa: E402
 
-REPORT = ROOT.parent / "shared" / "seed" / "bao-cao-so-ket-chuong-trinh-07-2022.txt"
+# The project's own verbatim copy of the report (data/source/README.md); never ../shared.
+REPORT = ROOT / "data" / "source" / "bao-cao-so-ket-chuong-trinh-07-2022.txt"
 
 
 @pytest.fixture
@@ -33,5 +34,5 @@ def empty_db(tmp_path) -> Database:
 @pytest.fixture
 def report_text() -> str:
     if not REPORT.exists():
-        pytest.fail(f"the seed report is missing: {REPORT} (../shared must sit beside the checkout)")
+        pytest.fail(f"the seed report is missing: {REPORT} (see data/source/README.md)")
     return REPORT.read_text(encoding="utf-8")

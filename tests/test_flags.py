@@ -526,3 +526,78 @@ def test_a_later_evaluation_date_never_removes_an_overdue_flag(updates, a, b, th
         assert ["amber", "red"].index(o2["severity"]) >= ["amber", "red"].index(o1["severity"])
     if only(f1, "stale") is not None:
         assert only(f2, "stale") is not None
+
+
+# -- one row per work (by_work): the count every view shows ----------------------------------------
+@pytest.mark.parametrize("when,red,amber", [("2022-12-31", 0, 15), ("2024-01-01", 5, 10)])
+def test_by_work_counts_equal_rows_per_severity(db, when, red, amber):
+    f = flags.evaluate(db, D(when))
+    w = flags.by_work(f)
+    assert w["work_id"].is_unique and len(w) == f["work_id"].nunique()
+    assert flags.severity_counts(w) == {"red": red, "amber": amber}
+    sev = flags.counts_by_severity(f).set_index("severity")["n_works"]
+    assert (sev["red"], sev["amber"]) == (red, amber) == (int((w["severity"] == "red").sum()),
+                                                           int((w["severity"] == "amber").sum()))
+    assert list(w["severity"]) == sorted(w["severity"], key=list(flags.SEVERITIES).index)  # red first
+    assert (w["n_flags"] == w["rules"].map(len)).all() and (w["n_flags"] == w["messages"].map(len)).all()
+    assert w["n_flags"].sum() == len(f)
+    assert int(flags.counts_by_work_cause(w)["n_works"].sum()) == len(w)        # the cause chart's total
+    towns = flags.counts_by_town(f)
+    assert set(towns["n_red"] + towns["n_amber"]) <= set(range(len(w) + 1))
+    rows = flags.work_table_rows(w, flags.cause_labels(queries.delay_causes(db)))
+    assert len(rows) == len(w) and rows["work_id"].is_unique
+
+
+def test_by_work_groups_every_flag_of_a_work(db):
+    w = flags.by_work(flags.evaluate(db, D("2024-01-01"))).set_index("work_id")
+    xh02 = w.loc["XH-02"]
+    assert xh02["severity"] == "red" and xh02["rules"] == ["overdue", "stale", "incomplete"]
+    assert xh02["messages"][0] == "Dự kiến hoàn thành 2022, đến 01/01/2024 chưa bàn giao: chậm 12 tháng"
+    assert xh02["since"] == D("2023-01-01")                   # the red flag's start
+    assert xh02["note"] == "Báo cáo không nêu giai đoạn thực hiện."   # the secretary's note
+    assert fmt_missing(xh02["cause"]) and not xh02["cause_inferred"]
+    gt01 = w.loc["GT-01"]
+    assert gt01["severity"] == "amber" and (gt01["cause"], gt01["cause_inferred"]) == ("gpmb", True)
+    assert gt01["note"] == "Đang GPMB, song song tổ chức thi công."
+    labels = flags.cause_labels(queries.delay_causes(db))
+    rows = flags.work_table_rows(w.reset_index(), labels).set_index("work_id")
+    assert rows.loc["GT-01", "cause_text"].endswith("(suy ra từ giai đoạn)")
+    assert rows.loc["XH-02", "cause_text"] == "Chưa rõ nguyên nhân"
+    assert rows.loc["XH-02", "work"] == "XH-02 · Khu tái định cư phục vụ GPMB khu cửa khẩu Trà Lĩnh"
+    lines = rows.loc["XH-02", "reasons"].split("\n")
+    assert lines == ["• Quá hạn: Dự kiến hoàn thành 2022, đến 01/01/2024 chưa bàn giao: chậm 12 tháng",
+                     "• Lâu chưa cập nhật: Chưa cập nhật 366 ngày (lần cuối 31/12/2022, ngưỡng 180 ngày)",
+                     "• Thiếu số liệu: giai đoạn"]
+
+
+def fmt_missing(v):
+    from lib import fmt
+    return fmt.is_missing(v)
+
+
+def test_by_work_recorded_cause_and_note_are_escaped_in_the_table():
+    works = [work("A", baseline=2022)]
+    history = [upd(work_id="A", expected=2022) | {"note": "<b>chậm</b> & GPMB"},
+               upd("2023-06-30", work_id="A", expected=2022, cause="von") | {"note": None}]
+    f = run_with_notes(history, "2024-01-01", works)
+    w = flags.by_work(f)
+    assert len(w) == 1 and w.loc[0, "cause"] == "von" and not w.loc[0, "cause_inferred"]
+    assert w.loc[0, "note"] == "<b>chậm</b> & GPMB"            # the newest note that is not blank
+    out = flags.WORK_TABLE.html(flags.work_table_rows(w, {"von": "Vốn"}), "vi")
+    assert "&lt;b&gt;chậm&lt;/b&gt; &amp; GPMB" in out and "<b>chậm" not in out
+    assert "Vốn" in out
+
+
+def run_with_notes(updates, eval_date, works):
+    history = pd.DataFrame(updates, columns=["id", "work_id", "period_id", "as_of", "stage",
+                                             "physical_pct", "expected_year", "delay_cause", "note"])
+    return flag_works(pd.DataFrame(works), history, D(eval_date))
+
+
+def test_by_work_of_nothing_and_the_funding_cause():
+    assert flags.by_work(run([], "2024-01-01", works=[work(total=None, areas=())]).iloc[0:0]).empty
+    plan = pd.DataFrame([{"work_id": "W-1", "year": 2030, "allocated_vnd": 0}])
+    f = run([upd(expected=2030, stage="dang_thi_cong")], "2023-01-01", works=[work(baseline=2030)], plan=plan)
+    w = flags.by_work(f)
+    assert list(w["rules"].iloc[0]) == ["funding_gap"] and w.loc[0, "cause"] == "von"
+    assert w.loc[0, "severity"] == "red"

@@ -1,6 +1,6 @@
 """The default data reproduce the 12/2022 report, work by work.
 
-Expectations are parsed from the report text itself (../shared/seed/...), not typed
+Expectations are parsed from the report text itself (data/source/..., a verbatim copy), not typed
 in: each work's quote must be a bullet of the report, and the amount, expected
 year, stage and town read from that bullet must equal what the database holds.
 """

@@ -27,6 +27,7 @@ from lib.seed import open_database
 TOWN_KEY = "f_towns"
 EVAL_SAVED = "eval_saved"  # the flags' evaluation date a user chose (ui/alerts_view)
 GOTO_PERIOD = "_goto_period"
+BAD_EVAL = "_bad_eval"  # why the evaluation date of the URL was refused
 ROOT = Path(__file__).resolve().parent.parent
 STYLE = (Path(__file__).resolve().parent / "style.css").read_text(encoding="utf-8")  # fixed rules, no data
 ICON = Path(__file__).resolve().parent / "assets" / "icon.png"  # served by the app: no request leaves the machine
@@ -108,9 +109,10 @@ def _init_state(valid_ids: list[str], periods: pd.DataFrame) -> None:
         st.session_state["f_lang"] = normalise_lang(st.query_params.get("lang"))
     if EVAL_SAVED not in st.session_state and st.query_params.get("eval"):
         try:
-            st.session_state[EVAL_SAVED] = date.fromisoformat(st.query_params["eval"])
-        except ValueError:
-            pass
+            st.session_state[EVAL_SAVED] = fmt.parse_day(st.query_params["eval"], current_lang())
+        except ValueError as e:  # a hand-edited link: say so, and use the period's date
+            st.session_state[BAD_EVAL] = str(e)
+            del st.query_params["eval"]
 
 
 def current_lang() -> str:
@@ -183,7 +185,10 @@ def render_frame(title: str, chrome: bool = True) -> Ctx:
                            disabled=len(periods) < 2, label_visibility="collapsed",
                            help=t("filter.period", lang))
         if st.session_state.get("_unknown_town_ids"):
-            st.warning(t("filter.unknown_ids", lang, ids=", ".join(st.session_state["_unknown_town_ids"])))
+            st.warning(t("filter.unknown_ids", lang,
+                         ids=", ".join(fmt.md_escape(x, 40) for x in st.session_state["_unknown_town_ids"][:5])))
+        if st.session_state.get(BAD_EVAL):
+            st.warning(t("filter.bad_eval", lang, error=fmt.md_escape(st.session_state.pop(BAD_EVAL))))
 
     towns = list(st.session_state[TOWN_KEY] or [])
     all_selected = set(towns) == set(valid_ids)

@@ -90,3 +90,27 @@ def wait_idle(page, timeout=30000):
 def metric_value(page, label: str) -> str:
     box = page.locator("[data-testid='stMetric']").filter(has_text=label).first
     return box.locator("[data-testid='stMetricValue']").inner_text().strip()
+
+
+_SETTLED = ("() => { const a = document.querySelector(\"[data-testid='stApp']\");"
+            " return !!a && a.getAttribute('data-test-script-state') === 'notRunning'"
+            " && !document.querySelector(\"[data-testid='stSkeleton']\"); }")
+
+
+def wait_settled(page, timeout=30000):
+    """wait_idle, then until nothing is left to draw (no skeleton) and the script stays
+    stopped (a page may rerun itself once after its first run)."""
+    wait_idle(page, timeout)
+    for _ in range(3):
+        page.wait_for_function(_SETTLED, timeout=timeout)
+        page.wait_for_timeout(400)
+        if page.evaluate(_SETTLED):
+            return
+
+
+def page_urls() -> list[tuple[str, str]]:
+    """(id, url path) of every page of the navigation (ui/nav.PAGES): the first is "/",
+    the others their file's stem, as app.py registers them."""
+    from ui.nav import PAGES
+    return [(Path(file).stem, "/" if i == 0 else "/" + Path(file).stem)
+            for i, (file, _key, _icon) in enumerate(PAGES)]

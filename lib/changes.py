@@ -1,0 +1,234 @@
+"""What changed since the previous reporting period: for the flags page and the slides.
+
+Public entry points (pure pandas core, thin readers; never Streamlit):
+
+* ``changes_since_previous(db, period_id=None, towns=None, lang="vi") -> pd.DataFrame``: the
+  changes between reporting period ``period_id`` (None: the newest) and the period just before
+  it (``reporting_period`` ordered by ``as_of``, then id), for the works of ``towns`` (None:
+  all); columns ``COLUMNS`` below. Empty when there is no previous period (the default data
+  hold one period, 2022-12) or nothing changed: ``compare`` tells the two apart. Also
+  reachable as ``lib.flags.changes_since_previous``.
+* ``compare(db, period_id=None, towns=None, lang="vi") -> Changes``: the same rows with the two
+  periods (id, label, as_of); ``Changes.has_previous`` is False when there is no previous
+  period, and a page then says so (``no_previous_text``) instead of an empty table.
+* ``changes_between(works, history, previous_as_of, as_of, ...)``: the pure core, on frames.
+
+The rows (one per work and kind of change; a work may have several kinds):
+
+* ``kind``: 'newly_late' (overdue, or with a red flag, at the period's date but neither at the
+  previous period's date; flags evaluated by ``lib.flags`` at each date with the updates known
+  then), 'slipped' (expected completion year later than at the previous date), 'handed_over'
+  (handed over at the period's date, not at the previous one), 'stage_changed' (another known
+  stage, not a hand-over); ordered as ``KINDS``, then red before amber, then the works' order;
+  ``kind_label(kind, lang)`` gives the words;
+* ``work_id``, ``work_name``;
+* ``old_year``, ``new_year``: expected completion year at the previous and at this date (Int64);
+* ``old_stage``, ``new_stage``: stage codes at both dates (None: not stated);
+* ``severity``: the work's worst flag at this date ('red', 'amber' or None);
+* ``message``: one sentence in ``lang`` (for 'newly_late' the flag's own reason, for 'slipped'
+  "Năm dự kiến hoàn thành lùi từ 2023 sang 2025 ...");
+* ``note``: the secretary's newest note typed between the two dates (status_update.note; plain
+  text typed by a person: escape it), else None;
+* ``cause``: the newest delay_cause code recorded between the two dates, else None;
+* ``as_of``: the date of the work's newest update up to this date (a date).
+
+For a table, ``CHANGES_TABLE`` and ``table_rows(rows, lang)``. ``by_work`` and
+``evaluate_by_work`` (one row per flagged work, lib/flags.py) are re-exported here for the slides.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from lib import flags, fmt, queries
+from lib.flags import BY_WORK_COLUMNS, by_work, evaluate_by_work  # noqa: F401  (for the slides)
+from lib.i18n import t
+from lib.tables import Col, Table
+
+KINDS: tuple[str, ...] = ("newly_late", "slipped", "handed_over", "stage_changed")
+COLUMNS: tuple[str, ...] = ("kind", "work_id", "work_name", "old_year", "new_year", "old_stage", "new_stage",
+                            "severity", "message", "note", "cause", "as_of")
+
+__all__ = ["Changes", "KINDS", "COLUMNS", "CHANGES_TABLE", "changes_since_previous", "compare", "changes_between",
+           "previous_period", "kind_label", "table_rows", "no_previous_text", "by_work", "evaluate_by_work",
+           "BY_WORK_COLUMNS"]
+
+
+@dataclass(frozen=True)
+class Changes:
+    """The comparison of one period with the previous one; ``rows``: see the module's docstring."""
+    period_id: str | None
+    period_label: str | None
+    as_of: date | None
+    previous_id: str | None
+    previous_label: str | None
+    previous_as_of: date | None
+    rows: pd.DataFrame
+
+    @property
+    def has_previous(self) -> bool:
+        return self.previous_id is not None
+
+    def of(self, kind: str) -> pd.DataFrame:
+        """The rows of one kind ('newly_late', 'slipped', 'handed_over', 'stage_changed')."""
+        return self.rows[self.rows["kind"] == kind].reset_index(drop=True)
+
+    def counts(self) -> dict[str, int]:
+        """Works per kind of change, every kind present (0 when none)."""
+        return {k: int((self.rows["kind"] == k).sum()) for k in KINDS}
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="Int64" if c in ("old_year", "new_year") else "object")
+                         for c in COLUMNS})
+
+
+def _d(value) -> date | None:
+    return flags._to_date(value)
+
+
+# -- the pure core ------------------------------------------------------------------------------
+def changes_between(works: pd.DataFrame, history: pd.DataFrame, previous_as_of, as_of,
+                    thresholds: flags.Thresholds | None = None, lang: str = "vi",
+                    stage_labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """The changes of ``works`` between ``previous_as_of`` and ``as_of`` (columns ``COLUMNS``,
+    ordered by ``KINDS``, then red before amber, then the order of ``works``). ``works``/``history`` as for
+    ``flags.flag_works`` (``history`` may carry note); ``stage_labels``: stage code -> label. Pure."""
+    old_d, new_d = _d(previous_as_of), _d(as_of)
+    th = thresholds or flags.Thresholds()
+    labels = stage_labels or {}
+    old = flags.status_as_of(works, history, old_d).set_index("id")
+    new = flags.status_as_of(works, history, new_d).set_index("id")
+    f_old = flags.flag_works(works, history, old_d, th, lang)
+    f_new = flags.flag_works(works, history, new_d, th, lang)
+    late_old = _late(f_old)
+    worst_new = by_work(f_new).set_index("work_id")
+    between = _between(history, old_d, new_d)
+
+    def stage_label(code) -> str:
+        return t("flags.change.stage_unknown", lang) if fmt.is_missing(code) else labels.get(code, str(code))
+
+    rows = []
+    for order, wid in enumerate(new.index):
+        o, n = old.loc[wid], new.loc[wid]
+        note, cause = between.get(wid, (None, None))
+        base = {"work_id": wid, "work_name": flags._value(n.get("name")),
+                "old_year": flags._int(o["expected_year"]), "new_year": flags._int(n["expected_year"]),
+                "old_stage": flags._value(o["stage"]), "new_stage": flags._value(n["stage"]),
+                "severity": worst_new.loc[wid, "severity"] if wid in worst_new.index else None,
+                "note": note, "cause": cause, "as_of": _d(n["status_as_of"]), "_order": order}
+        mine = f_new[f_new["work_id"] == wid]
+        late_rows = mine[(mine["rule"] == "overdue") | (mine["severity"] == "red")]
+        if len(late_rows) and wid not in late_old:
+            first = late_rows.sort_values("severity", key=lambda s: s.map({"red": 0, "amber": 1}), kind="stable")
+            rows.append({**base, "kind": "newly_late", "message": first.iloc[0]["message"]})
+        if base["old_year"] is not None and base["new_year"] is not None and base["new_year"] > base["old_year"]:
+            rows.append({**base, "kind": "slipped", "message": t(
+                "flags.change.msg.slipped", lang, old=base["old_year"], new=base["new_year"],
+                years=base["new_year"] - base["old_year"])})
+        handed_now, handed_before = bool(n["is_handed_over"]), bool(o["is_handed_over"])
+        if handed_now and not handed_before:
+            rows.append({**base, "kind": "handed_over", "message": t(
+                "flags.change.msg.handed_over", lang, stage=stage_label(base["old_stage"]),
+                date=fmt.day(base["as_of"], lang) if base["as_of"] else t("common.no_data", lang))})
+        elif not handed_now and base["new_stage"] is not None and base["new_stage"] != base["old_stage"]:
+            rows.append({**base, "kind": "stage_changed", "message": t(
+                "flags.change.msg.stage", lang, old=stage_label(base["old_stage"]), new=stage_label(base["new_stage"]))})
+    if not rows:
+        return _empty()
+    df = pd.DataFrame(rows)
+    df["_kind"] = df["kind"].map({k: i for i, k in enumerate(KINDS)})
+    df["_sev"] = df["severity"].map({s: i for i, s in enumerate(flags.SEVERITIES)}).fillna(len(flags.SEVERITIES))
+    df = df.sort_values(["_kind", "_sev", "_order"], kind="stable").reset_index(drop=True)
+    return df[list(COLUMNS)].astype({"old_year": "Int64", "new_year": "Int64"})
+
+
+def _late(f: pd.DataFrame) -> set[str]:
+    return set(f.loc[(f["rule"] == "overdue") | (f["severity"] == "red"), "work_id"])
+
+
+def _between(history: pd.DataFrame, old_d: date, new_d: date) -> dict[str, tuple[str | None, str | None]]:
+    """work_id -> (newest note, newest delay_cause) of updates with old_d < as_of <= new_d."""
+    h = history.copy()
+    h["_as_of"] = [_d(v) for v in h["as_of"]]
+    h = h[pd.Series([d is not None and old_d < d <= new_d for d in h["_as_of"]], index=h.index, dtype=bool)]
+    h = h.sort_values(["_as_of", "id"] if "id" in h.columns else ["_as_of"], kind="stable")
+    out: dict[str, tuple[str | None, str | None]] = {}
+    for wid, g in h.groupby("work_id", sort=False):
+        notes = [str(v).strip() for v in g["note"] if isinstance(v, str) and v.strip()] if "note" in g else []
+        causes = [v for v in g["delay_cause"] if isinstance(v, str) and v] if "delay_cause" in g else []
+        out[wid] = (notes[-1] if notes else None, causes[-1] if causes else None)
+    return out
+
+
+# -- the reader ---------------------------------------------------------------------------------
+def previous_period(periods: pd.DataFrame, period_id: str | None) -> tuple[dict | None, dict | None]:
+    """(this period, the one before it) as dicts of ``queries.periods`` rows; None when absent.
+    Periods are ordered by as_of, then id; ``period_id`` None means the newest."""
+    ordered = periods.sort_values(["as_of", "id"], kind="stable").to_dict("records")
+    if not ordered:
+        return None, None
+    ids = [p["id"] for p in ordered]
+    if period_id is None:
+        i = len(ordered) - 1
+    elif period_id in ids:
+        i = ids.index(period_id)
+    else:
+        return None, None
+    return ordered[i], (ordered[i - 1] if i > 0 else None)
+
+
+def changes_since_previous(db, period_id: str | None = None, towns: list[str] | None = None,
+                           lang: str = "vi") -> pd.DataFrame:
+    """The changes between reporting period ``period_id`` (None: the newest) and the previous
+    one, for the works of ``towns`` (None: all): columns ``COLUMNS`` (see the module's
+    docstring); empty when there is no previous period (``compare(...).has_previous``)."""
+    return compare(db, period_id, towns, lang).rows
+
+
+def compare(db, period_id: str | None = None, towns: list[str] | None = None, lang: str = "vi") -> Changes:
+    """``changes_since_previous`` with the two periods; ``has_previous`` False when there is none."""
+    this, before = previous_period(queries.periods(db), period_id)
+    if this is None or before is None:
+        return Changes(this["id"] if this else period_id, this.get("label_vi") if this else None,
+                       _d(this["as_of"]) if this else None, None, None, None, _empty())
+    works, history = flags.load_inputs(db, None, towns)
+    th = flags.Thresholds.from_settings(queries.settings(db))
+    stages = queries.stages(db)
+    labels = dict(zip(stages["code"], stages["label_vi" if lang == "vi" else "label_en"]))
+    rows = changes_between(works, history, before["as_of"], this["as_of"], th, lang, labels)
+    return Changes(this["id"], this.get("label_vi"), _d(this["as_of"]), before["id"], before.get("label_vi"),
+                   _d(before["as_of"]), rows)
+
+
+# -- words and the table ---------------------------------------------------------------------------
+CHANGES_TABLE = Table("flags_changes", (
+    Col("kind_label", "flags.col.change", width=15),
+    Col("work", "flags.col.work", width=27),
+    Col("message", "flags.col.change_detail", width=32),
+    Col("note", "flags.col.note", width=26, missing=""),
+))
+"""One row per change (rows from ``table_rows``)."""
+
+
+def kind_label(kind: str, lang: str = "vi") -> str:
+    return {k: t(f"flags.change.{k}", lang) for k in KINDS}.get(kind, kind)
+
+
+def table_rows(rows: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
+    """The rows of ``CHANGES_TABLE`` from ``Changes.rows``."""
+    return pd.DataFrame({
+        "kind": rows["kind"].tolist(),
+        "kind_label": [kind_label(k, lang) for k in rows["kind"]],
+        "work": [t("flags.work_line", lang, id=w, name=n if not fmt.is_missing(n) else "")
+                 for w, n in zip(rows["work_id"], rows["work_name"])],
+        "message": rows["message"].tolist(),
+        "note": [None if fmt.is_missing(n) else str(n) for n in rows["note"]],
+    }, columns=["kind", "kind_label", "work", "message", "note"])
+
+
+def no_previous_text(changes: Changes, lang: str = "vi") -> str:
+    """Why there is nothing to compare (no data value in it, safe anywhere)."""
+    return t("flags.change.no_previous", lang)
