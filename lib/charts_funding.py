@@ -33,20 +33,21 @@ def _quote(text: str) -> str:
 
 
 def need_by_year(rows: pd.DataFrame, title: str, labels: dict[str, str], lang: str = "vi",
-                 height: int = 420) -> alt.LayerChart:
+                 height: int = 420, subtitle: str | None = None) -> alt.LayerChart:
     """Need per year split into funded and unfunded (stacked bars), with the yearly envelope
     as a dashed line. rows: year, funded_ty, unfunded_ty, envelope_ty (tỷ đồng).
-    labels: year, amount (axis title), funded, unfunded, envelope."""
+    labels: year, amount (axis title), funded, unfunded, envelope. ``subtitle``: what the
+    figures leave out (works without an amount), under the title."""
     data = rows.copy()
     parts = []
     for i, (col, kind) in enumerate((("funded_ty", "funded"), ("unfunded_ty", "unfunded"))):
         parts.append(pd.DataFrame({"year": data["year"].astype(int), "kind": labels[kind], "kind_order": i,
                                    "value": data[col].astype(float)}))
     long = pd.concat(parts, ignore_index=True)
-    long["value_text"] = [number(v, 3, lang) for v in long["value"]]
+    long["value_text"] = [number(v, 3, lang, strip=False) for v in long["value"]]
     env = pd.DataFrame({"year": data["year"].astype(int), "kind": labels["envelope"],
                         "value": data["envelope_ty"].astype(float)})
-    env["value_text"] = [number(v, 3, lang) for v in env["value"]]
+    env["value_text"] = [number(v, 3, lang, strip=False) for v in env["value"]]
     scale = alt.Scale(domain=[labels["funded"], labels["unfunded"], labels["envelope"]],
                       range=[FUNDED, UNFUNDED, ENVELOPE])
     x = alt.X("year:O", title=labels["year"], axis=alt.Axis(labelAngle=0))
@@ -59,7 +60,8 @@ def need_by_year(rows: pd.DataFrame, title: str, labels: dict[str, str], lang: s
     line = alt.Chart(env).mark_line(strokeDash=[6, 4], strokeWidth=2.5,
                                     point=alt.OverlayMarkDef(filled=True, size=90, color=ENVELOPE)).encode(
         x=x, y=alt.Y("value:Q"), color=alt.Color("kind:N", scale=scale, title=None), tooltip=tooltip)
-    return projector(alt.layer(bars, line, title=title), height=height, lang=lang)
+    heading = alt.Title(title, subtitle=subtitle, subtitleFontSize=FONT_SIZE) if subtitle else title
+    return projector(alt.layer(bars, line, title=heading), height=height, lang=lang)
 
 
 def timeline(rows: pd.DataFrame, title: str, labels: dict[str, str], start_year: int, end_year: int,

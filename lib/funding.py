@@ -1,6 +1,7 @@
 """What-if funding: finance-based scheduling of the programme's works.
 
-Pure and vectorised (numpy/pandas only, no Streamlit). The model, year by year:
+Pure and vectorised (numpy/pandas only, no Streamlit; ``gap_text`` formats through lib.fmt).
+The model, year by year:
 
 1. Each work's *remaining cost* is its total investment minus what is already
    disbursed; when the disbursed amount is unknown, a share per stage is assumed
@@ -34,6 +35,9 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+
+from lib import fmt
+from lib.i18n import t
 
 STAGES: tuple[str, ...] = (
     "quy_hoach", "hoan_thien_thu_tuc", "dang_gpmb", "dang_thi_cong", "tam_dung", "da_ban_giao",
@@ -419,3 +423,54 @@ def standards_met_by_year(links: pd.DataFrame, completion: Mapping[str, int | No
         "standard_code": np.tile(codes, len(years)),
         "met": met.ravel(),
     })
+
+
+# -- figures of a run, for the page ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class GapFigure:
+    """The need still unfunded at the end of the horizon, honest about what it leaves out.
+
+    known_vnd: the unfunded need of the simulated works (those with an investment amount).
+    not_simulated: the works left out because their amount is unknown: their need is unknown
+    too, so the whole gap is at least ``known_vnd`` and is never known to be 0 while any is left
+    out (``gap_vnd`` is then None)."""
+    known_vnd: float
+    not_simulated: tuple[str, ...]
+
+    @property
+    def n_unknown(self) -> int:
+        return len(self.not_simulated)
+
+    @property
+    def gap_vnd(self) -> float | None:
+        """The whole gap when every work was simulated; None when some need is unknown."""
+        return self.known_vnd if not self.not_simulated else None
+
+
+def funding_gap(result: SimulationResult, tolerance_vnd: float = 0.5) -> GapFigure:
+    """The gap of a run: the simulated works' outstanding need (below ``tolerance_vnd`` reads
+    0, float dust) and the works that could not be simulated."""
+    known = float(result.per_work["outstanding_vnd"].sum())
+    return GapFigure(known if known >= tolerance_vnd else 0.0, tuple(str(w) for w in result.not_simulated["work_id"]))
+
+
+def gap_text(g: GapFigure, lang: str = "vi", decimals: int = 3) -> tuple[str, str]:
+    """(value, note) of the gap for the page, amounts in tỷ đồng with ``decimals`` fixed.
+
+    Every simulated work funded and none left out: '0'. Works left out: the note says the figure
+    leaves them out ('chưa tính 5 công trình chưa có tổng mức đầu tư'), and a known part of 0
+    reads 'chưa rõ' (the works left out may still need money), never 0."""
+    note = t("funding.gap_excludes", lang, n=g.n_unknown) if g.n_unknown else ""
+    if g.n_unknown and g.known_vnd == 0:
+        return t("funding.gap_unknown", lang), t("funding.gap_known_funded", lang, n=g.n_unknown)
+    return fmt.ty(g.known_vnd, lang, decimals=decimals, unit=False, strip=False), note
+
+
+def all_done_year(result: SimulationResult) -> int | None:
+    """The year by which every simulated work is complete; None when one is not within the horizon
+    (or no work was simulated)."""
+    years = result.per_work["completion_year"]
+    if len(years) == 0 or years.isna().any():
+        return None
+    return int(years.max())

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from lib import flags as flags_
 from lib.i18n import t
 from lib.queries import UNKNOWN_TOWN
+from lib.tables import Col, Table
 
 UNKNOWN_STAGE = "_unknown"
 
@@ -22,6 +24,7 @@ class Kpis:
     n_handed_over: int
     handed_over_vnd: int | None
     n_in_progress: int
+    n_handed_over_missing_amount: int = 0   # handed-over works whose amount is unknown
 
 
 def _sum_known(s: pd.Series) -> int | None:
@@ -45,7 +48,27 @@ def kpis(works: pd.DataFrame) -> Kpis:
         n_handed_over=len(handed),
         handed_over_vnd=_sum_known(handed["total_investment_vnd"]),
         n_in_progress=len(in_progress),
+        n_handed_over_missing_amount=int(handed["total_investment_vnd"].isna().sum()),
     )
+
+
+@dataclass(frozen=True)
+class Late:
+    """Flagged works at an evaluation date, each work once at its worst severity: the same
+    count as the flags page (``flags.by_work``/``flags.severity_counts``)."""
+    n_red: int
+    n_amber: int
+    n_delayed: int = 0   # of them, works with a delay flag (overdue, stalled, at risk, slipped, funding gap)
+
+    @property
+    def n_works(self) -> int:
+        return self.n_red + self.n_amber
+
+
+def late_works(by_work: pd.DataFrame) -> Late:
+    """``by_work``: the frame of ``flags.by_work`` (one row per flagged work)."""
+    n = flags_.severity_counts(by_work)
+    return Late(n_red=n["red"], n_amber=n["amber"], n_delayed=int(by_work["delayed"].astype(bool).sum()))
 
 
 def stage_label_column(lang: str) -> str:
@@ -120,3 +143,27 @@ def by_stage_and_town(works: pd.DataFrame, options: pd.DataFrame, stages: pd.Dat
     g["town_label"] = g["town"].apply(lambda tid: town_label(tid, options, lang))
     g["investment_vnd"] = g["investment_vnd"].astype("Float64")
     return g
+
+
+# The per-area table of the overview: one spec for the screen (and any file made from it).
+TOWN_TABLE = Table("overview_towns", (
+    Col("label", "overview.table_town", "text", width=34),
+    Col("n", "overview.table_count", "int", width=14),
+    Col("n_handed_over", "overview.kpi_handed_over", "int", width=14),
+    Col("investment_vnd", "overview.table_investment", "money", width=20),
+    Col("n_missing_amount", "overview.table_missing", "int", width=18),
+))
+
+
+def town_table_rows(works: pd.DataFrame, options: pd.DataFrame, lang: str = "vi") -> tuple[pd.DataFrame, dict]:
+    """Rows of ``TOWN_TABLE`` (a work in two areas counts in both) and its total row, where each
+    work counts once; unknown amounts stay unknown (a town with none known reads 'chưa có số liệu')."""
+    g = by_town(works, options, lang)
+    rows = pd.DataFrame({
+        "label": g["label"], "n": g["n"].astype(int), "n_handed_over": g["n_handed_over"].astype(int),
+        "investment_vnd": [None if pd.isna(v) else int(v) for v in g["investment_vnd"]],
+        "n_missing_amount": g["n_missing_amount"].astype(int)})
+    k = kpis(works)
+    total = {"label": t("overview.total_row", lang), "n": k.n_works, "n_handed_over": k.n_handed_over,
+             "investment_vnd": k.investment_vnd, "n_missing_amount": k.n_missing_amount}
+    return rows, total

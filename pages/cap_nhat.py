@@ -32,6 +32,7 @@ mode = st.radio(ctx.tr("update.period_mode"), ["existing", "new"], horizontal=Tr
                 format_func=lambda m: ctx.tr(f"update.period_{m}"))
 if mode == "existing":
     pid = st.selectbox(ctx.tr("update.period_existing"), list(periods["id"]), key="upd_period",
+                       placeholder=ctx.tr("common.choose"), filter_mode=None,
                        format_func=lambda p: periods.set_index("id").loc[p, "label_vi"])
     prow = periods.set_index("id").loc[pid]
     period = updates.Period(pid, prow["label_vi"], prow["as_of"].date(), prow["source_ref"])
@@ -41,8 +42,14 @@ else:
     pid = c1.text_input(ctx.tr("update.period_id"), value=f"{today:%Y-%m}", key="upd_new_id")
     label = c2.text_input(ctx.tr("update.period_label"), key="upd_new_label",
                           placeholder=ctx.tr("update.period_label_ph"))
-    as_of = c3.date_input(ctx.tr("update.period_as_of"), value=today, key="upd_new_as_of", format="DD/MM/YYYY")
+    as_of_text = c3.text_input(ctx.tr("update.period_as_of"), value=fmt.day(today, "vi"), key="upd_new_as_of",
+                               placeholder=ctx.tr("common.placeholder_day"), max_chars=10)
     source = st.text_input(ctx.tr("update.period_source"), key="upd_new_source")
+    try:
+        as_of = fmt.parse_day(as_of_text, ctx.lang)
+    except ValueError as e:
+        st.error(fmt.md_escape(str(e)))
+        st.stop()
     period = updates.Period(pid.strip(), label.strip() or updates.default_period_label(pid.strip()),
                             as_of, source or None)
 
@@ -74,7 +81,7 @@ tab_one, tab_all, tab_settings = st.tabs([ctx.tr("update.tab_one"), ctx.tr("upda
                                           ctx.tr("update.tab_settings")])
 with tab_one:
     names = dict(zip(works["id"], works["name"]))
-    wid = st.selectbox(ctx.tr("update.work"), list(works["id"]), key="upd_work",
+    wid = st.selectbox(ctx.tr("update.work"), list(works["id"]), key="upd_work", placeholder=ctx.tr("common.choose"),
                        format_func=lambda i: f"{i} · {names[i]}")
     w = works.set_index("id").loc[wid]
     st.caption(ctx.tr("update.current", stage=w["stage_vi"] if not fmt.is_missing(w["stage_vi"]) else ctx.tr("common.no_data"),
@@ -86,6 +93,7 @@ with tab_one:
         stage_opts = [None] + list(stages["code"])
         current_stage = w["stage"] if not fmt.is_missing(w["stage"]) else None
         stage = c1.selectbox(ctx.tr("update.stage"), stage_opts, index=stage_opts.index(current_stage),
+                             placeholder=ctx.tr("common.choose"), filter_mode=None,
                              format_func=lambda c: stage_label.get(c, blank) if c else blank)
         known = lambda v: None if fmt.is_missing(v) else v  # noqa: E731
         pct = c2.number_input(ctx.tr("update.physical"), value=known(w["physical_pct"]),
@@ -98,6 +106,7 @@ with tab_one:
                                help=ctx.tr("update.blank_help"))
         note = st.text_area(ctx.tr("update.note"), height=80)
         cause = st.selectbox(ctx.tr("update.cause"), [None] + list(causes["code"]),
+                             placeholder=ctx.tr("common.choose"), filter_mode=None,
                              format_func=lambda c: cause_label.get(c, blank) if c else blank)
         if st.form_submit_button(ctx.tr("update.save"), type="primary"):
             save([updates.Update(wid, stage, pct, disbursed or None, year, note or None, cause)])

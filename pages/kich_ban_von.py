@@ -1,6 +1,11 @@
 """Kịch bản vốn: what a yearly amount buys — which works finish when, and when each town
 reaches its target class; goal seeking, named scenarios side by side, the assumptions
-written out for the minutes."""
+written out for the minutes.
+
+The first screen answers first: the smallest yearly money with which every work finishes by
+the end of the horizon (and of the programme), then the compact sliders, then what they move
+(works complete, the year all are complete, the money still short, the works that change year).
+"""
 import streamlit as st
 
 from lib import criteria
@@ -11,19 +16,26 @@ ctx = frame.page_header()
 catalog = frame.read(criteria.catalog)
 defaults = fv.defaults(ctx, catalog.ids)
 fv.init_state(defaults)
-fv.controls(ctx, defaults, fv.stage_labels(ctx))
-scenario = fv.current_scenario(ctx)
 
-banner, head = st.container(), st.container()
+lead = st.container()
+fv.sliders(ctx, defaults)
+results = st.container()
+fv.controls(ctx, defaults, fv.stage_labels(ctx))
+banner, towns = st.container(), st.container()
 tabs = st.tabs([ctx.tr("funding.tab_works"), ctx.tr("funding.tab_money"), ctx.tr("funding.tab_towns"),
                 ctx.tr("funding.tab_goal"), ctx.tr("funding.tab_saved"), ctx.tr("funding.tab_minutes")])
 with tabs[2]:
     ruleset_id, demo = fv.score_options(ctx, catalog)
+scenario = fv.current_scenario(ctx)
 model = fv.compute(ctx, scenario, ruleset_id, demo, catalog)
+with lead:
+    fv.lead(ctx, model)
+with results:
+    fv.results(ctx, model)
 with banner:
     fv.demo_banner(ctx, model)
-with head:
-    fv.headline(ctx, model)
+with towns:
+    fv.town_metrics(ctx, model)
 with tabs[0]:
     fv.works_tab(ctx, model)
 with tabs[1]:

@@ -1,4 +1,6 @@
-"""Tổng quan: the programme at a glance for the towns selected."""
+"""Tổng quan: the programme at a glance for the towns selected. The first screen answers
+"done / late / money": handed over, flagged works at the evaluation date (red · amber, each work
+once, as on the flags page), investment, in progress; then the works and the money by stage."""
 import streamlit as st
 
 from lib import fmt, overview, queries
@@ -8,17 +10,11 @@ ctx = frame.page_header()
 prog = frame.read(queries.programme)
 works = frame.read(queries.works, ctx.towns, ctx.period_id)
 stages = frame.read(queries.stages)
+when = alerts_view.eval_date(ctx)
+flagged = alerts_view.works_flagged(ctx, when)   # one row per work: the flags page's count
 
 k = overview.kpis(works)
-c1, c2, c3, c4 = st.columns(4)
-c1.metric(ctx.tr("overview.kpi_works"), fmt.number(k.n_works, lang=ctx.lang))
-c2.metric(ctx.tr("overview.kpi_investment"), fmt.ty(k.investment_vnd, ctx.lang, unit=False),
-          help=ctx.tr("overview.kpi_investment_help", n=k.n_missing_amount))
-c2.caption(ctx.tr("overview.kpi_missing_amount", n=k.n_missing_amount))
-c3.metric(ctx.tr("overview.kpi_handed_over"), fmt.number(k.n_handed_over, lang=ctx.lang))
-c3.caption(ctx.tr("overview.kpi_handed_over_delta", amount=fmt.ty(k.handed_over_vnd, ctx.lang)))
-c4.metric(ctx.tr("overview.kpi_in_progress"), fmt.number(k.n_in_progress, lang=ctx.lang),
-          help=ctx.tr("overview.kpi_in_progress_help", n=int(works["stage"].isna().sum())))
+widgets.overview_kpis(ctx, k, overview.late_works(flagged), when)
 
 by_stage = overview.by_stage(works, stages, ctx.lang)
 left, right = st.columns(2)
@@ -27,7 +23,7 @@ with left:
 with right:
     st.altair_chart(widgets.stage_money_chart(ctx, by_stage), width="stretch")
 
-alerts_view.overview_strip(ctx)
+widgets.red_flags(ctx, flagged, alerts_view.cause_labels(ctx))
 
 st.subheader(ctx.tr("overview.by_town"))
 widgets.town_table(ctx, works)
@@ -37,4 +33,4 @@ st.markdown(f"**{prog['name']}** ({prog['decision_no']}, {fmt.day(prog['decision
 for tg in frame.read(queries.targets).itertuples():
     if ctx.towns is None or tg.area_id in ctx.towns:
         st.markdown(f"- {ctx.tr('overview.target', year=tg.target_year, text=tg.target_text)}")
-st.caption(ctx.tr("overview.source", source=prog["source_ref"]))
+widgets.note(ctx.tr("overview.source", source=prog["source_ref"]))

@@ -17,8 +17,11 @@ from lib.funding import (
     Assumptions,
     Envelope,
     SimulationResult,
+    all_done_year,
     completion_map,
     first_year_reached,
+    funding_gap,
+    gap_text,
     min_envelope_for,
     min_envelope_to_finish_all_by,
     simulate,
@@ -144,6 +147,35 @@ def test_unknown_total_is_not_simulated_and_not_zero():
     assert r.not_simulated["reason"].tolist() == [NO_INVESTMENT_AMOUNT]
     assert completion_map(r)["X"] is None  # not "done", as a total of 0 would make it
     pd.testing.assert_frame_equal(r.per_work, simulate(known, Assumptions(), env).per_work)
+
+
+def test_the_gap_leaves_out_unknown_works_and_says_how_many():
+    """The unfunded need is that of the works with an amount; works without one are counted apart
+    and the figure is never a plain 0 while they exist."""
+    works = make_works({"work_id": "X", "total_vnd": NAN}, {"work_id": "Y", "total_vnd": NAN},
+                       {"work_id": "A", "priority": 1}, {"work_id": "B", "priority": 2})
+    short = simulate(works, Assumptions(), Envelope(2026, 2026, 7 * BN))  # A and B need 5 bn each
+    g = funding_gap(short)
+    assert g.known_vnd == 3 * BN and g.n_unknown == 2 and g.not_simulated == ("X", "Y")
+    assert g.gap_vnd is None  # the whole gap is unknown: X and Y may need money too
+    assert gap_text(g, "vi") == ("3,000", "chưa tính 2 công trình chưa có tổng mức đầu tư")
+    assert gap_text(g, "en") == ("3.000", "leaves out 2 works with no amount")
+    rich = funding_gap(simulate(works, Assumptions(), Envelope(2026, 2026, 20 * BN)))
+    assert rich.known_vnd == 0 and rich.n_unknown == 2 and rich.gap_vnd is None
+    value, note = gap_text(rich, "vi")
+    assert value == "Chưa rõ" and value != "0"
+    assert note == "công trình có tổng mức đầu tư đã đủ vốn; chưa tính 2 công trình chưa có tổng mức đầu tư"
+    # with every amount known, the gap is the figure itself, 0 included
+    known = works[works["total_vnd"].notna()]
+    complete = funding_gap(simulate(known, Assumptions(), Envelope(2026, 2026, 20 * BN)))
+    assert complete.gap_vnd == 0 and gap_text(complete, "vi") == ("0,000", "")
+
+
+def test_all_done_year():
+    works = make_works({"work_id": "A", "priority": 1}, {"work_id": "B", "priority": 2})
+    assert all_done_year(simulate(works, Assumptions(), Envelope(2026, 2030, 5 * BN))) == 2027
+    assert all_done_year(simulate(works, Assumptions(), Envelope(2026, 2030, 1 * BN))) is None
+    assert all_done_year(simulate(works.iloc[0:0], Assumptions(), Envelope(2026, 2030, 1 * BN))) is None
 
 
 def test_stage_assumptions_overrun_and_start_rule():

@@ -82,3 +82,28 @@ def test_unit_changes_depend_on_the_date(db):
     assert queries.unit_changes(db, date(2025, 6, 1)).empty
     after = queries.unit_changes(db, date(2026, 1, 1))
     assert set(after["successor_name"]) == {"xã Trùng Khánh", "xã Trà Lĩnh"}
+
+
+def test_late_works_count_each_work_once_as_the_flags_page(db):
+    from lib import flags
+    at_report = overview.late_works(flags.by_work(flags.evaluate(db, date(2022, 12, 31))))
+    assert (at_report.n_red, at_report.n_amber, at_report.n_delayed) == (0, 15, 10)  # 5 lack data only
+    f = flags.evaluate(db, date(2024, 1, 1))
+    late = overview.late_works(flags.by_work(f))
+    assert (late.n_red, late.n_amber, late.n_works) == (5, 10, 15)
+    assert len(f) > late.n_works == f["work_id"].nunique()   # many flags, each work once
+    red_works = set(f.loc[f["severity"] == "red", "work_id"])
+    assert late.n_red == len(red_works)                      # a red work's amber flags add nothing
+    assert overview.late_works(flags.by_work(f.iloc[0:0])) == overview.Late(0, 0, 0)
+
+
+def test_town_table_keeps_unknown_amounts_unknown(db):
+    works = queries.works(db)
+    rows, total = overview.town_table_rows(works, queries.town_options(db), "vi")
+    assert total["n"] == len(works) and total["investment_vnd"] == overview.kpis(works).investment_vnd
+    html = overview.TOWN_TABLE.html(rows, "vi", total=total)
+    assert "101,538" in html and "Tổng (không trùng)" in html
+    planning = works[works["kind"] == "nhiem_vu_quy_hoach"]
+    rows, total = overview.town_table_rows(planning, queries.town_options(db), "vi")
+    assert rows["investment_vnd"].isna().all() and total["investment_vnd"] is None
+    assert "chưa có số liệu" in overview.TOWN_TABLE.html(rows, "vi", total=total)

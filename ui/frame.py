@@ -165,7 +165,7 @@ def render_frame(title: str, chrome: bool = True) -> Ctx:
     lang = current_lang()
 
     with st.sidebar:
-        st.selectbox(t("filter.lang", lang), LANGS, key="f_lang",
+        st.selectbox(t("filter.lang", lang), LANGS, key="f_lang", placeholder=t("common.choose", lang), filter_mode=None,
                      format_func=lambda code: {"vi": "Tiếng Việt", "en": "English"}[code])
         st.caption(t("filter.sidebar_note", lang))
     lang = current_lang()
@@ -181,6 +181,7 @@ def render_frame(title: str, chrome: bool = True) -> Ctx:
                       format_func=lambda x: short.get(x, x), help=t("filter.town_help", lang),
                       label_visibility="collapsed")
         c_period.selectbox(t("filter.period", lang), list(periods["id"]), key="f_period",
+                           placeholder=t("common.choose", lang), filter_mode=None,
                            format_func=lambda p: t("filter.period_value", lang, label=period_labels.get(p, p)),
                            disabled=len(periods) < 2, label_visibility="collapsed",
                            help=t("filter.period", lang))

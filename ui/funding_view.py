@@ -15,8 +15,10 @@ import streamlit as st
 from lib import charts_funding, criteria, fmt, funding, queries, scenarios
 from lib.fmt import TY
 from lib.scenarios import Outcomes, Scenario, TownProjection
+from lib.tables import Col, Table
 from lib.updates import ValidationError
-from ui import criteria_view, frame
+from ui import criteria_view, frame, widgets
+from ui import table as table_ui
 from ui.frame import Ctx
 
 STATE_OPTIONS = [i / 2 for i in range(0, 201)]      # 0 .. 100 tỷ đồng a year, step 0,5
@@ -27,6 +29,8 @@ EDITABLE_STAGES = ("quy_hoach", "hoan_thien_thu_tuc", "dang_gpmb", "dang_thi_con
                    funding.UNKNOWN_STAGE)          # handed-over works are complete whatever the money
 SHADOW = "_fund_shadow"   # a copy of the inputs: widget state is dropped while another page is shown
 RULESET_KEY = "fund_ruleset"
+MONEY_DECIMALS = 3        # every amount of the page in tỷ đồng: 12,750 beside 10,000
+SLIDER_DECIMALS = 1       # the sliders move by 0,5 tỷ: 10,0 beside 12,5
 FLASH = "_fund_flash"     # a message to show after the rerun that follows a save or a delete
 
 
@@ -89,30 +93,41 @@ def _reset(d: dict) -> None:
 
 
 def _money(ctx: Ctx, v: float) -> str:
-    return ctx.tr("funding.ty_short", n=fmt.number(v, 1, ctx.lang))
+    """A slider's value in tỷ (one decimal for every value: the steps are 0,5 tỷ)."""
+    return ctx.tr("funding.ty_short", n=fmt.number(v, SLIDER_DECIMALS, ctx.lang, strip=False))
 
 
-def controls(ctx: Ctx, d: dict, stage_labels: dict[str, str]) -> None:
-    """The sliders, the rule, the reset, and the stage assumptions in an expander."""
+def _ty(ctx: Ctx, vnd, unit: bool = True) -> str:
+    """An amount of the page, in tỷ đồng with the page's one precision."""
+    return fmt.ty(vnd, ctx.lang, decimals=MONEY_DECIMALS, unit=unit, strip=False)
+
+
+def sliders(ctx: Ctx, d: dict) -> None:
+    """The money and the horizon, in one compact row with the reset."""
     lo, hi = _horizon_bounds(d)
-    c1, c2, c3 = st.columns([5, 4, 4])
+    c1, c2, c3, c4 = st.columns([3.6, 3, 3, 2.4], vertical_alignment="bottom")
     c1.select_slider(ctx.tr("funding.in_state"), STATE_OPTIONS, key="fund_state",
                      format_func=lambda v: _money(ctx, v), help=ctx.tr("funding.in_state_help"))
     c2.select_slider(ctx.tr("funding.in_nonstate"), NONSTATE_OPTIONS, key="fund_nonstate",
                      format_func=lambda v: _money(ctx, v), help=ctx.tr("funding.in_nonstate_help"))
     c3.slider(ctx.tr("funding.in_horizon"), min_value=lo, max_value=hi, step=1, key="fund_horizon", format="%d",
               help=ctx.tr("funding.in_horizon_help"))
-    c4, c5, c6, c7 = st.columns([4, 3, 3, 3], vertical_alignment="bottom")
-    c4.selectbox(ctx.tr("funding.in_rule"), list(funding.RULES), key="fund_rule",
-                 format_func=lambda r: ctx.tr(f"funding.rule.{r}"), help=ctx.tr("funding.in_rule_help"))
+    c4.button(ctx.tr("funding.reset"), key="fund_reset", on_click=_reset, args=(d,), icon=":material/restart_alt:",
+              help=ctx.tr("funding.reset_help"), width="stretch", wrap=True)
+
+
+def controls(ctx: Ctx, d: dict, stage_labels: dict[str, str]) -> None:
+    """The other inputs: the rule, overrun and clearance, and the stage assumptions in an expander."""
+    # three choices, all in view: one click on the projector, and no drop-down to search
+    c4, c5, c6 = st.columns([5, 2.5, 2.5], vertical_alignment="bottom")
+    c4.radio(ctx.tr("funding.in_rule"), list(funding.RULES), key="fund_rule", horizontal=True,
+             format_func=lambda r: ctx.tr(f"funding.rule.{r}"), help=ctx.tr("funding.in_rule_help"))
     c5.slider(ctx.tr("funding.in_overrun"), 0, 50, step=1, key="fund_overrun", format="%d %%",
               help=ctx.tr("funding.in_overrun_help"))
     c6.slider(ctx.tr("funding.in_clearance"), 0, 24, step=1, key="fund_clearance", format="%d",
               help=ctx.tr("funding.in_clearance_help"))
-    c7.button(ctx.tr("funding.reset"), key="fund_reset", on_click=_reset, args=(d,), icon=":material/restart_alt:",
-              help=ctx.tr("funding.reset_help"), width="stretch")
     with st.expander(ctx.tr("funding.more")):
-        st.caption(ctx.tr("funding.more_help"))
+        widgets.note(ctx.tr("funding.more_help"))
         cols = st.columns(len(EDITABLE_STAGES), vertical_alignment="bottom")  # a long stage name wraps
         for col, stage in zip(cols, EDITABLE_STAGES):
             col.markdown(f"**{stage_labels.get(stage, stage)}**")
@@ -143,6 +158,7 @@ def score_options(ctx: Ctx, catalog) -> tuple[str, bool]:
     the criteria page)."""
     c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
     ruleset_id = c1.selectbox(ctx.tr("funding.in_ruleset"), catalog.ids, key=RULESET_KEY,
+                              placeholder=ctx.tr("funding.ph_ruleset"),
                               format_func=lambda i: catalog[i].info.name, help=ctx.tr("funding.in_ruleset_help"))
     with c2:
         demo = criteria_view.demo_toggle(ctx)
@@ -227,20 +243,108 @@ def _town_short(ctx: Ctx, p: TownProjection, end: int) -> str:
     return ctx.tr("funding.kpi_town_not_reached", end=end)
 
 
-def headline(ctx: Ctx, m: Model) -> None:
+def programme_end(ctx: Ctx) -> int | None:
+    """The programme's last year (2025 for the 2021-2025 programme), when the data give it."""
+    v = frame.read(queries.programme).get("period_end")
+    return None if fmt.is_missing(v) else int(v)
+
+
+def _probe(s: Scenario) -> Scenario:
+    """The scenario without its amounts: goal seeking does not depend on them, so moving the
+    money sliders reuses the cached answer (frame.read: keyed by data version and inputs)."""
+    return dataclasses.replace(s, state_budget_vnd=0.0, non_state_vnd=0.0)
+
+
+def lead(ctx: Ctx, m: Model) -> None:
+    """The page's answer, first: the smallest yearly money with which every work that has an
+    amount is complete by the end of the horizon (and of the programme, when it ends earlier
+    within the horizon), with a button that sets the slider to it."""
+    s = m.scenario
+    goals = [(s.end_year, ctx.tr("funding.lead_horizon_end"))]
+    prog_end = programme_end(ctx)
+    if prog_end is not None and s.start_year <= prog_end < s.end_year:
+        goals.append((prog_end, ctx.tr("funding.lead_programme_end")))
+    st.markdown(f"**{ctx.tr('funding.lead_title', start=s.start_year)}**")
+    cols = st.columns([4.5, 3] if len(goals) == 1 else [4.5, 4.5, 3], vertical_alignment="bottom")
+    main = None
+    for col, (year, which) in zip(cols, goals):
+        g = frame.read(scenarios.goal_all, _probe(s), ctx.period_id, year)
+        main = main or g
+        label = ctx.tr("funding.lead_label", year=year, which=which)
+        if g.envelope_vnd is None:
+            col.metric(label, ctx.tr("funding.lead_unreachable"),
+                       help=ctx.tr("funding.goal_too_late", works=", ".join(g.too_late), year=year)
+                       if g.too_late else ctx.tr("funding.goal_unreachable"))
+        else:
+            col.metric(label, ctx.tr("funding.lead_value", amount=_ty(ctx, g.envelope_vnd)),
+                       help=ctx.tr("funding.lead_help", start=s.start_year, year=year, n=g.n_works,
+                                   rule=ctx.tr(f"funding.rule.{s.rule}")))
+    with cols[-1]:
+        if main.envelope_vnd is not None:
+            _apply_button(ctx, s, main.envelope_vnd, "fund_lead_apply", short=True)
+    note = ctx.tr("funding.lead_now", amount=_ty(ctx, s.total_vnd))
+    if main.envelope_vnd is not None:
+        diff = s.total_vnd - main.envelope_vnd
+        if diff < -0.5:
+            note += " " + ctx.tr("funding.lead_short_by", amount=_ty(ctx, -diff))
+        else:
+            note += " " + ctx.tr("funding.lead_enough")
+    if m.outcomes.n_not_simulated:
+        note += " " + ctx.tr("funding.lead_excludes", n=m.outcomes.n_not_simulated)
+    widgets.note(note)
+
+
+def _done_year_text(ctx: Ctx, year: int | None, end: int) -> str:
+    return str(year) if year is not None else ctx.tr("funding.tl_after", end=end).lower()
+
+
+def results(ctx: Ctx, m: Model) -> None:
+    """What the sliders move, in large figures: works complete, the year every work is complete,
+    the money still short (honest about the works left out), the works that change year."""
     o, b = m.outcomes, m.base_outcomes
     end = m.scenario.end_year
-    cols = st.columns([1] * (2 + len(m.projections)))
+    c1, c2, c3, c4 = st.columns(4)
     diff = o.n_done - b.n_done
-    cols[0].metric(ctx.tr("funding.kpi_done", end=end), ctx.tr("funding.kpi_done_value", n=o.n_done, total=o.n_simulated),
-                   delta=ctx.tr("funding.kpi_vs_base", d=f"{diff:+d}") if diff else None,
-                   help=ctx.tr("funding.kpi_done_help", n=o.n_not_simulated))
-    gap = o.outstanding_vnd - b.outstanding_vnd
-    cols[1].metric(ctx.tr("funding.kpi_outstanding", end=end), fmt.ty(o.outstanding_vnd, ctx.lang, 1, unit=False),
-                   delta=ctx.tr("funding.kpi_vs_base", d=("+" if gap > 0 else "") + fmt.ty(gap, ctx.lang, 1, unit=False))
-                   if abs(gap) >= 0.05 * TY else None, delta_color="inverse",
-                   help=ctx.tr("funding.kpi_outstanding_help", amount=fmt.ty(o.outstanding_vnd, ctx.lang)))
-    for col, p, bp in zip(cols[2:], m.projections, m.base_projections):
+    c1.metric(ctx.tr("funding.kpi_done", end=end), ctx.tr("funding.kpi_done_value", n=o.n_done, total=o.n_simulated),
+              delta=ctx.tr("funding.kpi_vs_base", d=f"{diff:+d}") if diff else None,
+              help=ctx.tr("funding.kpi_done_help", n=o.n_not_simulated))
+    year, base_year = funding.all_done_year(m.result), funding.all_done_year(m.base_result)
+    delta = None
+    if year != base_year:
+        if year is None or base_year is None:
+            delta = ctx.tr("funding.change_now_out") if year is None else ctx.tr("funding.change_now_in")
+        else:
+            delta = ctx.tr("funding.kpi_vs_base", d=ctx.tr("funding.years_value", n=f"{year - base_year:+d}"))
+    c2.metric(ctx.tr("funding.kpi_all_done"), _done_year_text(ctx, year, end), delta=delta, delta_color="inverse",
+              help=ctx.tr("funding.kpi_all_done_help", n=o.n_simulated))
+    if year is None:
+        widgets.note(ctx.tr("funding.kpi_all_done_left", n=o.n_simulated - o.n_done, end=end), c2)
+    gap, base_gap = funding.funding_gap(m.result), funding.funding_gap(m.base_result)
+    value, note = funding.gap_text(gap, ctx.lang, MONEY_DECIMALS)
+    change = gap.known_vnd - base_gap.known_vnd
+    c3.metric(ctx.tr("funding.kpi_outstanding", end=end), value,
+              delta=ctx.tr("funding.kpi_vs_base", d=("+" if change > 0 else "") + _ty(ctx, change, unit=False))
+              if abs(change) >= 0.0005 * TY else None, delta_color="inverse",
+              help=ctx.tr("funding.kpi_outstanding_help", amount=_ty(ctx, gap.known_vnd)))
+    if note:
+        widgets.note(note, c3)
+    moved = m.moved[m.moved["change"] != "same"]
+    n_earlier, n_later = int((moved["change"] == "earlier").sum()), int((moved["change"] == "later").sum())
+    c4.metric(ctx.tr("funding.kpi_moved"), ctx.tr("funding.kpi_moved_value", earlier=n_earlier, later=n_later)
+              if len(moved) else ctx.tr("funding.kpi_moved_none"), help=ctx.tr("funding.kpi_moved_help"))
+    if len(moved):
+        shown = [f"{r.work_id} {_change_text(ctx, r)}" for r in moved.head(3).itertuples()]
+        more = len(moved) - len(shown)
+        widgets.note("; ".join(shown) + (" " + ctx.tr("funding.kpi_moved_more", n=more) if more else ""), c4)
+
+
+def town_metrics(ctx: Ctx, m: Model) -> None:
+    """When each programme town reaches its target class, against the baseline."""
+    if not m.projections:
+        return
+    end = m.scenario.end_year
+    cols = st.columns(max(4, len(m.projections)))
+    for col, p, bp in zip(cols, m.projections, m.base_projections):
         help_text = ctx.tr("funding.kpi_town_help", ruleset=m.ruleset_name, n=p.n_scored, total=p.n_total,
                            result=scenarios.town_result_text(p, end, ctx.lang))
         delta = None
@@ -312,7 +416,7 @@ def works_tab(ctx: Ctx, m: Model) -> None:
         st.info(ctx.tr("funding.moved_none_base"))
     else:
         st.info(ctx.tr("funding.moved_none"))
-    st.caption(ctx.tr("funding.base_note", state=fmt.ty(m.base.state_budget_vnd, ctx.lang),
+    widgets.note(ctx.tr("funding.base_note", state=_ty(ctx, m.base.state_budget_vnd),
                       start=m.base.start_year, end=m.base.end_year))
     _timeline(ctx, m)
     with st.expander(ctx.tr("funding.all_works", n=len(m.moved))):
@@ -347,11 +451,22 @@ def _not_simulated(ctx: Ctx, m: Model) -> None:
     if ns.empty:
         return
     names = dict(zip(m.works["id"], m.works["name"]))
-    st.caption(ctx.tr("funding.not_simulated", n=len(ns),
+    widgets.note(ctx.tr("funding.not_simulated", n=len(ns),
                       works="; ".join(f"{w} ({names.get(w, w)})" for w in ns["work_id"])))
 
 
 # -- money per year -------------------------------------------------------------------------
+
+MONEY_TABLE = Table("funding_money", (
+    Col("year", "funding.tl_year", "year", width=8, wrap=False),
+    Col("available_vnd", "funding.need_envelope", "money", width=14),
+    Col("need_vnd", "funding.col_need", "money", width=14),
+    Col("spent_vnd", "funding.need_funded", "money", width=14),
+    Col("unfunded_need_vnd", "funding.need_unfunded", "money", width=18),
+    Col("unspent_vnd", "funding.col_unspent", "money", width=14),
+    Col("works_completed", "funding.col_completed", "int", width=12),
+), money_decimals=MONEY_DECIMALS)
+
 
 def money_tab(ctx: Ctx, m: Model) -> None:
     py = m.result.per_year
@@ -359,26 +474,20 @@ def money_tab(ctx: Ctx, m: Model) -> None:
     rows = pd.DataFrame({"year": py["year"], "funded_ty": py["spent_vnd"] / TY,
                          "unfunded_ty": py["unfunded_need_vnd"] / TY, "envelope_ty": py["available_vnd"] / TY})
     short = py["unfunded_need_vnd"] > 0.5
-    if m.outcomes.outstanding_vnd > 0.5:
-        title = ctx.tr("funding.need_title_short", amount=fmt.ty(m.outcomes.outstanding_vnd, ctx.lang), end=end)
+    gap = funding.funding_gap(m.result)
+    if gap.known_vnd > 0:
+        title = ctx.tr("funding.need_title_short", amount=_ty(ctx, gap.known_vnd), end=end)
     elif not short.any():
         title = ctx.tr("funding.need_title_enough")
     else:
         title = ctx.tr("funding.need_title_from", year=int(py.loc[short, "year"].max()) + 1)
+    subtitle = ctx.tr("funding.gap_excludes_long", n=gap.n_unknown) if gap.n_unknown else None
     labels = {"year": ctx.tr("funding.tl_year"), "amount": ctx.tr("funding.need_axis"),
               "funded": ctx.tr("funding.need_funded"), "unfunded": ctx.tr("funding.need_unfunded"),
               "envelope": ctx.tr("funding.need_envelope")}
-    st.altair_chart(charts_funding.need_by_year(rows, title, labels, ctx.lang), width="stretch")
-    st.caption(ctx.tr("funding.need_note"))
-    st.dataframe(pd.DataFrame({
-        ctx.tr("funding.tl_year"): py["year"].astype(str),
-        ctx.tr("funding.need_envelope"): [fmt.ty(v, ctx.lang) for v in py["available_vnd"]],
-        ctx.tr("funding.col_need"): [fmt.ty(v, ctx.lang) for v in py["need_vnd"]],
-        ctx.tr("funding.need_funded"): [fmt.ty(v, ctx.lang) for v in py["spent_vnd"]],
-        ctx.tr("funding.need_unfunded"): [fmt.ty(v, ctx.lang) for v in py["unfunded_need_vnd"]],
-        ctx.tr("funding.col_unspent"): [fmt.ty(v, ctx.lang) for v in py["unspent_vnd"]],
-        ctx.tr("funding.col_completed"): py["works_completed"].astype(int),
-    }), hide_index=True, width="stretch")
+    st.altair_chart(charts_funding.need_by_year(rows, title, labels, ctx.lang, subtitle=subtitle), width="stretch")
+    widgets.note(ctx.tr("funding.need_note"))
+    table_ui.show(ctx, MONEY_TABLE, py, caption=ctx.tr("funding.money_table_caption"))
 
 
 # -- towns ------------------------------------------------------------------------------------
@@ -419,9 +528,9 @@ def towns_tab(ctx: Ctx, m: Model) -> None:
                     + ctx.tr("funding.sc_links", n=p.n_effect_links, total=p.n_links))
     loose = frame.read(scenarios.unattributed_links)
     if len(loose):
-        st.caption(ctx.tr("funding.sc_unattributed", works=", ".join(
+        widgets.note(ctx.tr("funding.sc_unattributed", works=", ".join(
             f"{r.work_id} ({r.work_name})" for r in loose.drop_duplicates("work_id").itertuples())))
-    st.caption(ctx.tr("funding.sc_note"))
+    widgets.note(ctx.tr("funding.sc_note"))
 
 
 # -- goal seeking -------------------------------------------------------------------------------
@@ -435,15 +544,15 @@ def _apply_envelope(total_vnd: float) -> None:
 def _year_select(ctx: Ctx, label: str, key: str, years: list[int]) -> int:
     if st.session_state.get(key) not in years:
         st.session_state[key] = years[-1]
-    return st.selectbox(label, years, key=key)
+    return st.selectbox(label, years, key=key, placeholder=ctx.tr("funding.ph_year"))
 
 
 def goal_tab(ctx: Ctx, m: Model) -> None:
     s = m.scenario
     # the envelope amounts play no part in goal seeking: leave them out of the cache key
-    probe = dataclasses.replace(s, state_budget_vnd=0.0, non_state_vnd=0.0)
+    probe = _probe(s)
     years = s.years
-    st.caption(ctx.tr("funding.goal_intro", rule=ctx.tr(f"funding.rule.{s.rule}"), start=s.start_year))
+    widgets.note(ctx.tr("funding.goal_intro", rule=ctx.tr(f"funding.rule.{s.rule}"), start=s.start_year))
     left, right = st.columns(2, gap="large")
     with left:
         st.markdown(f"**{ctx.tr('funding.goal_all_title')}**")
@@ -452,9 +561,9 @@ def goal_tab(ctx: Ctx, m: Model) -> None:
         if g.envelope_vnd is None:
             st.warning(ctx.tr("funding.goal_unreachable"))
             if g.too_late:
-                st.caption(ctx.tr("funding.goal_too_late", works=", ".join(g.too_late), year=year))
+                widgets.note(ctx.tr("funding.goal_too_late", works=", ".join(g.too_late), year=year))
         else:
-            _goal_result(ctx, s, g.envelope_vnd, ctx.tr("funding.goal_all_result", amount=fmt.ty(g.envelope_vnd, ctx.lang),
+            _goal_result(ctx, s, g.envelope_vnd, ctx.tr("funding.goal_all_result", amount=_ty(ctx, g.envelope_vnd),
                                                         start=s.start_year, year=year, n=g.n_works), "fund_goal_apply_all")
     with right:
         st.markdown(f"**{ctx.tr('funding.goal_town_title')}**")
@@ -467,6 +576,7 @@ def goal_tab(ctx: Ctx, m: Model) -> None:
             if st.session_state.get("fund_goal_town") not in towns:
                 st.session_state["fund_goal_town"] = towns[0]
             town = st.selectbox(ctx.tr("funding.goal_town"), towns, key="fund_goal_town",
+                                placeholder=ctx.tr("funding.ph_town"),
                                 format_func=lambda x: m.town_names.get(x, x))
         with c2:
             tyear = _year_select(ctx, ctx.tr("funding.goal_year_short"), "fund_goal_town_year", years)
@@ -478,26 +588,32 @@ def goal_tab(ctx: Ctx, m: Model) -> None:
         elif g.status == "unreachable":
             st.warning(ctx.tr("funding.goal_town_unreachable"))
             short = g.best_total is not None and g.pass_mark is not None and g.best_total < g.pass_mark
-            st.caption(ctx.tr("funding.goal_town_best" if short else "funding.goal_town_groups", town=name,
+            widgets.note(ctx.tr("funding.goal_town_best" if short else "funding.goal_town_groups", town=name,
                               c=g.class_code, year=tyear, total=fmt.number(g.best_total, 2, ctx.lang),
                               mark=fmt.number(g.pass_mark, 0, ctx.lang)))
         elif g.envelope_vnd == 0:
             st.success(ctx.tr("funding.goal_town_free", town=name, c=g.class_code, year=tyear))
         else:
-            _goal_result(ctx, s, g.envelope_vnd, ctx.tr("funding.goal_town_result", amount=fmt.ty(g.envelope_vnd, ctx.lang),
+            _goal_result(ctx, s, g.envelope_vnd, ctx.tr("funding.goal_town_result", amount=_ty(ctx, g.envelope_vnd),
                                                         town=name, c=g.class_code, year=tyear, start=s.start_year),
                          "fund_goal_apply_town")
 
 
 def _goal_result(ctx: Ctx, s: Scenario, needed: float, text: str, key: str) -> None:
     st.success(text)
-    st.caption(ctx.tr("funding.goal_now", amount=fmt.ty(s.total_vnd, ctx.lang)))
+    widgets.note(ctx.tr("funding.goal_now", amount=_ty(ctx, s.total_vnd)))
+    _apply_button(ctx, s, needed, key)
+
+
+def _apply_button(ctx: Ctx, s: Scenario, needed: float, key: str, short: bool = False) -> None:
+    """A button that sets the state-budget slider so that the yearly money reaches ``needed``."""
     state = scenarios.envelope_to_state(needed, s.non_state_vnd, MONEY_STEP_VND) / TY
     if state <= STATE_OPTIONS[-1]:
-        st.button(ctx.tr("funding.goal_apply", amount=_money(ctx, state)), key=key, on_click=_apply_envelope,
-                  args=(needed,), icon=":material/input:")
+        st.button(ctx.tr("funding.goal_apply_short" if short else "funding.goal_apply", amount=_money(ctx, state)),
+                  key=key, on_click=_apply_envelope, args=(needed,), icon=":material/input:", wrap=True,
+                  help=ctx.tr("funding.goal_apply_help", amount=_money(ctx, state)))
     else:
-        st.caption(ctx.tr("funding.goal_too_big", max=_money(ctx, STATE_OPTIONS[-1])))
+        widgets.note(ctx.tr("funding.goal_too_big", max=_money(ctx, STATE_OPTIONS[-1])))
 
 
 # -- saved scenarios ----------------------------------------------------------------------------
@@ -542,7 +658,7 @@ def saved_tab(ctx: Ctx, m: Model) -> None:
     left, right = st.columns([2, 3], gap="large")
     with left:
         if readonly:
-            st.caption(ctx.tr("funding.readonly"))
+            widgets.note(ctx.tr("funding.readonly"))
         else:
             _save_form(ctx, m)
     with right:
@@ -579,7 +695,7 @@ def _compare(ctx: Ctx, m: Model, rows: pd.DataFrame, parsed: dict[str, Scenario]
         return None
     if any(n not in names for n in st.session_state.get("fund_compare") or []):
         st.session_state["fund_compare"] = [n for n in st.session_state["fund_compare"] if n in names]
-    chosen = st.multiselect(ctx.tr("funding.cmp_pick"), names, key="fund_compare",
+    chosen = st.multiselect(ctx.tr("funding.cmp_pick"), names, key="fund_compare", select_all=False,
                             max_selections=scenarios.MAX_COMPARE, placeholder=ctx.tr("funding.cmp_ph"))
     current = ctx.tr("funding.cmp_current")
     items = [(current, m.scenario, m.outcomes)]
@@ -594,7 +710,7 @@ def _compare(ctx: Ctx, m: Model, rows: pd.DataFrame, parsed: dict[str, Scenario]
     table = scenarios.comparison_frame(items, m.town_names, m.stage_labels, ctx.lang)
     for name in chosen:
         r = meta_rows[name]
-        st.caption(ctx.tr("funding.cmp_saved_by", name=name, by=r.created_by,
+        widgets.note(ctx.tr("funding.cmp_saved_by", name=name, by=r.created_by,
                           at=r.created_at.strftime("%d/%m/%Y %H:%M")) + (f" · {r.note}" if isinstance(r.note, str) else ""))
     meta = [ctx.tr("funding.export_meta", today=fmt.day(date.today(), ctx.lang),
                    as_of=fmt.as_of(ctx.as_of, ctx.as_of_precision, ctx.lang), ruleset=m.ruleset_name)]
@@ -618,7 +734,8 @@ def _manage(ctx: Ctx, parsed: dict[str, Scenario], readonly: bool) -> None:
     with st.expander(ctx.tr("funding.manage")):
         if st.session_state.get("fund_manage_pick") not in parsed:
             st.session_state.pop("fund_manage_pick", None)
-        name = st.selectbox(ctx.tr("funding.manage_pick"), list(parsed), key="fund_manage_pick")
+        name = st.selectbox(ctx.tr("funding.manage_pick"), list(parsed), key="fund_manage_pick",
+                            placeholder=ctx.tr("funding.ph_scenario"))
         valid = list(ctx.town_options["id"])
         st.button(ctx.tr("funding.apply_saved"), key="fund_apply_saved", on_click=_apply_saved,
                   args=(parsed[name], valid), icon=":material/tune:", help=ctx.tr("funding.apply_saved_help"))
@@ -640,11 +757,24 @@ def _manage(ctx: Ctx, parsed: dict[str, Scenario], readonly: bool) -> None:
 
 def minutes_tab(ctx: Ctx, m: Model) -> None:
     names = dict(zip(m.works["id"], m.works["name"]))
-    text = scenarios.minutes_markdown(
-        ctx.tr("funding.cmp_current"), m.scenario, m.outcomes,
-        as_of_text=fmt.as_of(ctx.as_of, ctx.as_of_precision, ctx.lang), period_label=ctx.period_label,
-        town_names=m.town_names, stage_labels=m.stage_labels, not_simulated_names=names,
-        ruleset_name=m.ruleset_name, uses_demo=m.uses_demo, lang=ctx.lang)
-    st.download_button(ctx.tr("funding.dl_minutes"), text.encode("utf-8"), file_name="gia-dinh-kich-ban-von.md",
+    name = ctx.tr("funding.cmp_current")
+    args = dict(as_of_text=fmt.as_of(ctx.as_of, ctx.as_of_precision, ctx.lang), period_label=ctx.period_label,
+                town_names=m.town_names, stage_labels=m.stage_labels, not_simulated_names=names,
+                ruleset_name=m.ruleset_name, uses_demo=m.uses_demo, lang=ctx.lang)
+    text = scenarios.minutes_markdown(name, m.scenario, m.outcomes, **args)
+    c1, c2, _ = st.columns([1.3, 1.3, 2.4])
+    c1.download_button(ctx.tr("funding.dl_minutes"), text.encode("utf-8"), file_name="gia-dinh-kich-ban-von.md",
                        mime="text/markdown", key="fund_dl_minutes", icon=":material/download:")
+    c2.download_button(ctx.tr("funding.dl_minutes_docx"), _minutes_docx(frame.get_db(), name, m.scenario, m.outcomes, args),
+                       file_name="gia-dinh-kich-ban-von.docx", key="fund_dl_minutes_docx", icon=":material/download:",
+                       mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     st.markdown(text)
+
+
+def _minutes_docx(db, name: str, scenario: Scenario, outcomes: Outcomes, args: dict):
+    """The Word minutes, written when the button is clicked (a deferred download: building the
+    document and importing its library stay out of every run of the page)."""
+    def build() -> bytes:
+        from lib import meeting_pack
+        return meeting_pack.scenario_minutes_docx(name, scenario, outcomes, head=meeting_pack.letterhead(db), **args)
+    return build

@@ -24,6 +24,33 @@ def wait_for_change(page, read, before, tries=40):
     return read()
 
 
+def test_the_first_screen_gives_the_minimum_yearly_amount_and_what_the_slider_moves(server, page):
+    page.goto(server.url + "/kich_ban_von")
+    wait_idle(page)
+    lead = "trước hết 2030 (năm cuối kỳ mô phỏng)"
+    page.get_by_text(lead).first.wait_for()
+    assert metric_value(page, lead) == "12,750 tỷ đồng/năm"
+    assert metric_value(page, "trước hết 2025 (năm cuối của Chương trình)") == "44,600 tỷ đồng/năm"
+    assert metric_value(page, "Còn thiếu cuối 2030") == "19,186"
+    # the answer, the money slider and what it moves, whole on the first screen
+    slider = page.get_by_role("slider", name=SLIDER)
+    boxes = [page.locator("[data-testid='stMetric']").filter(has_text=label).first
+             for label in (lead, "Xong đến hết 2030", "Năm mọi công trình xong", "Còn thiếu cuối 2030",
+                           "Đổi năm so với kịch bản cơ sở")]
+    boxes += [slider, page.get_by_text("chưa tính 5 công trình chưa có tổng mức đầu tư", exact=True)]
+    for box in boxes:
+        b = box.bounding_box()
+        assert b and b["y"] >= 0 and b["y"] + b["height"] <= 720, b
+    # one click sets the slider to the minimum, and every work with an amount is then complete
+    page.get_by_role("button", name="Dùng 13,0 tỷ/năm").click()
+    wait_idle(page)
+    assert wait_for_change(page, lambda: slider.get_attribute("aria-valuetext"), "10,0 tỷ") == "13,0 tỷ"
+    assert wait_for_change(page, lambda: metric_value(page, "Xong đến hết 2030"), "10/13 công trình") == \
+        "13/13 công trình"
+    assert metric_value(page, "Còn thiếu cuối 2030") == "Chưa rõ"  # 5 works have no amount: not 0
+    assert metric_value(page, lead) == "12,750 tỷ đồng/năm"
+
+
 def test_moving_the_state_budget_changes_a_completion_year(server, page):
     page.goto(server.url + "/kich_ban_von")
     wait_idle(page)
@@ -38,11 +65,11 @@ def test_moving_the_state_budget_changes_a_completion_year(server, page):
     assert year() == "2028"
 
     slider = page.get_by_role("slider", name=SLIDER)
-    assert slider.get_attribute("aria-valuetext") == "10 tỷ"
+    assert slider.get_attribute("aria-valuetext") == "10,0 tỷ"
     slider.focus()
     page.keyboard.press("Home")  # no state budget at all
     wait_idle(page)
-    assert wait_for_change(page, lambda: slider.get_attribute("aria-valuetext"), "10 tỷ") == "0 tỷ"
+    assert wait_for_change(page, lambda: slider.get_attribute("aria-valuetext"), "10,0 tỷ") == "0,0 tỷ"
     every = page.locator("[data-testid='stExpander'] [data-testid='stDataFrame']").first
     assert wait_for_change(page, year, "2028") == "sau 2030"
     assert metric_value(page, "Xong đến hết 2030") != "10/13 công trình"
@@ -59,10 +86,10 @@ def test_moving_the_state_budget_changes_a_completion_year(server, page):
     for _ in range(3):  # the arrow keys move it by one step of 0,5 tỷ
         page.keyboard.press("ArrowLeft")
     wait_idle(page)
-    assert wait_for_change(page, lambda: slider.get_attribute("aria-valuetext"), "100 tỷ") == "98,5 tỷ"
+    assert wait_for_change(page, lambda: slider.get_attribute("aria-valuetext"), "100,0 tỷ") == "98,5 tỷ"
 
     page.get_by_role("button", name="Đặt lại như ban đầu").click()
     wait_idle(page)
-    assert wait_for_change(page, lambda: slider.get_attribute("aria-valuetext"), "98,5 tỷ") == "10 tỷ"
+    assert wait_for_change(page, lambda: slider.get_attribute("aria-valuetext"), "98,5 tỷ") == "10,0 tỷ"
     assert wait_for_change(page, lambda: metric_value(page, "Xong đến hết 2030"), "13/13 công trình") == \
         "10/13 công trình"
