@@ -4,7 +4,7 @@ once, as on the flags page), investment, in progress; then the works and the mon
 import streamlit as st
 
 from lib import fmt, overview, queries
-from ui import alerts_view, frame, widgets
+from ui import alerts_view, frame, pack_view, widgets
 
 ctx = frame.page_header()
 prog = frame.read(queries.programme)
@@ -29,8 +29,9 @@ st.subheader(ctx.tr("overview.by_town"))
 widgets.town_table(ctx, works)
 
 st.subheader(ctx.tr("overview.targets"))
-st.markdown(f"**{prog['name']}** ({prog['decision_no']}, {fmt.day(prog['decision_date'].date(), ctx.lang)})")
+widgets.note(f"{prog['name']} ({prog['decision_no']}, {fmt.day(prog['decision_date'].date(), ctx.lang)})")
 for tg in frame.read(queries.targets).itertuples():
     if ctx.towns is None or tg.area_id in ctx.towns:
-        st.markdown(f"- {ctx.tr('overview.target', year=tg.target_year, text=tg.target_text)}")
+        widgets.note("• " + ctx.tr("overview.target", year=tg.target_year, text=tg.target_text))
 widgets.note(ctx.tr("overview.source", source=prog["source_ref"]))
+pack_view.pack_button(ctx, when)

@@ -5,6 +5,7 @@ auto-discovery serves, so a bookmark opened first after a restart finds its page
 """
 PAGES = [
     ("pages/tong_quan.py", "nav.overview", ":material/dashboard:"),
+    ("pages/trinh_chieu.py", "nav.present", ":material/slideshow:"),
     ("pages/danh_muc.py", "nav.register", ":material/list_alt:"),
     ("pages/canh_bao.py", "nav.alerts", ":material/warning:"),
     ("pages/tieu_chi.py", "nav.criteria", ":material/verified:"),
