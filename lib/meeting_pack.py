@@ -51,6 +51,8 @@ DEFAULT_LETTERHEAD = Letterhead(parent=DEFAULT_PARENT, body=DEFAULT_BODY, place=
 
 # -- the model --------------------------------------------------------------------------------
 
+SEVERITY_KEY = {"red": "pack.sev_red", "amber": "pack.sev_amber"}
+
 @dataclass(frozen=True)
 class WorkLine:
     """One work as the report states it, and as the annex lists it."""
@@ -454,7 +456,7 @@ def write_pack(m: PackModel, render: Callable[[str], bytes] | None = None) -> by
     for e in m.flagged:
         p = paragraph(doc, "")
         add_run(p, f"- {e.work_id} – {e.work_name}", bold=True)
-        add_run(p, f" ({t('pack.sev_' + e.severity, lang)}): ")
+        add_run(p, f" ({t(SEVERITY_KEY[e.severity], lang)}): ")
         add_run(p, "; ".join(f"{label}: {message}" for label, message in e.items) + ".")
         if e.cause_text:
             add_run(p, " " + t("pack.flag_cause", lang, cause=e.cause_text) + ".", italic=True)

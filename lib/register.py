@@ -1,17 +1,20 @@
-"""The works register: filters, sorting, totals, display rows and field provenance.
+"""The works register: filters, sorting, totals, its table spec and field provenance.
 
 Pure functions over the frame of ``queries.works``. Unknown values stay unknown:
 a filter option "chưa có số liệu" selects them, and totals count them apart.
+``REGISTER`` is the one column spec of the register: the table on the screen and the
+Excel/CSV downloads both come from it (lib/tables).
 """
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from lib import fmt
+from lib import fmt, sources
 from lib.i18n import t
+from lib.tables import Col, Table
 
 MISSING = "__missing__"  # the filter option that selects works with no value
 
@@ -110,51 +113,66 @@ def expected_text(row, lang: str = "vi") -> str:
 def area_text(row, lang: str = "vi") -> str:
     if not len(row["area_ids"]):
         return t("town.unknown", lang)
-    text = str(row["area_names"])
+    text = "; ".join(p[:1].upper() + p[1:] for p in str(row["area_names"]).split("; "))
     return text + (" " + t("register.inferred_mark", lang) if row["area_inferred"] else "")
 
 
-def display_rows(works: pd.DataFrame, lang: str = "vi", flags: dict[str, str] | None = None) -> pd.DataFrame:
-    """The register as the room reads it: one text column per field, Vietnamese headers."""
+# -- the register as a table: one spec for the screen and the files ---------------------
+
+REGISTER = Table("register", (
+    Col("id", "register.col_id", width=7, wrap=False, missing=""),
+    Col("name", "register.col_name", width=34),
+    Col("town", "register.col_town", width=15, missing=""),
+    Col("category", "register.col_category", width=10, screen=False),
+    Col("total_investment_vnd", "register.col_investment", "money", width=11, file=False),
+    Col("total_investment_vnd", "register.col_investment_full", "money", screen=False),
+    Col("stage", "register.col_stage", width=13),
+    Col("expected_text", "register.col_expected", width=12, file=False, missing=""),
+    Col("expected_year", "register.col_expected", "year", screen=False),
+    Col("baseline_year", "register.col_baseline", "year", screen=False),
+    Col("flag", "register.col_flag", "marker", width=8, missing=""),
+    Col("source", "register.col_source", screen=False),
+    Col("source_note", "register.col_note", screen=False),
+))
+
+
+def register_table(with_flags: bool = True) -> Table:
+    """The register's spec; without the flag column when no work has a flag."""
+    if with_flags:
+        return REGISTER
+    return replace(REGISTER, cols=tuple(c for c in REGISTER.cols if c.key != "flag"))
+
+
+def register_rows(works: pd.DataFrame, lang: str = "vi", flags: dict[str, str] | None = None) -> pd.DataFrame:
+    """The typed rows of REGISTER: amounts in đồng, years as numbers, unknown as None.
+
+    ``flags`` maps a work id to the severity of its worst delay flag (red, amber)."""
     flags = flags or {}
     stage_col = "stage_vi" if lang == "vi" else "stage_en"
     cat_col = "category_vi" if lang == "vi" else "category_en"
-    rows = []
-    for _, w in works.iterrows():
-        rows.append({
-            t("register.col_flag", lang): flags.get(w["id"], ""),
-            t("register.col_id", lang): w["id"],
-            t("register.col_name", lang): w["name"],
-            t("register.col_town", lang): area_text(w, lang),
-            t("register.col_investment", lang): fmt.ty(w["total_investment_vnd"], lang, unit=False),
-            t("register.col_stage", lang): w[stage_col] if not fmt.is_missing(w[stage_col]) else t("common.no_data", lang),
-            t("register.col_expected", lang): expected_text(w, lang),
-            t("register.col_category", lang): w[cat_col] if not fmt.is_missing(w[cat_col]) else t("common.no_data", lang),
-        })
-    return pd.DataFrame(rows, columns=[t(k, lang) for k in (
-        "register.col_flag", "register.col_id", "register.col_name", "register.col_town",
-        "register.col_investment", "register.col_stage", "register.col_expected", "register.col_category")])
-
-
-def export_rows(works: pd.DataFrame, lang: str = "vi", flags: dict[str, str] | None = None) -> pd.DataFrame:
-    """The filtered register for download: numbers stay numbers (tỷ đồng), unknown stays empty."""
-    flags = flags or {}
-    stage_col = "stage_vi" if lang == "vi" else "stage_en"
-    cat_col = "category_vi" if lang == "vi" else "category_en"
-    out = pd.DataFrame({
-        t("register.col_id", lang): works["id"],
-        t("register.col_name", lang): works["name"],
-        t("register.col_town", lang): [area_text(r, lang) for _, r in works.iterrows()],
-        t("register.col_category", lang): works[cat_col],
-        t("register.col_investment", lang): works["total_investment_vnd"].astype("Float64") / fmt.TY,
-        t("register.col_stage", lang): works[stage_col],
-        t("register.col_expected", lang): works["expected_year"],
-        t("register.col_baseline", lang): works["baseline_year"],
-        t("register.col_flag", lang): [flags.get(i, "") for i in works["id"]],
-        t("register.col_source", lang): works["source_ref"],
-        t("register.col_note", lang): works["source_note"],
+    return pd.DataFrame({
+        "id": works["id"].astype(str).values,
+        "name": works["name"].astype(str).values,
+        "town": [area_text(r, lang) for _, r in works.iterrows()],
+        "category": [None if fmt.is_missing(v) else v for v in works[cat_col]],
+        "total_investment_vnd": works["total_investment_vnd"].values,
+        "stage": [None if fmt.is_missing(v) else v for v in works[stage_col]],
+        "expected_text": [expected_text(r, lang) for _, r in works.iterrows()],
+        "expected_year": works["expected_year"].values,
+        "baseline_year": works["baseline_year"].values,
+        "flag": [flags.get(i) for i in works["id"]],
+        "source": [sources.document(v) or None for v in works["source_ref"]],
+        "source_note": [None if fmt.is_missing(v) else v for v in works["source_note"]],
     })
-    return out
+
+
+def register_total(works: pd.DataFrame, lang: str = "vi") -> dict:
+    """The table's last row: the count, the known amount (unknown when none is known), handed over."""
+    tot = totals(works)
+    return {"id": t("register.total_label", lang),
+            "name": t("register.total_name", lang, n=tot.n, missing=tot.n_missing_amount),
+            "town": "", "total_investment_vnd": tot.investment_vnd,
+            "stage": t("register.total_done", lang, done=tot.n_handed_over), "expected_text": "", "flag": ""}
 
 
 # -- a work's detail: every field with where it came from -----------------------------
@@ -202,21 +220,75 @@ def _value_text(value, kind: str, lang: str, row) -> str:
     return str(value)
 
 
+DETAIL = Table("work_detail", (
+    Col("field", "detail.field", width=22),
+    Col("value", "detail.value", width=38),
+    Col("source", "common.source", width=40),
+))
+
+
+def work_source(work: pd.Series) -> str:
+    """The document a work's fields come from, and who entered it unless it is the default data."""
+    text = sources.document(work["source_ref"])
+    who = work.get("created_by")
+    if not fmt.is_missing(who) and str(who).strip() and not str(who).startswith("dữ liệu mặc định"):
+        text = f"{text} · {who}" if text else str(who)
+    return text
+
+
 def detail_fields(work: pd.Series, lang: str = "vi") -> pd.DataFrame:
-    """Every field of a work with its value and its source (report section, update, or person)."""
-    work_source = f"{work['source_ref']}" + (f" · {work['created_by']}" if not fmt.is_missing(work["created_by"]) else "")
+    """Every field of a work with its value and its source (report section, update, or person);
+    the rows of DETAIL."""
+    source = work_source(work) or t("common.no_data", lang)
     status_source = t("detail.status_source", lang, date=fmt.day(work["status_as_of"].date(), lang),
                       period=work["period_id"]) if not fmt.is_missing(work["status_as_of"]) else t("common.no_data", lang)
     rows = []
     for column, key, kind in WORK_FIELDS:
-        source = work_source
+        src = source
         if column == "area_names" and work["area_inferred"]:
-            source = t("detail.inferred", lang, note=work["area_note"])
-        rows.append({t("detail.field", lang): t(key, lang),
-                     t("detail.value", lang): _value_text(work[column], kind, lang, work),
-                     t("common.source", lang): source})
+            note = str(work["area_note"])
+            src = note if note.lower().startswith("suy luận") else t("detail.inferred", lang, note=note)
+        rows.append({"field": t(key, lang), "value": _value_text(work[column], kind, lang, work), "source": src})
     for column, key, kind in STATUS_FIELDS:
-        rows.append({t("detail.field", lang): t(key, lang),
-                     t("detail.value", lang): _value_text(work[column], kind, lang, work),
-                     t("common.source", lang): status_source})
-    return pd.DataFrame(rows)
+        rows.append({"field": t(key, lang), "value": _value_text(work[column], kind, lang, work),
+                     "source": status_source})
+    return pd.DataFrame(rows, columns=["field", "value", "source"])
+
+
+HISTORY = Table("work_history", (
+    Col("as_of", "detail.h_date", width=12),
+    Col("period", "detail.h_period", width=14),
+    Col("stage", "register.col_stage", width=13),
+    Col("expected", "register.col_expected", width=10),
+    Col("physical_pct", "detail.physical", "pct", width=9),
+    Col("disbursed_vnd", "detail.disbursed", "money", width=9),
+    Col("note", "detail.status_note", width=21, missing=""),
+    Col("entered_by", "detail.h_by", width=12, missing=""),
+))
+
+
+def history_rows(hist: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
+    """The rows of HISTORY from ``queries.status_history``."""
+    stage_col = "stage_vi" if lang == "vi" else "stage_en"
+    return pd.DataFrame({
+        "as_of": [fmt.as_of(d.date(), p, lang) for d, p in zip(hist["as_of"], hist["as_of_precision"])],
+        "period": [None if fmt.is_missing(v) else v for v in hist["period_label"]],
+        "stage": [None if fmt.is_missing(v) else v for v in hist[stage_col]],
+        "expected": [str(int(y)) if not fmt.is_missing(y) else None for y in hist["expected_year"]],
+        "physical_pct": hist["physical_pct"].values,
+        "disbursed_vnd": hist["disbursed_vnd"].values,
+        "note": [None if fmt.is_missing(v) else v for v in hist["note"]],
+        "entered_by": [None if fmt.is_missing(v) else v for v in hist["entered_by"]],
+    })
+
+
+def find_work(works: pd.DataFrame, wanted) -> str | None:
+    """The id of the work a link asks for (``?work=GT-01``), matched without regard to case
+    or surrounding spaces; None when there is no such work."""
+    if wanted is None or not isinstance(wanted, str):
+        return None
+    key = wanted.strip().upper()
+    for i in works["id"]:
+        if str(i).upper() == key:
+            return str(i)
+    return None

@@ -63,7 +63,7 @@ class Table:
         raise KeyError(key)
 
     def labels(self, lang: str, where: str = "screen") -> list[str]:
-        return [t(c.label, lang) for c in self._cols(where)]
+        return [self._file_header(c, lang) for c in self._cols(where)]
 
     def _cols(self, where: str) -> list[Col]:
         return [c for c in self.cols if getattr(c, where)]
@@ -100,7 +100,7 @@ class Table:
         out.append("<colgroup>" + "".join(
             f'<col style="width:{100 * c.width / weight:.1f}%">' for c in cols) + "</colgroup>")
         out.append("<thead><tr>" + "".join(
-            f'<th scope="col" class="{_cls(c)}">{html.escape(t(c.label, lang))}</th>' for c in cols)
+            f'<th scope="col" class="{_cls(c)}">{html.escape(self._file_header(c, lang))}</th>' for c in cols)
             + "</tr></thead><tbody>")
         records = df.to_dict("records")
         if not records and empty:
@@ -147,7 +147,7 @@ class Table:
 
     @staticmethod
     def _file_header(c: Col, lang: str) -> str:
-        """The label; an amount column says its unit (tỷ đồng) once."""
+        """The label, on the screen and in the files; an amount column says its unit (tỷ đồng) once."""
         label, unit = t(c.label, lang), t("unit.ty_dong", lang)
         return f"{label} ({unit})" if c.kind == "money" and unit not in label else label
 

@@ -1,7 +1,8 @@
-"""Tiêu chí đô thị: each programme town's points under a chosen rule-set, what fails, what helps."""
+"""Tiêu chí đô thị: each programme town against its target first, then one town's points under
+a chosen rule-set, what fails, what helps."""
 import streamlit as st
 
-from lib import criteria, fmt
+from lib import criteria
 from ui import criteria_view as cv
 from ui import frame
 
@@ -12,34 +13,38 @@ if not towns:
     st.info(ctx.tr("crit.no_town"))
     st.stop()
 
-names = dict(zip(ctx.town_options["id"], ctx.town_options["name"]))
-c1, c2, c3, c4 = st.columns([3, 2, 1, 2], vertical_alignment="bottom")
+# 1. each programme town against its target, under the rule-set chosen here
 ids = catalog.ids
+c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
 ruleset_id = c1.selectbox(ctx.tr("crit.ruleset"), ids, index=ids.index(criteria.DEFAULT_RULESET),
-                          key="crit_ruleset", format_func=lambda i: catalog[i].info.name)
-town = c2.selectbox(ctx.tr("crit.town"), towns, key="crit_town", format_func=lambda t: names[t])
-ruleset = catalog[ruleset_id]
-target = frame.read(criteria.target_class, town)
-classes = list(ruleset.classes)
-default_class = target if target in classes else ("III" if "III" in classes else classes[0])
-if st.session_state.get("crit_class") not in classes:
-    st.session_state["crit_class"] = default_class
-class_code = c3.selectbox(ctx.tr("crit.class"), classes, key="crit_class",
-                          format_func=lambda c: ctx.tr("crit.class_label", c=c))
-with c4:
+                          key="crit_ruleset", format_func=lambda i: catalog[i].info.name,
+                          placeholder=ctx.tr("crit.ruleset_ph"))
+with c2:
     demo = cv.demo_toggle(ctx)
-
-card = frame.read(criteria.scorecard, town, ruleset_id, class_code, None, demo)
+ruleset = catalog[ruleset_id]
+if demo:
+    cv.demo_banner(ctx)
 if "crit_flash" in st.session_state:
     st.success(st.session_state.pop("crit_flash"))
+cv.targets_strip(ctx, catalog, ruleset_id, towns, demo)
+
+# 2. one town in detail; the class follows the town (its programme target)
+st.subheader(ctx.tr("crit.detail"))
+names = {r["id"]: frame.town_display(r, ctx.lang) for _, r in ctx.town_options.iterrows()}
+d1, d2, _ = st.columns([2, 1.3, 2.7], vertical_alignment="bottom")
+town = d1.selectbox(ctx.tr("crit.town"), towns, key="crit_town", format_func=lambda t: names.get(t, t),
+                    placeholder=ctx.tr("crit.town_ph"))
+target = frame.read(criteria.target_class, town)
+cv.class_follows_town(town, ruleset, target)
+class_code = d2.selectbox(ctx.tr("crit.class"), list(ruleset.classes), key="crit_class",
+                          format_func=lambda c: ctx.tr("crit.class_label", c=c), placeholder=ctx.tr("crit.class_ph"))
+
+card = frame.read(criteria.scorecard, town, ruleset_id, class_code, None, demo)
 res = card.result
-if card.uses_demo:
-    cv.demo_banner(ctx)
 cv.kpis(ctx, res)
 if target:
     st.caption(ctx.tr("crit.target", c=target))
 cv.unit_note(ctx, town)
-cv.validity_note(ctx, ruleset.info)
 
 links = frame.read(criteria.work_links)
 st.altair_chart(cv.groups_chart(ctx, res), width="stretch")

@@ -7,13 +7,15 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from lib import charts, criteria, fmt, queries
+from lib import charts, criteria, fmt, queries, sources
 from lib.rulesets import FILES, RulesetError
+from lib.tables import Col, Table
 from lib.updates import ValidationError
-from ui import frame
+from ui import frame, table
 from ui.frame import Ctx
 
 DEMO_KEY = "crit_demo"
+CLASS_FOR_KEY = "_crit_class_for"   # the (town, rule-set) the class selector was last set for
 
 
 def demo_toggle(ctx: Ctx) -> bool:
@@ -27,24 +29,128 @@ def demo_banner(ctx: Ctx) -> None:
 
 
 def programme_towns(ctx: Ctx) -> list[str]:
-    towns = ctx.town_options[ctx.town_options["id"].isin(["trung-khanh", "tra-linh"])]
-    ids = [t for t in towns["id"] if ctx.towns is None or t in ctx.towns]
-    return ids
+    """The programme's towns (those with a target) that the area filter keeps, in area order."""
+    targeted = set(frame.read(queries.targets)["area_id"])
+    return [t for t in ctx.town_options["id"] if t in targeted and (ctx.towns is None or t in ctx.towns)]
 
 
-def validity_note(ctx: Ctx, info) -> None:
+def transition(catalog):
+    """The rule-set whose note records that former class IV/V towns count as class III
+    (NQ 111/2025, Điều 15), if the rule-set data hold it."""
+    for r in catalog:
+        note = r.info.note or ""
+        if "Điều 15" in note and "loại III" in note and "III" in r.info.classes:
+            return r.info
+    return None
+
+
+def default_class(ruleset, target: str | None) -> str:
+    """The class a town is scored against: its target when the rule-set has it, else class III
+    (what NQ 111 makes of former IV/V towns), else the rule-set's first class."""
+    classes = list(ruleset.classes)
+    return target if target in classes else ("III" if "III" in classes else classes[0])
+
+
+def class_follows_town(town: str, ruleset, target: str | None) -> None:
+    """Set the class selector to the town's target whenever the town or the rule-set changes;
+    a class the user picks for the same town and rule-set is kept."""
+    classes = list(ruleset.classes)
+    current = (town, ruleset.info.id)
+    if st.session_state.get(CLASS_FOR_KEY) != current or st.session_state.get("crit_class") not in classes:
+        st.session_state["crit_class"] = default_class(ruleset, target)
+        st.session_state[CLASS_FOR_KEY] = current
+
+
+TARGETS = Table("crit_targets", (
+    Col("town", "crit.col_town", width=16),
+    Col("target", "crit.col_target", width=14),
+    Col("verdict", "crit.col_verdict", width=20),
+    Col("points", "crit.col_known_points", width=23),
+    Col("unknown", "crit.col_unknown", width=12),
+    Col("below", "crit.col_below", width=15),
+))
+
+
+def _points_known(ctx: Ctx, res) -> str:
+    """'0 / 13' (points earned / points the scored standards can give), or 'chưa chấm được'.
+    Never a total out of 100 while standards are unknown."""
+    s = res.standards
+    scored = s[s["status"].isin(["pass", "below_min"])]
+    if scored.empty or fmt.is_missing(res.total):
+        return ctx.tr("crit.points_none")
+    if res.n_scored == res.n_total:
+        return ctx.tr("crit.points_all", points=fmt.number(res.total, 2, ctx.lang),
+                      max=fmt.number(res.max_total, 0, ctx.lang))
+    return ctx.tr("crit.points_some", points=fmt.number(res.total, 2, ctx.lang),
+                  max=fmt.number(scored["max_points"].sum(), 2, ctx.lang), n=res.n_scored)
+
+
+def target_rows(ctx: Ctx, catalog, ruleset_id: str, towns: list[str], demo: bool) -> pd.DataFrame:
+    """One row per programme town: target, the class scored, the rule-set's verdict, points known,
+    standards unknown and below their minimum."""
+    ruleset = catalog[ruleset_id]
+    targets = frame.read(queries.targets).drop_duplicates("area_id").set_index("area_id")
+    law = transition(catalog)
+    names = {r["id"]: frame.town_display(r, ctx.lang) for _, r in ctx.town_options.iterrows()}
+    rows = []
+    for town in towns:
+        target = targets.loc[town, "target_class"] if town in targets.index else None
+        year = targets.loc[town, "target_year"] if town in targets.index else None
+        cls = default_class(ruleset, target)
+        res = frame.read(criteria.scorecard, town, ruleset_id, cls, None, demo).result
+        s = res.standards
+        n_unknown = int(s["status"].isin(["missing", "rule_unknown"]).sum())
+        n_below = int((s["meets_min"].astype("boolean") == False).sum())  # noqa: E712
+        verdict = ctx.tr(f"crit.verdict.{res.verdict}")
+        if cls != target:
+            verdict = ctx.tr("crit.verdict_as", verdict=verdict, c=cls) if law is None or target not in ("IV", "V") \
+                else ctx.tr("crit.verdict_as_transition", verdict=verdict, c=cls, old=target)
+        rows.append({
+            "town": names.get(town, town),
+            "target": (ctx.tr("crit.target_cell", c=target, year=int(year)) if target and not fmt.is_missing(year)
+                       else ctx.tr("crit.class_label", c=target) if target else None),
+            "verdict": verdict,
+            "points": _points_known(ctx, res),
+            "unknown": ctx.tr("crit.unknown_cell", n=n_unknown, total=res.n_total),
+            "below": ctx.tr("crit.below_cell", n=n_below) if n_below else ctx.tr("crit.below_none"),
+        })
+    return pd.DataFrame(rows)
+
+
+def targets_strip(ctx: Ctx, catalog, ruleset_id: str, towns: list[str], demo: bool) -> None:
+    """Each programme town against its target, first on the page; then the law's transition."""
+    info = catalog[ruleset_id].info
+    pass_mark = fmt.number(info.pass_mark, 0, ctx.lang) if info.pass_mark else ctx.tr("common.no_data")
+    table.show(ctx, TARGETS, target_rows(ctx, catalog, ruleset_id, towns, demo),
+               caption=ctx.tr("crit.targets_caption", ruleset=info.name, pass_mark=pass_mark))
+    legal_note(ctx, info, transition(catalog))
+
+
+def legal_note(ctx: Ctx, info, law) -> None:
+    """One box: the chosen rule-set's validity, and the transition to NQ 111 when the data hold it."""
     today = date.today()
+    lines = []
     if info.valid_to and info.valid_to < today:
-        st.info(ctx.tr("crit.expired", date=fmt.day(info.valid_to, ctx.lang)), icon=":material/gavel:")
+        lines.append(ctx.tr("crit.expired", date=fmt.day(info.valid_to, ctx.lang)))
     elif info.valid_from and info.valid_from > today:
-        st.info(ctx.tr("crit.future", date=fmt.day(info.valid_from, ctx.lang)))
+        lines.append(ctx.tr("crit.future", date=fmt.day(info.valid_from, ctx.lang)))
+    if law is not None:
+        lines.append(ctx.tr("crit.transition_note", date=fmt.day(law.valid_from, ctx.lang) if law.valid_from
+                            else ctx.tr("common.no_data"), legal=law.legal_source or law.name))
+    if lines:
+        st.info(" ".join(lines), icon=":material/gavel:")
 
 
 def kpis(ctx: Ctx, res) -> None:
     c1, c2, c3, c4 = st.columns(4)
-    total = ctx.tr("common.no_data") if fmt.is_missing(res.total) else \
-        ctx.tr("crit.kpi_total_value", points=fmt.number(res.total, 2, ctx.lang), max=fmt.number(res.max_total, 0, ctx.lang))
-    c1.metric(ctx.tr("crit.kpi_total"), total)
+    all_scored = res.n_scored == res.n_total and not fmt.is_missing(res.total)
+    scored = res.standards[res.standards["status"].isin(["pass", "below_min"])]
+    if scored.empty or fmt.is_missing(res.total):
+        known = ctx.tr("crit.kpi_none")
+    else:  # out of what the scored standards can give, never out of 100 while some are unknown
+        known = ctx.tr("crit.kpi_total_value", points=fmt.number(res.total, 2, ctx.lang),
+                       max=fmt.number(res.max_total if all_scored else scored["max_points"].sum(), 2, ctx.lang))
+    c1.metric(ctx.tr("crit.kpi_total") if all_scored else ctx.tr("crit.kpi_known"), known)
     c2.metric(ctx.tr("crit.kpi_pass"), fmt.number(res.pass_mark, 0, ctx.lang) if res.pass_mark else ctx.tr("common.no_data"))
     c3.metric(ctx.tr("crit.kpi_scored"), ctx.tr("crit.kpi_scored_value", n=res.n_scored, total=res.n_total))
     c4.metric(ctx.tr("crit.kpi_verdict"), ctx.tr(f"crit.verdict.{res.verdict}"))
@@ -84,7 +190,7 @@ def standards_table(ctx: Ctx, res, values: pd.DataFrame, links: pd.DataFrame) ->
             ctx.tr("crit.col_name"): s.name,
             ctx.tr("crit.col_value"): _level_text(s.value, s.unit, ctx.lang) or nd,
             ctx.tr("crit.col_date"): fmt.day(v["as_of"].date(), ctx.lang) if v is not None and not fmt.is_missing(v["as_of"]) else "",
-            ctx.tr("crit.col_source"): (v["source"] + (" " + ctx.tr("crit.demo_mark") if v["is_demo"] else "")) if v is not None else "",
+            ctx.tr("crit.col_source"): (sources.document(v["source"]) + (" " + ctx.tr("crit.demo_mark") if v["is_demo"] else "")) if v is not None else "",
             ctx.tr("crit.col_min"): _level_text(s.min_level_applied, s.unit, ctx.lang) or nd,
             ctx.tr("crit.col_high"): _level_text(s.high_level, s.unit, ctx.lang) or nd,
             ctx.tr("crit.col_points"): fmt.number(s.points, 2, ctx.lang) if not fmt.is_missing(s.points) else "",
@@ -107,7 +213,7 @@ def _value_origin(ctx: Ctx, values: pd.DataFrame, code: str) -> str:
     if v["is_demo"]:
         return " " + ctx.tr("crit.demo_mark")
     when = fmt.day(v["as_of"].date(), ctx.lang) if not fmt.is_missing(v["as_of"]) else ctx.tr("common.no_data")
-    return f" ({when}; {v['source']})"
+    return f" ({when}; {sources.document(v['source'])})"
 
 
 def failing_list(ctx: Ctx, res, links: pd.DataFrame, values: pd.DataFrame) -> None:
@@ -137,7 +243,8 @@ def entry_form(ctx: Ctx, town: str, standards: pd.DataFrame) -> None:
         with st.form("crit_enter"):
             c1, c2 = st.columns([2, 1])
             code = c1.selectbox(ctx.tr("crit.enter_standard"), list(standards["code"]),
-                                format_func=lambda c: f"{c} · {standards.set_index('code').loc[c, 'name']}")
+                                format_func=lambda c: f"{c} · {standards.set_index('code').loc[c, 'name']}",
+                                placeholder=ctx.tr("crit.standard_ph"))
             who = c2.text_input(ctx.tr("crit.enter_who"))
             c3, c4 = st.columns([1, 1])
             value = c3.text_input(ctx.tr("crit.enter_value"))
@@ -163,7 +270,8 @@ def import_box(ctx: Ctx) -> None:
         db = frame.get_db()
         stored = frame.read(criteria.ruleset_file_info)
         for r in stored.itertuples():
-            st.caption(ctx.tr("crit.import_stored", name=r.name, at=fmt.day(r.imported_at.date(), ctx.lang), by=r.imported_by))
+            st.caption(ctx.tr("crit.import_stored", name=r.name, at=fmt.day(r.imported_at.date(), ctx.lang),
+                              by=sources.document(r.imported_by)))
         contents = db.query("SELECT name, content FROM ruleset_file ORDER BY name")
         cols = st.columns(len(contents) or 1)
         for col, r in zip(cols, contents.itertuples()):

@@ -96,7 +96,8 @@ def _init_state(valid_ids: list[str], periods: pd.DataFrame) -> None:
     """First run of a session: take the filters from the URL (a bookmarked view)."""
     if TOWN_KEY not in st.session_state:
         wanted = _query_list("town")
-        st.session_state[TOWN_KEY] = [x for x in (wanted or valid_ids) if x in valid_ids]
+        known = [x for x in (wanted or []) if x in valid_ids]
+        st.session_state[TOWN_KEY] = known or list(valid_ids)  # a link naming no known town shows them all
         st.session_state["_unknown_town_ids"] = [x for x in (wanted or []) if x not in valid_ids]
     goto = st.session_state.pop(GOTO_PERIOD, None)  # a page asked to show a period it just created
     if goto in set(periods["id"]):

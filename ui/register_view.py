@@ -1,22 +1,34 @@
 """The works register page, in pieces: filter bar, list with totals and downloads, charts, detail."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from lib import charts, export, fmt, overview, progress, queries, register
+from lib import charts, fmt, overview, progress, queries, register
 from lib.fmt import TY
 from lib.register import MISSING
-from ui import frame
+from ui import frame, table
 from ui.frame import Ctx
 
+DETAIL_KEY = "reg_detail"   # the work shown in the detail tab
+CHART_PICK_KEY = "reg_chart_stages"
 
-def flag_markers(ctx: Ctx) -> dict[str, str]:
-    """Work id -> marker text for works with a delay flag at the session's evaluation date."""
+
+def md(text) -> str:
+    """Text from the data or the URL, safe inside st.markdown: no Markdown, HTML, LaTeX or
+    Streamlit directive in it is interpreted."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])", r"\\\1", str(text))
+
+
+def flag_levels(ctx: Ctx) -> dict[str, str]:
+    """Work id -> severity (red, amber) of its worst delay flag at the session's evaluation date."""
+    from lib import flags
     from ui import alerts_view
-    return alerts_view.markers(ctx)
+    worst = flags.worst_per_work(alerts_view.evaluate(ctx, alerts_view.eval_date(ctx)))
+    return dict(zip(worst["work_id"], worst["severity"]))
 
 
 def _label_missing(ctx: Ctx, value: str, labels: dict[str, str] | None = None) -> str:
@@ -26,30 +38,42 @@ def _label_missing(ctx: Ctx, value: str, labels: dict[str, str] | None = None) -
 
 
 def filter_bar(ctx: Ctx, works: pd.DataFrame, flags: dict[str, str]) -> register.Filters:
+    """One row: search, stage, category, year, and the rarer filters and sorting behind a button."""
     stage_col = "stage_vi" if ctx.lang == "vi" else "stage_en"
     cat_col = "category_vi" if ctx.lang == "vi" else "category_en"
     stage_labels = dict(zip(works["stage"].dropna(), works[stage_col].dropna()))
     cat_labels = dict(zip(works["category"].dropna(), works[cat_col].dropna()))
-    all_ = ctx.tr("common.placeholder_all")
-    c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
+    c1, c2, c3, c4, c5 = st.columns([2.7, 2.1, 2.1, 1.7, 1.6], vertical_alignment="bottom")
     search = c1.text_input(ctx.tr("register.f_search"), key="reg_search",
                            placeholder=ctx.tr("register.f_search_ph"))
     stages_chosen = c2.multiselect(ctx.tr("register.f_stage"), register.options(works, "stage"), key="reg_stage",
-                                   format_func=lambda v: _label_missing(ctx, v, stage_labels), placeholder=all_)
+                                   format_func=lambda v: _label_missing(ctx, v, stage_labels),
+                                   placeholder=ctx.tr("register.ph_stage"), select_all=False)
     cats = c3.multiselect(ctx.tr("register.f_category"), register.options(works, "category"), key="reg_cat",
-                          format_func=lambda v: _label_missing(ctx, v, cat_labels), placeholder=all_)
+                          format_func=lambda v: _label_missing(ctx, v, cat_labels),
+                          placeholder=ctx.tr("register.ph_category"), select_all=False)
     years = c4.multiselect(ctx.tr("register.f_year"),
                            [str(int(y)) if y != MISSING else y for y in register.options(works, "expected_year")],
-                           key="reg_year", format_func=lambda v: _label_missing(ctx, v), placeholder=all_)
-    more = st.expander(ctx.tr("register.more_filters"))
-    d1, d2, d3, d4 = more.columns([3, 2, 2, 2], vertical_alignment="bottom")
-    funding = d1.multiselect(ctx.tr("register.f_funding"), register.options(works, "funding_source"),
-                             key="reg_funding", format_func=lambda v: _label_missing(ctx, v), placeholder=all_)
-    sort_by = d2.selectbox(ctx.tr("register.f_sort"), list(register.SORTS), key="reg_sort",
-                           format_func=lambda k: ctx.tr(f"register.sort_{k}"))
-    d3.toggle(ctx.tr("register.f_desc"), key="reg_desc")
-    flagged_only = d4.toggle(ctx.tr("register.f_flagged"), key="reg_flagged", disabled=not flags)
-    picked_stages = st.session_state.get("reg_chart_stages") or []
+                           key="reg_year", format_func=lambda v: _label_missing(ctx, v),
+                           placeholder=ctx.tr("register.ph_year"), select_all=False)
+    n_more = sum(bool(st.session_state.get(k)) for k in ("reg_funding", "reg_flagged"))
+    label = ctx.tr("register.more_short_n", n=n_more) if n_more else ctx.tr("register.more_short")
+    with c5.popover(label, icon=":material/tune:", width="stretch", key="reg_more",
+                    help=ctx.tr("register.more_filters")):
+        funding = st.multiselect(ctx.tr("register.f_funding"), register.options(works, "funding_source"),
+                                 key="reg_funding", format_func=lambda v: _label_missing(ctx, v),
+                                 placeholder=ctx.tr("register.ph_funding"), select_all=False)
+        st.selectbox(ctx.tr("register.f_sort"), list(register.SORTS), key="reg_sort",
+                     format_func=lambda k: ctx.tr(f"register.sort_{k}"), placeholder=ctx.tr("register.ph_sort"))
+        st.toggle(ctx.tr("register.f_desc"), key="reg_desc")
+        flagged_only = st.toggle(ctx.tr("register.f_flagged"), key="reg_flagged", disabled=not flags)
+    picked_stages = st.session_state.get(CHART_PICK_KEY) or []
+    if picked_stages:
+        stages = frame.read(queries.stages)
+        names = overview.by_stage(works.iloc[0:0], stages, ctx.lang).set_index("stage")["label"]
+        names = names.rename(index={overview.UNKNOWN_STAGE: MISSING})
+        st.info(ctx.tr("register.chart_filter", stages=", ".join(names.get(p, p) for p in picked_stages)),
+                icon=":material/filter_alt:")
     return register.Filters(categories=tuple(cats), stages=tuple(stages_chosen) + tuple(picked_stages),
                             funding=tuple(funding), years=tuple(years), search=search,
                             flagged_only=flagged_only, flagged_ids=frozenset(flags))
@@ -61,67 +85,28 @@ def _pipeline_rows(ctx: Ctx, works: pd.DataFrame, stages: pd.DataFrame) -> pd.Da
     return rows.assign(town_order=rows["town"].map(order), investment_ty=rows["investment_vnd"] / TY)
 
 
-def works_list(ctx: Ctx, works: pd.DataFrame, stages: pd.DataFrame, flags: dict[str, str]) -> str | None:
-    """The pipeline (click a bar to filter), the table with its totals row, downloads.
-    Returns the id of the row the user selected, if any."""
-    by_stage = overview.by_stage(works, stages, ctx.lang)
-    k = overview.kpis(works)
-    if len(works):
-        chart = charts.pipeline(_pipeline_rows(ctx, works, stages), by_stage, "n",
-                                ctx.tr("overview.chart_stage_count"),
-                                ctx.tr("chart.pipeline_count_title", done=k.n_handed_over, n=k.n_works),
-                                ctx.tr("filter.town"), ctx.lang, selectable=True)
-        event = st.altair_chart(chart, width="stretch", on_select="rerun", key="reg_pipeline",
-                                selection_mode=charts.STAGE_PICK)
-        picked = [p.get("stage_key") for p in (event.selection.get(charts.STAGE_PICK) or [])] if event else []
-        picked = [p.replace(overview.UNKNOWN_STAGE, MISSING) for p in picked if p]
-        if picked != (st.session_state.get("reg_chart_stages") or []):
-            st.session_state["reg_chart_stages"] = picked
-            st.rerun()
-        st.caption(ctx.tr("register.click_hint"))
-    if st.session_state.get("reg_chart_stages"):
-        names = ", ".join(by_stage.set_index("stage").rename(index={overview.UNKNOWN_STAGE: MISSING})
-                          .loc[st.session_state["reg_chart_stages"], "label"])
-        st.info(ctx.tr("register.chart_filter", stages=names))
-
+def works_list(ctx: Ctx, works: pd.DataFrame, flags: dict[str, str]) -> None:
+    """The filtered register: a totals line, the table (names whole, a totals row), downloads."""
     sort_by = st.session_state.get("reg_sort", "report")
     ordered = register.sort(works, sort_by, bool(st.session_state.get("reg_desc")))
     tot = register.totals(ordered)
-    st.markdown(ctx.tr("register.totals", n=tot.n, amount=fmt.ty(tot.investment_vnd, ctx.lang),
+    st.markdown(ctx.tr("register.totals", n=tot.n,
+                       amount=fmt.ty(tot.investment_vnd, ctx.lang, decimals=register.REGISTER.money_decimals,
+                                     strip=False),
                        missing=tot.n_missing_amount, done=tot.n_handed_over))
     if ordered.empty:
         st.info(ctx.tr("register.no_rows"))
-        return None
-    table = register.display_rows(ordered, ctx.lang, flags)
-    if not flags:
-        table = table.drop(columns=[ctx.tr("register.col_flag")])
-    # the table's key follows the rows shown, so a selection never points into another list
-    shown_key = "reg_table_" + str(abs(hash(tuple(ordered["id"]))))
-    event = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun",
-                         selection_mode="single-row", key=shown_key,
-                         column_config={ctx.tr("register.col_name"): st.column_config.TextColumn(width="large")})
-    picked_id = None
-    rows = event.selection.rows if event else []
-    if rows and rows[0] < len(ordered):
-        picked_id = ordered.iloc[rows[0]]["id"]
-    _downloads(ctx, ordered, flags)
-    return picked_id
-
-
-def _downloads(ctx: Ctx, works: pd.DataFrame, flags: dict[str, str]) -> None:
-    rows = register.export_rows(works, ctx.lang, flags)
+        return
+    spec = register.register_table(with_flags=bool(flags))
+    rows = register.register_rows(ordered, ctx.lang, flags)
+    table.show(ctx, spec, rows, total=register.register_total(ordered, ctx.lang))
     towns = ", ".join(frame.town_display(r, ctx.lang) for _, r in ctx.town_options.iterrows()
                       if ctx.towns is None or r["id"] in ctx.towns)
     meta = [ctx.tr("register.export_meta", today=fmt.day(date.today(), ctx.lang),
                    as_of=fmt.as_of(ctx.as_of, ctx.as_of_precision, ctx.lang), towns=towns,
                    filters=_filters_text(ctx))]
-    c1, c2, _ = st.columns([1, 1, 3])
-    c1.download_button(ctx.tr("register.download_xlsx"), key="dl_xlsx",
-                       data=export.to_xlsx_bytes(rows, ctx.tr("register.export_sheet"), meta),
-                       file_name="danh-muc-cong-trinh.xlsx", icon=":material/download:",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    c2.download_button(ctx.tr("register.download_csv"), key="dl_csv", data=export.to_csv_bytes(rows),
-                       file_name="danh-muc-cong-trinh.csv", mime="text/csv", icon=":material/download:")
+    table.downloads(ctx, spec, rows, stem="danh-muc-cong-trinh", sheet=ctx.tr("register.export_sheet"),
+                    meta=meta, key="dl_register")
 
 
 def _filters_text(ctx: Ctx) -> str:
@@ -142,10 +127,18 @@ def progress_charts(ctx: Ctx, works: pd.DataFrame, stages: pd.DataFrame) -> None
     by_stage = overview.by_stage(works, stages, ctx.lang)
     k = overview.kpis(works)
     rows = _pipeline_rows(ctx, works, stages)
-    # a. the pipeline, works and investment
-    st.altair_chart(charts.pipeline(rows, by_stage, "n", ctx.tr("overview.chart_stage_count"),
-                                    ctx.tr("chart.pipeline_count_title", done=k.n_handed_over, n=k.n_works),
-                                    ctx.tr("filter.town"), ctx.lang), width="stretch")
+    # a. the pipeline, works (a click on a stage narrows the list) and investment
+    chart = charts.pipeline(rows, by_stage, "n", ctx.tr("overview.chart_stage_count"),
+                            ctx.tr("chart.pipeline_count_title", done=k.n_handed_over, n=k.n_works),
+                            ctx.tr("filter.town"), ctx.lang, selectable=True)
+    event = st.altair_chart(chart, width="stretch", on_select="rerun", key="reg_pipeline",
+                            selection_mode=charts.STAGE_PICK)
+    picked = [p.get("stage_key") for p in (event.selection.get(charts.STAGE_PICK) or [])] if event else []
+    picked = [p.replace(overview.UNKNOWN_STAGE, MISSING) for p in picked if p]
+    if picked != (st.session_state.get(CHART_PICK_KEY) or []):
+        st.session_state[CHART_PICK_KEY] = picked
+        st.rerun()
+    st.caption(ctx.tr("register.click_hint"))
     not_done = works.loc[~works["is_handed_over"], "total_investment_vnd"].dropna().sum()
     share = fmt.ty(not_done, ctx.lang)
     st.altair_chart(charts.pipeline(rows, by_stage, "investment_ty", ctx.tr("overview.chart_stage_money"),
@@ -227,31 +220,49 @@ def _progress(ctx: Ctx) -> None:
         st.caption(ctx.tr("chart.progress_physical_none"))
 
 
-def detail(ctx: Ctx, works: pd.DataFrame, picked: str | None) -> None:
+def detail(ctx: Ctx, works: pd.DataFrame, all_works: pd.DataFrame) -> None:
+    """One work, chosen here or by the link ``?work=GT-01``: every field with its source, the
+    report's words, the update history."""
     ids = list(works["id"])
+    names = dict(zip(works["id"], works["name"]))
+    wanted = st.query_params.get("work")
+    found = register.find_work(works, wanted)
+    if st.session_state.get(DETAIL_KEY) not in ids:
+        st.session_state.pop(DETAIL_KEY, None)
+    if DETAIL_KEY not in st.session_state and found:
+        st.session_state[DETAIL_KEY] = found
+    if wanted and not found and not st.session_state.get(DETAIL_KEY):
+        elsewhere = register.find_work(all_works, wanted)
+        if elsewhere:
+            st.warning(ctx.tr("detail.work_elsewhere", id=md(elsewhere)), icon=":material/filter_alt:")
+        else:
+            st.warning(ctx.tr("detail.work_unknown", id=md(wanted.strip()[:40])), icon=":material/help:")
     if not ids:
         st.info(ctx.tr("register.no_rows"))
         return
-    names = dict(zip(works["id"], works["name"]))
-    wanted = picked or st.query_params.get("work")
-    if wanted in ids and st.session_state.get("reg_detail") != wanted and (picked or "reg_detail" not in st.session_state):
-        st.session_state["reg_detail"] = wanted
-    work_id = st.selectbox(ctx.tr("detail.pick"), ids, key="reg_detail",
-                           format_func=lambda i: f"{i} · {names[i]}")
-    work = works.set_index("id").loc[work_id]
+    work_id = st.selectbox(ctx.tr("detail.pick"), ids, index=None, key=DETAIL_KEY,
+                           format_func=lambda i: f"{i} · {names[i]}", placeholder=ctx.tr("detail.pick_ph"))
+    if work_id is None:
+        st.caption(ctx.tr("detail.pick_hint"))
+        return
+    if st.query_params.get("work") != work_id:
+        st.query_params["work"] = work_id  # the link to this work, to share or bookmark
+    work = works.set_index("id").loc[work_id].copy()
     work["id"] = work_id
     base = work["baseline_year"]
     cur = work["expected_year"]
-    st.markdown(ctx.tr("detail.baseline_vs_current",
-                       baseline=int(base) if not fmt.is_missing(base) else ctx.tr("common.no_data"),
-                       current=int(cur) if not fmt.is_missing(cur) else ctx.tr("common.no_data")))
+    line = ctx.tr("detail.baseline_vs_current",
+                  baseline=int(base) if not fmt.is_missing(base) else ctx.tr("common.no_data"),
+                  current=int(cur) if not fmt.is_missing(cur) else ctx.tr("common.no_data"))
     if not fmt.is_missing(base) and not fmt.is_missing(cur):
-        st.caption(ctx.tr("detail.slip", years=int(cur) - int(base)) if int(cur) > int(base)
-                   else ctx.tr("detail.no_slip"))
-    st.dataframe(register.detail_fields(work, ctx.lang), hide_index=True, width="stretch")
-    st.markdown(f"**{ctx.tr('detail.quote')}:** {work['source_quote']}")
+        line += " · " + (ctx.tr("detail.slip", years=int(cur) - int(base)) if int(cur) > int(base)
+                         else ctx.tr("detail.no_slip"))
+    st.markdown(line)
+    table.show(ctx, register.DETAIL, register.detail_fields(work, ctx.lang))
+    if not fmt.is_missing(work["source_quote"]):
+        st.markdown(f"**{ctx.tr('detail.quote')}:** {md(work['source_quote'])}")
     if not fmt.is_missing(work["source_note"]):
-        st.markdown(f"**{ctx.tr('detail.source_note')}:** {work['source_note']}")
+        st.markdown(f"**{ctx.tr('detail.source_note')}:** {md(work['source_note'])}")
     st.subheader(ctx.tr("detail.history"))
     hist = frame.read(queries.status_history, work_id)
     stage_col = "stage_vi" if ctx.lang == "vi" else "stage_en"
@@ -263,16 +274,8 @@ def detail(ctx: Ctx, works: pd.DataFrame, picked: str | None) -> None:
                                "expected_text": expected})
     by_stage = pd.concat([by_stage, pd.DataFrame([{"stage": overview.UNKNOWN_STAGE, "label": ctx.tr("stage.unknown"),
                                                    "color": "#BBBBBB", "order": 99}])], ignore_index=True)
-    st.altair_chart(charts.status_history(chart_rows, by_stage, ctx.tr("detail.history_chart"),
-                                          {"date": ctx.tr("detail.h_date"), "period": ctx.tr("detail.h_period"),
-                                           "expected": ctx.tr("register.col_expected")}), width="stretch")
-    st.dataframe(pd.DataFrame({
-        ctx.tr("detail.h_date"): [fmt.as_of(d.date(), p, ctx.lang) for d, p in zip(hist["as_of"], hist["as_of_precision"])],
-        ctx.tr("detail.h_period"): hist["period_label"],
-        ctx.tr("register.col_stage"): hist[stage_col].fillna(ctx.tr("common.no_data")),
-        ctx.tr("register.col_expected"): expected,
-        ctx.tr("detail.physical"): [fmt.percent(v, ctx.lang) for v in hist["physical_pct"]],
-        ctx.tr("detail.disbursed"): [fmt.ty(v, ctx.lang) for v in hist["disbursed_vnd"]],
-        ctx.tr("detail.status_note"): hist["note"].fillna(""),
-        ctx.tr("detail.h_by"): hist["entered_by"],
-    }), hide_index=True, width="stretch")
+    if len(hist) > 1:  # one update is one dot: the table says it better
+        st.altair_chart(charts.status_history(chart_rows, by_stage, ctx.tr("detail.history_chart"),
+                                              {"date": ctx.tr("detail.h_date"), "period": ctx.tr("detail.h_period"),
+                                               "expected": ctx.tr("register.col_expected")}), width="stretch")
+    table.show(ctx, register.HISTORY, register.history_rows(hist, ctx.lang))
