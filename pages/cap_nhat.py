@@ -27,11 +27,12 @@ pending = st.session_state.pop("upd_goto", None)  # a period just created: keep 
 if pending in set(periods["id"]):
     st.session_state["upd_mode"], st.session_state["upd_period"] = "existing", pending
 
-who = st.text_input(ctx.tr("update.who"), key="upd_who", help=ctx.tr("update.who_help"))
-mode = st.radio(ctx.tr("update.period_mode"), ["existing", "new"], horizontal=True, key="upd_mode",
+h1, h2, h3 = st.columns([1.2, 1.2, 1.6], vertical_alignment="bottom")
+who = h1.text_input(ctx.tr("update.who"), key="upd_who", help=ctx.tr("update.who_help"))
+mode = h2.radio(ctx.tr("update.period_mode"), ["existing", "new"], horizontal=True, key="upd_mode",
                 format_func=lambda m: ctx.tr(f"update.period_{m}"))
 if mode == "existing":
-    pid = st.selectbox(ctx.tr("update.period_existing"), list(periods["id"]), key="upd_period",
+    pid = h3.selectbox(ctx.tr("update.period_existing"), list(periods["id"]), key="upd_period",
                        placeholder=ctx.tr("common.choose"), filter_mode=None,
                        format_func=lambda p: periods.set_index("id").loc[p, "label_vi"])
     prow = periods.set_index("id").loc[pid]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import importlib
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -140,10 +141,19 @@ def _frame_ran_this_run() -> bool:
     return marker is not None and marker in _FRAMED_RUNS
 
 
+def _framework_words(lang: str) -> str:
+    """Streamlit writes a few words of its own in English (an empty list after a search): the
+    style sheet puts the interface's words in their place. Only catalogue text goes in, quoted."""
+    no_results = json.dumps(t("common.no_results", lang))
+    return ("[role='listbox'][data-empty='true'] span {visibility: hidden; font-size: 0 !important;}"
+            f"[role='listbox'][data-empty='true'] span::after {{content: {no_results}; visibility: visible;"
+            " font-size: 18px;}")
+
+
 def town_short(row, lang: str) -> str:
     """The label of a town on the filter pills: short enough for one row at 1280 px."""
     if row["id"] == queries.UNKNOWN_TOWN:
-        return t("town.unknown", lang)
+        return t("town.unknown_short", lang)
     if row["kind"] == "huyen":
         return t("town.district_short", lang)
     name = str(row["name"])
@@ -171,12 +181,14 @@ def render_frame(title: str, chrome: bool = True) -> Ctx:
         st.caption(t("filter.sidebar_note", lang))
     lang = current_lang()
 
-    st.html(f"<style>{STYLE}</style>")
+    # Not a style-only block: Streamlit drops those at the start of every rerun (then its English
+    # "Running..." shows); with a marker the block stays until the run replaces it, and hides itself.
+    st.html(f'<span class="ct07-style"></span><style>{STYLE}{_framework_words(lang)}</style>')
     full = {r["id"]: town_display(r, lang) for _, r in options.iterrows()}
     short = {r["id"]: town_short(r, lang) for _, r in options.iterrows()}
     period_labels = dict(zip(periods["id"], periods["label_vi"]))
     if chrome:
-        c_title, c_towns, c_period = st.columns([2.8, 4.0, 3.2], vertical_alignment="center")
+        c_title, c_towns, c_period = st.columns([3.0, 3.9, 3.1], vertical_alignment="center", gap="small")
         c_title.title(title)
         c_towns.pills(t("filter.town", lang), valid_ids, selection_mode="multi", key=TOWN_KEY,
                       format_func=lambda x: short.get(x, x), help=t("filter.town_help", lang),

@@ -8,6 +8,7 @@ import pytest
 from tests.e2e.conftest import wait_idle
 from lib.i18n import t
 from tests.test_app import pages_table
+from ui.nav import BARE
 
 
 @pytest.mark.parametrize("page_file,title_key", pages_table())
@@ -18,7 +19,10 @@ def test_deep_link_first_after_restart_gets_the_frame(server, page, page_file, t
     page.get_by_text("Số liệu tính đến").first.wait_for(timeout=30000)  # the frame's stamp
     wait_idle(page)
     assert page.locator("[data-testid='stException']").count() == 0
-    pills = page.get_by_role("button", name="Thị trấn Trùng Khánh", exact=True)
-    assert pills.is_visible()  # the frame's town filter
     assert "town=tra-linh" in page.url
+    if stem in BARE:  # the slides: no frame row, their own footer names the town shown
+        page.get_by_text("Trà Lĩnh").first.wait_for()
+        return
+    pills = page.get_by_role("button", name="Trùng Khánh", exact=True)
+    assert pills.is_visible()  # the frame's town filter
     assert page.locator("h1").first.inner_text().strip() == t(title_key)  # the page asked for

@@ -34,7 +34,7 @@ def test_narrowing_the_town_filter_changes_the_figures(server, page):
     before = metric_value(page, HANDED_OVER)
     money_before = metric_value(page, "Tổng mức đầu tư")
     # keep only thị trấn Trà Lĩnh: click the other areas off
-    for name in ("Trùng Khánh", "Cấp huyện", "Chưa rõ địa bàn"):
+    for name in ("Trùng Khánh", "Cấp huyện", "Chưa rõ"):
         page.get_by_role("button", name=name, exact=True).click()
         wait_idle(page)
     after = metric_value(page, HANDED_OVER)

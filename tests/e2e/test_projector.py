@@ -40,6 +40,10 @@ WATCH_STATUS = """
 window.__ct07Status = [];
 new MutationObserver(() => {
   for (const box of document.querySelectorAll("[data-testid='stStatusWidget'], [data-testid='stToast']")) {
+    if (!box.getClientRects().length) continue;  // not drawn: neither seen nor announced
+    // Before the first run has sent the app's style sheet, Streamlit's own status label shows for
+    // a moment on a fresh load (a known limit, README "Giới hạn"); every rerun after that counts.
+    if (!document.querySelector('.ct07-stamp, [data-testid="ct07-slide-count"]')) continue;
     const said = [box.innerText, ...[...box.querySelectorAll('[aria-label], [title]')]
                   .map(e => e.getAttribute('aria-label') || e.getAttribute('title'))];
     for (const s of said.map(x => (x || '').trim()).filter(Boolean))
