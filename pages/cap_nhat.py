@@ -6,7 +6,6 @@ import pandas as pd
 import streamlit as st
 
 from lib import fmt, queries, updates
-from lib.flags import Thresholds
 from ui import frame
 
 ctx = frame.page_header()

@@ -16,13 +16,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from lib.i18n import t
-from tests.e2e.conftest import ROOT, Server, metric_value, page_urls, wait_settled
+from tests.e2e.conftest import Server, metric_value, page_urls, wait_settled
 
 VIEWPORT = {"width": 1280, "height": 720}
 MIN_FONT_PX = 18
 PAGES = page_urls()
-SLIDES_ID = "trinh_chieu"
-SLIDES_FILE = ROOT / "pages" / f"{SLIDES_ID}.py"
 WORK_ID = re.compile(r"\b(?:GT|XH|CT|QH)-\d{2}\b")
 
 # Anything not on this machine. Matched in the browser's driver (no round trip per request).
@@ -331,89 +329,7 @@ def test_no_english_framework_text(visit):
         f"{s!r} ({where})" for s, where in sorted(hits.items()))
 
 
-# ----------------------------------------------------------------------------- slides
-
-
-SLIDE_COUNTER = """() => {
-  // the slide counter "n / N": the element marked as such (data-testid ct07-slide-count), else
-  // the last visible element whose whole text is "n / N" (perhaps after a word), as a counter
-  // sits below the slide, whose own figures may read "3 / 18"
-  const re = /^(?:[^\\d\\/]{0,20}\\s)?(\\d+)\\s*\\/\\s*(\\d+)$/;
-  const read = el => { const m = (el.innerText || '').trim().match(re); return m && [+m[1], +m[2]]; };
-  const marked = [...document.querySelectorAll("[data-testid*='slide-count'], [data-testid*='slide-counter']")]
-    .filter(el => el.checkVisibility() && read(el));
-  if (marked.length) return read(marked[0]);
-  const all = [...document.querySelectorAll("[data-testid='stMain'] *")]
-    .filter(el => read(el) && el.checkVisibility() && ![...el.children].some(c => read(c)));
-  return all.length ? read(all[all.length - 1]) : null;
-}"""
-
-FITS = """() => {
-  const d = document.documentElement, main = document.querySelector("[data-testid='stMain']");
-  // the brief's measure is the document; Streamlit scrolls its main area instead, so both count
-  const out = [['document', d.scrollHeight, innerHeight, d.scrollWidth, d.clientWidth]];
-  if (main) out.push(['stMain', main.scrollHeight, main.clientHeight, main.scrollWidth, main.clientWidth]);
-  return out;
-}"""
-
-
-@pytest.fixture(scope="module")
-def slides(app, browser):
-    """Walk the presentation with ArrowRight from the first slide to the last (n / N = N / N),
-    measuring each slide. Gives the slides seen, and what stopped the walk (None: reached N / N)."""
-    if not SLIDES_FILE.exists():
-        pytest.skip(f"pages/{SLIDES_ID}.py (presentation mode) does not exist yet")
-    if SLIDES_ID not in [pid for pid, _ in PAGES]:
-        pytest.skip(f"pages/{SLIDES_ID}.py exists but is not registered in ui/nav.PAGES yet")
-    v = Visit(browser, app.url + "/" + SLIDES_ID)
-    pg, seen, stopped = v.page, [], None
-    try:
-        at = pg.evaluate(SLIDE_COUNTER)
-        if not at:
-            stopped = "the presentation shows no slide counter 'n / N'"
-        elif at[0] != 1:
-            stopped = f"the presentation does not open on its first slide: {at[0]} / {at[1]}"
-        while not stopped:
-            seen.append({"at": tuple(at), "fits": pg.evaluate(FITS), "small": pg.evaluate(SMALL_TEXT, MIN_FONT_PX),
-                         "errors": pg.locator("[data-testid='stException'], [data-testid='stAlertContentError']").count()})
-            if at[0] >= at[1]:
-                break
-            before = tuple(at)
-            pg.keyboard.press("ArrowRight")  # the shortcut of the slides' "next" button
-            for _ in range(60):
-                pg.wait_for_timeout(150)
-                at = pg.evaluate(SLIDE_COUNTER)
-                if at and tuple(at) != before:
-                    break
-            if not at or tuple(at) == before:
-                stopped = f"ArrowRight did not leave slide {before[0]} / {before[1]}"
-            elif at != [before[0] + 1, before[1]]:
-                stopped = f"ArrowRight went from {before[0]} / {before[1]} to {at[0]} / {at[1]}"
-            else:
-                wait_settled(pg)
-        yield seen, stopped
-    finally:
-        v.close()
-
-
-def _at(s) -> str:
-    return f"slide {s['at'][0]} / {s['at'][1]}"
-
-
-def test_every_slide_fits_the_screen(slides):
-    seen, stopped = slides
-    assert not stopped, stopped
-    tall = [f"{_at(s)}: {name} scrollHeight {sh} > {h}" for s in seen for name, sh, h, _, _ in s["fits"] if sh > h + 1]
-    wide = [f"{_at(s)}: {name} scrollWidth {sw} > {w}" for s in seen for name, _, _, sw, w in s["fits"] if sw > w + 1]
-    assert not tall and not wide, "slides that do not fit 1280x720 (they scroll):\n  " + "\n  ".join(tall + wide)
-
-
-def test_every_slide_text_is_large_enough(slides):
-    seen, stopped = slides
-    assert not stopped, stopped
-    errors = [f"{_at(s)}: {s['errors']} exception or error box(es)" for s in seen if s["errors"]]
-    small = [f"{_at(s)}: {x}" for s in seen for x in s["small"]]
-    assert not errors and not small, "slides:\n  " + "\n  ".join(errors + small)
+# Every slide of the presentation is walked and measured in tests/e2e/test_slides_browser.py.
 
 
 # ----------------------------------------------------------------------------- flags: figures = lists
