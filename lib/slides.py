@@ -92,7 +92,7 @@ FLAG_TABLE = Table("slides_flags", (
     Col("severity", "slides.col_severity", "marker", width=9, wrap=False),
     Col("work", "slides.col_work", width=30),
     Col("reasons", "slides.col_reasons", width=41),
-    Col("cause", "slides.col_cause", width=20, missing=""),
+    Col("cause", "slides.col_cause", width=20, missing="flags.cause.unknown"),
 ))
 FLAG_TABLE_NO_CAUSE = Table("slides_flags", (  # when no flagged work has a cause, its column goes
     Col("severity", "slides.col_severity", "marker", width=9, wrap=False),
