@@ -8,16 +8,19 @@ never 0. Demo values (is_demo) are used only when asked for.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 
 from lib import rulesets as rs
 from lib import scoring
 from lib.db import Database
+from lib import fmt
 from lib.fmt import parse_number
+from lib.i18n import t
 from lib.updates import HTML_TAG, ValidationError, _blank
 
 DEFAULT_RULESET = "nq1210-2016-nq26-2022"  # the rules of the 2021-2025 programme
@@ -46,15 +49,18 @@ def import_rulesets(db: Database, actor: str, texts: dict[str, str | bytes]) -> 
             cur.execute("INSERT INTO ruleset_file VALUES (?, ?, ?, ?)", [name, content, now, actor])
         for r in catalog:
             i = r.info
-            cur.execute("INSERT INTO ruleset VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            cur.execute("INSERT INTO ruleset (id, name, legal_source, valid_from, valid_to, classes, pass_mark, "
+                        "confidence, note, transition_article, transition_from, transition_class, "
+                        "transition_confidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [i.id, i.name, i.legal_source, i.valid_from, i.valid_to, ";".join(i.classes),
-                         i.pass_mark, i.confidence, i.note])
+                         i.pass_mark, i.confidence, i.note, i.transition_article,
+                         ";".join(i.transition_from) or None, i.transition_class, i.transition_confidence])
             _insert_frame(cur, "ruleset_group", r.groups,
                           ["ruleset_id", "class_code", "code", "name", "max_points", "min_points", "confidence", "note"])
             _insert_frame(cur, "ruleset_standard", r.standards, [
                 "ruleset_id", "class_code", "code", "group_code", "name", "unit", "direction", "min_level",
                 "high_level", "min_points", "max_points", "is_count", "is_density", "confidence", "legal_source",
-                "note"])
+                "note", "evidence", "bundle", "caveat"])
             _insert_frame(cur, "ruleset_level", r.levels,
                           ["ruleset_id", "standard_code", "level", "rank", "confidence", "note"])
             _insert_frame(cur, "regional_factor", r.regional_factors, [
@@ -81,10 +87,19 @@ def _insert_frame(cur, table: str, frame: pd.DataFrame, columns: list[str]) -> N
         cur.execute(sql, values)
 
 
+DEFAULT_IMPORTER = "dữ liệu mặc định (data/rulesets)"
+
+
 def ensure_rulesets(db: Database) -> None:
-    """Store the repository's rule-sets when the database has none yet."""
-    if not db.scalar("SELECT count(*) FROM ruleset_file"):
-        import_rulesets(db, "dữ liệu mặc định (data/rulesets)", _texts_from_repo())
+    """Store the repository's rule-sets when the database has none yet, and refresh them when the
+    stored ones are an older copy of the repository's defaults (never imported by a person: an
+    authorised user's import is kept as it is)."""
+    stored = db.query("SELECT name, content, imported_by FROM ruleset_file")
+    repo = _texts_from_repo()
+    if stored.empty:
+        import_rulesets(db, DEFAULT_IMPORTER, repo)
+    elif (stored["imported_by"] == DEFAULT_IMPORTER).all() and dict(zip(stored["name"], stored["content"])) != repo:
+        import_rulesets(db, DEFAULT_IMPORTER, repo)
 
 
 def catalog(db: Database) -> rs.RulesetCatalog:
@@ -214,9 +229,16 @@ def scorecard(db: Database, area_id: str, ruleset_id: str, class_code: str, as_o
     own = set(cat[ruleset_id].standards_for(class_code)["code"])
     values = values[values["standard_code"].isin(own)]
     region = area_region(db, area_id)
-    if region and not cat[ruleset_id].find_region(region):
-        region = None  # this rule-set has no regional factors (the result says so in its notes)
-    result = scoring.score(cat[ruleset_id], class_code, values_map(values), region=region, heritage=heritage)
+    extra = []
+    ruleset = cat[ruleset_id]
+    if region and not ruleset.regions().empty and not ruleset.find_region(region):
+        # the rule-set has factors, none for this region: say so rather than drop the region
+        extra.append(f"Bộ tiêu chí {ruleset_id} không có điều chỉnh cho vùng {region}: "
+                     "chấm theo mức tối thiểu chưa điều chỉnh.")
+        region = None
+    result = scoring.score(ruleset, class_code, values_map(values), region=region, heritage=heritage)
+    if extra:
+        result = dataclasses.replace(result, notes=tuple(extra) + result.notes)
     return Scorecard(result=result, values=values, uses_demo=bool(values["is_demo"].any()) if len(values) else False)
 
 
@@ -244,3 +266,220 @@ def project_scores(catalog_: rs.RulesetCatalog, ruleset_id: str, class_code: str
         rows.append({"year": year, "total": res.total, "pass_mark": res.pass_mark, "verdict": res.verdict,
                      "n_scored": res.n_scored, "n_total": res.n_total})
     return pd.DataFrame(rows)
+
+
+# -- the answer per town: legal status today, then the assessment --------------------------------
+
+def default_class(ruleset: rs.Ruleset, target: str | None) -> str:
+    """The class a town is scored against under a rule-set: its target when the rule-set has
+    it; else the class the rule-set's transition rule gives a former class (NQ 111/2025,
+    Điều 15: former loại IV and V are loại III); else III, else the first class."""
+    classes = list(ruleset.classes)
+    if target in classes:
+        return target
+    info = ruleset.info
+    if info.transition_class and target in info.transition_from:
+        return info.transition_class
+    return "III" if "III" in classes else classes[0]
+
+
+def town_class(db: Database, town: str, ruleset_id: str) -> str:
+    """default_class for a town, from its programme target."""
+    return default_class(catalog(db)[ruleset_id], target_class(db, town))
+
+
+@dataclass(frozen=True)
+class LegalStatus:
+    """What the law says about a programme town on ``today`` (facts from the rule-set and
+    area data; what the data do not hold stays None)."""
+
+    today: date
+    town_name: str
+    target_class: str | None       # the programme's target (IV, V)
+    target_year: int | None
+    law_id: str | None             # the rule-set in force today with a transition rule that covers the target
+    law_source: str | None         # "NQ 111/2025/UBTVQH15"
+    law_from: date | None
+    article: str | None            # "Điều 15"
+    treated_as: str | None         # "III": the class the town is treated as today
+    confidence: str | None         # of the transition rule
+    successor_name: str | None     # the commune the town became part of
+    merged_on: date | None         # the first day as part of it (valid_to + 1), when on or before today
+    merge_source: str | None       # the act that created the successor
+
+    def lines(self, lang: str = "vi") -> list[str]:
+        out = []
+        if self.treated_as:
+            out.append(t("crit.ans.legal_transition", lang, town=self.town_name, law=self.law_source or "",
+                         article=self.article or "", c=self.treated_as,
+                         date=fmt.day(self.law_from, lang) if self.law_from else t("common.no_data", lang),
+                         conf=t(f"crit.conf.{self.confidence or 'U'}", lang).lower()))
+            out.append(t("crit.ans.legal_former", lang, target=self._target(lang)))
+        else:
+            out.append(t("crit.ans.legal_no_transition", lang, town=self.town_name, target=self._target(lang)))
+        if self.merged_on:
+            out.append(t("crit.ans.legal_merged", lang, town=self.town_name, successor=self.successor_name,
+                         date=fmt.day(self.merged_on, lang), source=self.merge_source or t("common.no_data", lang)))
+        return [line[:1].upper() + line[1:] for line in out]
+
+    def short(self, lang: str = "vi") -> str:
+        """One cell: 'Loại III (NQ 111/2025/UBTVQH15, Điều 15); thuộc xã Trùng Khánh từ 01/07/2025'."""
+        parts = [t("crit.ans.short_transition", lang, c=self.treated_as, law=self.law_source or "",
+                   article=self.article or "") if self.treated_as
+                 else t("crit.ans.short_no_transition", lang)]
+        if self.merged_on:
+            parts.append(t("crit.ans.short_merged", lang, successor=self.successor_name,
+                           date=fmt.day(self.merged_on, lang)))
+        return "; ".join(parts)
+
+    def _target(self, lang: str) -> str:
+        if not self.target_class:
+            return t("common.no_data", lang)
+        text = (t("crit.target_cell", lang, c=self.target_class, year=self.target_year) if self.target_year
+                else t("crit.class_label", lang, c=self.target_class))
+        return text[:1].lower() + text[1:]   # mid-sentence: "loại IV, năm 2025"
+
+
+def legal_status(db: Database, town: str, today: date, cat: rs.RulesetCatalog | None = None) -> LegalStatus:
+    """The town's legal status on ``today``: the transition rule of the rule-set in force that day
+    (NQ 111/2025, Điều 15, from 01/01/2026) and the administrative change (area data)."""
+    cat = cat or catalog(db)
+    area = db.query("SELECT a.name, a.valid_to, s.name AS successor_name, s.legal_source AS successor_source, "
+                    "a.legal_source FROM area a LEFT JOIN area s ON s.id = a.successor_id WHERE a.id = ?", [town])
+    if area.empty:
+        raise ValueError(f"không có địa bàn '{town}'")
+    a = area.iloc[0]
+    tgt = db.query("SELECT target_class, target_year FROM programme_target WHERE area_id = ? LIMIT 1", [town])
+    target = None if tgt.empty else tgt.iloc[0]["target_class"]
+    year = None if tgt.empty or pd.isna(tgt.iloc[0]["target_year"]) else int(tgt.iloc[0]["target_year"])
+    law = next((r.info for r in cat.valid_on(today)
+                if r.info.transition_class and target in r.info.transition_from), None)
+    merged_on = None
+    if not pd.isna(a["valid_to"]) and a["successor_name"]:
+        first = pd.Timestamp(a["valid_to"]).date() + timedelta(days=1)
+        merged_on = first if first <= today else None
+    return LegalStatus(
+        today=today, town_name=a["name"], target_class=target, target_year=year,
+        law_id=law.id if law else None, law_source=(law.legal_source or law.name) if law else None,
+        law_from=law.valid_from if law else None, article=law.transition_article if law else None,
+        treated_as=law.transition_class if law else None, confidence=law.transition_confidence if law else None,
+        successor_name=a["successor_name"] if merged_on else None, merged_on=merged_on,
+        merge_source=(a["successor_source"] or a["legal_source"]) if merged_on else None)
+
+
+@dataclass(frozen=True)
+class StandardPoint:
+    """One standard that decides the answer (below its minimum, unknown, or with a caveat)."""
+
+    code: str
+    name: str
+    status: str                 # pass, below_min, missing, rule_unknown
+    value: object
+    minimum: object             # the minimum applied (after adjustments), None when unknown
+    unit: str | None
+    confidence: str             # of the rule's row: C, C2, U
+    evidence: str | None        # what would settle an unknown value
+    bundle: str | None          # "8 tiêu chuẩn con, gộp"
+    caveat: str | None
+    adjustment: str | None
+    legal_source: str | None
+
+    def label(self) -> str:
+        """'TC1 (8 tiêu chuẩn con, gộp)' or the code."""
+        return f"{self.code} ({self.bundle})" if self.bundle else self.code
+
+
+@dataclass(frozen=True)
+class TownAnswer:
+    """The scorecard's answer for one town: legal status today, then the assessment under the
+    chosen rule-set and class. A score with unknowns is never a total out of 100."""
+
+    town: str
+    ruleset_id: str
+    ruleset_name: str
+    class_code: str
+    legal: LegalStatus
+    verdict: str                       # dat, khong_dat, chua_du_so_lieu
+    points_known: float | None         # points of the scored standards (None: none scored)
+    points_assessable: float | None    # the maximum those scored standards can give
+    max_total: float | None            # the rule-set's total, only when every standard is scored
+    pass_mark: float | None
+    n_scored: int
+    n_total: int
+    below: tuple[StandardPoint, ...]
+    unknown: tuple[StandardPoint, ...]
+    thresholds: tuple[StandardPoint, ...]   # standards whose level has a caveat (e.g. loại III population)
+    notes: tuple[str, ...]
+    uses_demo: bool
+
+    @property
+    def complete(self) -> bool:
+        return self.n_total > 0 and self.n_scored == self.n_total
+
+    def verdict_text(self, lang: str = "vi") -> str:
+        return t(f"crit.ans.verdict.{self.verdict}", lang)
+
+    def points_text(self, lang: str = "vi") -> str:
+        """'62,5 / 100' only when every standard is scored; else '0 / 13 điểm của 2/23 tiêu chuẩn
+        chấm được'; 'chưa chấm được tiêu chuẩn nào' when none is."""
+        if self.points_known is None:
+            return t("crit.points_none", lang)
+        if self.complete and self.max_total is not None:
+            return t("crit.points_all", lang, points=fmt.number(self.points_known, 2, lang),
+                     max=fmt.number(self.max_total, 0, lang))
+        return t("crit.ans.points_some", lang, points=fmt.number(self.points_known, 2, lang),
+                 max=fmt.number(self.points_assessable, 2, lang), n=self.n_scored, total=self.n_total)
+
+    def unknown_text(self, lang: str = "vi") -> str:
+        """'15/15 tiêu chuẩn chưa biết, trong đó TC1 (8 tiêu chuẩn con, gộp), TC5 (…, gộp)'."""
+        text = t("crit.ans.unknown_count", lang, n=len(self.unknown), total=self.n_total)
+        bundles = [u.label() for u in self.unknown if u.bundle]
+        if bundles:
+            text += t("crit.ans.unknown_bundles", lang, items=", ".join(bundles))
+        return text
+
+    def lines(self, lang: str = "vi") -> list[str]:
+        """The answer in sentences, for the page and the slides (plain text: escape before Markdown)."""
+        out = self.legal.lines(lang)
+        out.append(t("crit.ans.assessment", lang, ruleset=self.ruleset_name, c=self.class_code,
+                     verdict=self.verdict_text(lang), points=self.points_text(lang)))
+        return out
+
+
+def _std_point(row, std) -> StandardPoint:
+    def opt(col):
+        v = std.get(col) if std is not None else None
+        return None if v is None or (not isinstance(v, str) and pd.isna(v)) else v
+    return StandardPoint(code=row["code"], name=row["name"], status=row["status"], value=row["value"],
+                         minimum=row["min_level_applied"], unit=row["unit"], confidence=row["confidence"],
+                         evidence=opt("evidence"), bundle=opt("bundle"), caveat=opt("caveat"),
+                         adjustment=row["adjustment"], legal_source=opt("legal_source"))
+
+
+def town_answer(db: Database, town: str, ruleset_id: str, class_code: str | None, today: date,
+                include_demo: bool = False, heritage: bool = False) -> TownAnswer:
+    """One call for the scorecard's first screen: the legal status on ``today`` and the assessment
+    against ``ruleset_id`` (``class_code`` None: the class that follows the town, see default_class)."""
+    cat = catalog(db)
+    ruleset = cat[ruleset_id]
+    legal = legal_status(db, town, today, cat)
+    cls = class_code or default_class(ruleset, legal.target_class)
+    card = scorecard(db, town, ruleset_id, cls, None, include_demo, heritage)
+    res = card.result
+    stds = ruleset.standards_for(cls).set_index("code")
+    points = [_std_point(r, stds.loc[r["code"]].to_dict() if r["code"] in stds.index else None)
+              for r in res.standards.to_dict("records")]
+    s = res.standards
+    scored = s["status"].isin(["pass", "below_min"])
+    below = tuple(p for p, m in zip(points, s["meets_min"]) if m is False)
+    unknown = tuple(p for p in points if p.status in ("missing", "rule_unknown"))
+    all_scored = bool(scored.all()) and len(s) > 0
+    return TownAnswer(
+        town=town, ruleset_id=ruleset_id, ruleset_name=ruleset.info.name, class_code=cls, legal=legal,
+        verdict=res.verdict,
+        points_known=None if pd.isna(res.total) else float(res.total),
+        points_assessable=float(s.loc[scored, "max_points"].sum()) if scored.any() else None,
+        max_total=None if (not all_scored or pd.isna(res.max_total)) else float(res.max_total),
+        pass_mark=res.pass_mark, n_scored=res.n_scored, n_total=res.n_total,
+        below=below, unknown=unknown, thresholds=tuple(p for p in points if p.caveat),
+        notes=res.notes, uses_demo=card.uses_demo)

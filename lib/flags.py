@@ -13,21 +13,34 @@ Definitions (the thresholds are settings ``flag_*``, see ``Thresholds``):
   length (31/12 + 2 months = 28/02). From 31/12/2022: 31/03/2023 is 3 months, 30/03/2023 is 2.
 * **overdue**: not handed over and ``eval_date > due date`` (from 01/01 of year Y+1). Flagged
   from the first day: amber, worded "quá hạn N ngày" below ``overdue_delayed_months`` (3) and
-  "chậm N tháng" from it; red from ``overdue_red_months`` (12); "chậm nghiêm trọng" added from
-  ``overdue_severe_months`` (36). A grade is a label, not a gate, so a work past its due date is
-  never unflagged. Hence evaluated on the report's date 31/12/2022, works due 2022 are *not yet*
+  "chậm N tháng" from it; red from ``overdue_red_months`` (12), or from the first day when
+  still in procedures (below); "chậm nghiêm trọng" added from ``overdue_severe_months`` (36).
+  A grade is a label, not a gate, so a work past its due date is never unflagged. Hence evaluated on the report's date 31/12/2022, works due 2022 are *not yet*
   overdue (at risk instead), and the first day after the end of 2023 finds every work expected
   in 2022 or 2023 and not handed over overdue.
 * **at_risk** (amber): not handed over, ``eval_date <= due <= add_months(eval_date, N)`` and
   either still early (quy_hoach, hoan_thien_thu_tuc, dang_gpmb, or stage unknown) with
   N = ``at_risk_months`` (12), or under construction with physical progress unknown or below
-  100 % with N = ``at_risk_construction_months`` (3).
+  100 % with N = ``at_risk_construction_months`` (3). On the due date itself the sentence says
+  "đến hạn hôm nay" (not "còn dưới 1 tháng").
+* **Still in procedures on or after the due date is red.** A work whose stage is
+  ``PROCEDURE_STAGES`` (quy_hoach or hoan_thien_thu_tuc: its investment procedures are not
+  finished, so it cannot have been built, let alone handed over) is certain to miss its
+  commitment once the due date is reached: its ``at_risk`` flag on the due date and its
+  ``overdue`` flag from the next day are red whatever the months late (grade unchanged, the
+  stage added to the sentence). Site clearance (dang_gpmb), construction and an unknown stage
+  keep the amber grades above: work on site may still finish within weeks, and an unknown stage
+  is not evidence of being early.
 * **slipped** (amber): current expected year later than the frozen ``baseline_year``; counts the
   changes of the expected year since the baseline.
 * **stalled**: stage ``tam_dung`` (red); or (amber) the latest update of each of the last
   ``stalled_periods`` (2) periods all show the same known stage and the same physical % (unknown
   equals unknown).
 * **stale** (amber): not handed over and ``eval_date - newest update > stale_days`` (180).
+  Dates in the sentences ("lần cuối …", "từ kỳ cập nhật …") honour the reporting period's
+  ``as_of_precision``: an update dated by its period's as_of in a period known only to the month
+  reads "tháng 12/2022", not "31/12/2022" (``fmt.as_of``; history column ``as_of_precision``,
+  optional, 'day' when absent).
 * **incomplete** (amber): one row per work listing what is missing: investment amount, expected
   year (when not handed over), area, stage, or any status update at all.
 * **funding_gap**: see ``funding_gap``; no rows while no funding plan exists.
@@ -66,6 +79,8 @@ HANDED_OVER = "da_ban_giao"
 PAUSED = "tam_dung"
 CONSTRUCTION = "dang_thi_cong"
 EARLY_STAGES = frozenset({"quy_hoach", "hoan_thien_thu_tuc", "dang_gpmb"})
+# investment procedures not finished (hoan_thien_thu_tuc or earlier): red once the due date is reached
+PROCEDURE_STAGES = frozenset({"quy_hoach", "hoan_thien_thu_tuc"})
 STAGE_CAUSE = {"dang_gpmb": "gpmb", "hoan_thien_thu_tuc": "thu_tuc", "quy_hoach": "thu_tuc"}
 UNKNOWN_CAUSE = "chua_ro"
 COLUMNS: tuple[str, ...] = (
@@ -188,8 +203,9 @@ def status_as_of(works: pd.DataFrame, history: pd.DataFrame, eval_date) -> pd.Da
 
     ``history`` holds status updates: work_id, period_id, as_of, stage, physical_pct,
     expected_year, delay_cause; optionally id (tie-break), disbursed_vnd, is_handed_over (else
-    stage == 'da_ban_giao'). Rows with as_of after ``eval_date`` are ignored. Status columns of
-    ``works`` (e.g. from ``queries.works``) are replaced.
+    stage == 'da_ban_giao'), as_of_precision ('day' or 'month'; else 'day'). Rows with as_of
+    after ``eval_date`` are ignored. Status columns of ``works`` (e.g. from ``queries.works``) are
+    replaced.
     """
     out = pd.DataFrame(_status_records(works, history, _to_date(eval_date)))
     for c in _STATUS_INT:
@@ -224,10 +240,12 @@ def _derive(recs: list[dict] | None, baseline) -> dict:
            "disbursed_vnd": None, "status_as_of": None, "period_id": None, "delay_cause": None,
            "cause": None, "cause_inferred": False, "n_updates": 0, "n_changes": 0,
            "slipped_since": None, "stage_since": None, "unchanged_dates": [], "note": None,
-           "note_as_of": None}
+           "note_as_of": None, "precisions": {}}
     if not recs:
         return out
     last = recs[-1]
+    # how precisely each update date is known ('month' for a period dated to the month only)
+    out["precisions"] = {r["as_of"]: r.get("as_of_precision") or "day" for r in recs}
     handed = last.get("is_handed_over")
     out.update(stage=last["stage"], physical_pct=last.get("physical_pct"),
                disbursed_vnd=_int(last.get("disbursed_vnd")), status_as_of=last["as_of"],
@@ -281,6 +299,15 @@ def _stage_text(s: dict, lang: str) -> str:
     return texts.get(stage, str(stage))
 
 
+def _date_text(s: dict, d: date | None, lang: str) -> str:
+    """An update date of the work, as precisely as it is known ('tháng 12/2022' or '31/12/2022')."""
+    return fmt.as_of(d, s.get("precisions", {}).get(d, "day"), lang)
+
+
+def _in_procedures(s: dict) -> bool:
+    return s["stage"] in PROCEDURE_STAGES
+
+
 def _overdue(s: dict, d: date, th: Thresholds, lang: str) -> dict | None:
     due = due_date(s["expected_year"])
     if s["is_handed_over"] or due is None or d <= due:
@@ -295,7 +322,10 @@ def _overdue(s: dict, d: date, th: Thresholds, lang: str) -> dict | None:
         grade, message = "delayed", t("flags.msg.overdue", lang, **kw)
     else:
         grade, message = "new", t("flags.msg.overdue_new", lang, **kw)
-    return {"rule": "overdue", "severity": "red" if months >= th.overdue_red_months else "amber",
+    red = months >= th.overdue_red_months or _in_procedures(s)
+    if _in_procedures(s):  # the reason it is red before overdue_red_months
+        message = t("flags.msg.with_stage", lang, message=message, stage=_stage_text(s, lang))
+    return {"rule": "overdue", "severity": "red" if red else "amber",
             "grade": grade, "months_late": months, "since": due + timedelta(days=1), "message": message}
 
 
@@ -319,9 +349,13 @@ def _at_risk(s: dict, d: date, th: Thresholds, lang: str) -> dict | None:
         return None
     left = whole_months(d, due)
     since = max(_window_start(due, window), s["stage_since"] or d)
-    return {"rule": "at_risk", "severity": "amber", "months_left": left, "since": since,
-            "message": t("flags.msg.at_risk" if left else "flags.msg.at_risk_due", lang, year=s["expected_year"],
-                         months=left, days=(due - d).days, stage=_stage_text(s, lang))}
+    key = "flags.msg.at_risk" if left else "flags.msg.at_risk_today" if d == due else "flags.msg.at_risk_due"
+    out = {"rule": "at_risk", "severity": "amber", "months_left": left, "since": since,
+           "message": t(key, lang, year=s["expected_year"], months=left, days=(due - d).days,
+                        date=fmt.day(due, lang), stage=_stage_text(s, lang))}
+    if d == due and _in_procedures(s):  # due today, procedures unfinished: certain to be late
+        out.update(severity="red", grade="due_in_procedures", since=due)
+    return out
 
 
 def _slipped(s: dict, d: date, th: Thresholds, lang: str) -> dict | None:
@@ -339,13 +373,13 @@ def _stalled(s: dict, d: date, th: Thresholds, lang: str) -> dict | None:
         return None
     if s["stage"] == PAUSED:
         return {"rule": "stalled", "severity": "red", "grade": "paused", "since": s["stage_since"],
-                "message": t("flags.msg.paused", lang, date=fmt.day(s["stage_since"], lang))}
+                "message": t("flags.msg.paused", lang, date=_date_text(s, s["stage_since"], lang))}
     run = s["unchanged_dates"]
     if len(run) < th.stalled_periods:
         return None
     return {"rule": "stalled", "severity": "amber", "grade": "no_progress",
             "periods_unchanged": len(run), "since": run[th.stalled_periods - 1],
-            "message": t("flags.msg.stalled", lang, n=len(run), date=fmt.day(run[0], lang),
+            "message": t("flags.msg.stalled", lang, n=len(run), date=_date_text(s, run[0], lang),
                          stage=_stage_text(s, lang))}
 
 
@@ -356,7 +390,7 @@ def _stale(s: dict, d: date, th: Thresholds, lang: str) -> dict | None:
     days = (d - last).days
     return {"rule": "stale", "severity": "amber", "days_since_update": days,
             "since": last + timedelta(days=th.stale_days + 1),
-            "message": t("flags.msg.stale", lang, days=days, date=fmt.day(last, lang),
+            "message": t("flags.msg.stale", lang, days=days, date=_date_text(s, last, lang),
                          limit=th.stale_days)}
 
 
@@ -691,8 +725,11 @@ def work_table_rows(works: pd.DataFrame, labels: dict[str, str], lang: str = "vi
 # -- thin readers --------------------------------------------------------------------------------
 _HISTORY_SQL = """
 SELECT su.id, su.work_id, su.period_id, su.as_of, su.stage, su.physical_pct, su.disbursed_vnd,
-       su.expected_year, su.delay_cause, su.note, coalesce(s.is_handed_over, FALSE) AS is_handed_over
+       su.expected_year, su.delay_cause, su.note, coalesce(s.is_handed_over, FALSE) AS is_handed_over,
+       CASE WHEN rp.as_of_precision = 'month' AND rp.as_of = su.as_of THEN 'month' ELSE 'day' END
+           AS as_of_precision
 FROM status_update su LEFT JOIN stage s ON s.code = su.stage
+LEFT JOIN reporting_period rp ON rp.id = su.period_id
 WHERE $eval_date IS NULL OR su.as_of <= $eval_date
 ORDER BY su.work_id, su.as_of, su.id
 """

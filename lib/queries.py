@@ -105,6 +105,7 @@ wa AS (
            list(wa.area_id ORDER BY a.sort_order) AS area_ids,
            string_agg(a.name, '; ' ORDER BY a.sort_order) AS area_names,
            bool_or(wa.basis = 'inference') AS area_inferred,
+           bool_or(wa.basis = 'committee') AS area_by_committee,
            string_agg(nullif(wa.note, ''), ' ') AS area_note
     FROM work_area wa JOIN area a ON a.id = wa.area_id GROUP BY wa.work_id
 )
@@ -120,7 +121,7 @@ SELECT w.id, w.name, w.kind, w.report_group, w.category,
        r.note AS status_note, r.delay_cause,
        w.funding_source, w.investor, w.priority, w.report_order,
        coalesce(wa.area_ids, []) AS area_ids, wa.area_names, coalesce(wa.area_inferred, FALSE) AS area_inferred,
-       wa.area_note, w.source_ref, w.source_quote, w.source_note, w.created_by
+       coalesce(wa.area_by_committee, FALSE) AS area_by_committee, wa.area_note, w.source_ref, w.source_quote, w.source_note, w.created_by
 FROM work w
 LEFT JOIN ranked r ON r.work_id = w.id AND r.rn = 1
 LEFT JOIN expected e ON e.work_id = w.id

@@ -248,6 +248,8 @@ def detail_fields(work: pd.Series, lang: str = "vi") -> pd.DataFrame:
         if column == "area_names" and work["area_inferred"]:
             note = str(work["area_note"])
             src = note if note.lower().startswith("suy luận") else t("detail.inferred", lang, note=note)
+        elif column == "area_names" and work.get("area_by_committee", False):
+            src = str(work["area_note"])  # the committee's decision: reference and date
         rows.append({"field": t(key, lang), "value": _value_text(work[column], kind, lang, work), "source": src})
     for column, key, kind in STATUS_FIELDS:
         rows.append({"field": t(key, lang), "value": _value_text(work[column], kind, lang, work),

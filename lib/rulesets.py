@@ -10,19 +10,28 @@ is an unknown value (never 0). Every row carries a confidence mark:
 Files (UTF-8, comma-separated, header on line 1):
 
 - ``rulesets.csv``: id, name, legal_source, valid_from, valid_to, classes
-  (``;``-separated, e.g. ``IV;V``), pass_mark, confidence, note.
+  (``;``-separated, e.g. ``IV;V``), pass_mark, confidence, note; optional:
+  transition_article, transition_from (``;``-separated former classes),
+  transition_class, transition_confidence: a transition rule of the text, e.g.
+  NQ 111/2025 Điều 15: former loại IV and V "được xác định là đô thị loại III".
 - ``groups.csv``: ruleset_id, class_code (blank = every class of the rule-set),
   code, name, max_points, min_points, confidence, note.
 - ``standards.csv``: ruleset_id, class_code, code, group_code, name, unit,
   direction (``higher``/``lower``/``level``), min_level, high_level, min_points,
-  max_points, is_count, is_density, confidence, legal_source, note.
+  max_points, is_count, is_density, confidence, legal_source, note; optional:
+  evidence (what would settle an unknown value, in Vietnamese), bundle (when the
+  row stands for several standards of the text, e.g. "8 tiêu chuẩn con, gộp"),
+  caveat (a conflict about the row's levels the scorecard must show).
   For ``higher``/``lower`` the levels are numbers, or a named level from
   levels.csv (e.g. "có dự án"); for ``level`` they are names from levels.csv.
 - ``levels.csv``: ruleset_id, standard_code, level, rank, confidence, note: the
   ordinal scale of named levels (rank orders them; higher rank = better).
-- ``regional_factors.csv``: ruleset_id, region_code, region_name, kind
-  (``dan_so``/``mat_do``), factor_pct, standards (``;``-separated codes the factor
-  scales), confidence, legal_source, note. The factor multiplies the minimum
+- ``regional_factors.csv``: the regional and special adjustments: ruleset_id,
+  region_code (``*`` for an adjustment that is not a region: ``bien_gioi``,
+  ``di_san``), region_name, kind (see FACTOR_KINDS), factor_pct (blank = not
+  known, confidence U: the standards are scored at the unadjusted minimum and say
+  so), standards (``;``-separated codes the factor scales, ``*`` = every
+  standard), confidence, legal_source, note. The factor multiplies the minimum
   level of the class being assessed.
 
 A problem is reported in Vietnamese with the file, the line number and the
@@ -54,7 +63,10 @@ CONFIDENCE_LABELS = {
 }
 DIRECTIONS = ("higher", "lower", "level")
 DIRECTION_LABELS = {"higher": "càng cao càng tốt", "lower": "càng thấp càng tốt", "level": "theo cấp"}
-FACTOR_KINDS = {"dan_so": "dân số", "mat_do": "mật độ"}
+FACTOR_KINDS = {"dan_so": "dân số", "mat_do": "mật độ", "vung": "vùng, miền núi",
+                "bien_gioi": "khu vực biên giới", "di_san": "đô thị di sản"}
+SPECIAL_KINDS = ("bien_gioi", "di_san")   # not regions: region_code is "*"
+ALL = "*"
 
 FILES = {
     "rulesets": "rulesets.csv",
@@ -73,6 +85,11 @@ COLUMNS = {
     "levels": ["ruleset_id", "standard_code", "level", "rank", "confidence", "note"],
     "regional_factors": ["ruleset_id", "region_code", "region_name", "kind", "factor_pct", "standards",
                          "confidence", "legal_source", "note"],
+}
+# columns a file may lack (files written before they existed stay valid)
+OPTIONAL_COLUMNS = {
+    "rulesets": ["transition_article", "transition_from", "transition_class", "transition_confidence"],
+    "standards": ["evidence", "bundle", "caveat"],
 }
 
 _TOL = 1e-9
@@ -265,6 +282,10 @@ class RulesetInfo:
     pass_mark: float | None
     confidence: str
     note: str | None
+    transition_article: str | None = None
+    transition_from: tuple[str, ...] = ()
+    transition_class: str | None = None
+    transition_confidence: str | None = None
 
     @property
     def confidence_label(self) -> str:
@@ -328,8 +349,10 @@ class Ruleset:
         return None if lv.empty else float(lv["rank"].iloc[0])
 
     def regions(self) -> pd.DataFrame:
-        """Regions with a factor in this rule-set: region_code, region_name."""
-        return (self.regional_factors[["region_code", "region_name"]]
+        """Regions with a factor in this rule-set: region_code, region_name (not the special
+        adjustments such as heritage, whose region_code is "*")."""
+        rf = self.regional_factors
+        return (rf.loc[rf["region_code"] != ALL, ["region_code", "region_name"]]
                 .drop_duplicates().reset_index(drop=True))
 
     def find_region(self, region: str) -> str | None:
@@ -343,6 +366,17 @@ class Ruleset:
     def factors_for(self, region_code: str) -> pd.DataFrame:
         rf = self.regional_factors
         return rf[rf["region_code"] == region_code].reset_index(drop=True)
+
+    def special(self, kind: str) -> pd.DataFrame:
+        """The special adjustments of one kind (bien_gioi, di_san)."""
+        rf = self.regional_factors
+        return rf[(rf["region_code"] == ALL) & (rf["kind"] == kind)].reset_index(drop=True)
+
+    def standard_codes_of(self, codes: tuple[str, ...], class_code: str) -> list[str]:
+        """The standards a factor's ``standards`` cell names, ``*`` expanded for the class."""
+        if ALL in codes:
+            return list(self.standards_for(class_code)["code"])
+        return list(codes)
 
 
 @dataclass(frozen=True, eq=False)
@@ -434,8 +468,19 @@ def build_catalog(raw: dict[str, list[_Row]], c: _Collector | None = None) -> Ru
         if rid in infos:
             c.add(r.file, r.line, "id", f"mã bộ tiêu chí '{rid}' bị lặp")
             continue
+        t_from = tuple(x.strip() for x in r.get("transition_from").split(";") if x.strip())
+        t_cls, t_conf = r.get("transition_class") or None, r.get("transition_confidence") or None
+        if t_cls and t_cls not in classes:
+            c.add(r.file, r.line, "transition_class", f"loại '{t_cls}' không thuộc bộ {rid} ({';'.join(classes)})")
+        if bool(t_cls) != bool(t_from):
+            c.add(r.file, r.line, "transition_class" if t_from else "transition_from",
+                  "cần ghi cả loại cũ (transition_from) và loại được xác định (transition_class)")
+        if t_conf and t_conf not in CONFIDENCE_MARKS:
+            c.add(r.file, r.line, "transition_confidence",
+                  f"mức tin cậy '{t_conf}' không hợp lệ; chỉ dùng C, C2 hoặc U")
         infos[rid] = RulesetInfo(rid, name, r.get("legal_source") or None, vfrom, vto, classes,
-                                 pass_mark, conf, r.get("note") or None)
+                                 pass_mark, conf, r.get("note") or None,
+                                 r.get("transition_article") or None, t_from, t_cls, t_conf)
 
     def check_ruleset(r: _Row, col: str = "ruleset_id") -> RulesetInfo | None:
         rid = _required(c, r, col)
@@ -523,6 +568,8 @@ def build_catalog(raw: dict[str, list[_Row]], c: _Collector | None = None) -> Ru
                          "min_points": mn, "max_points": mx, "is_count": is_count,
                          "is_density": is_density, "confidence": conf,
                          "legal_source": r.get("legal_source") or None, "note": r.get("note") or None,
+                         "evidence": r.get("evidence") or None, "bundle": r.get("bundle") or None,
+                         "caveat": r.get("caveat") or None,
                          "line": r.line, "_row": r})
 
     std_codes = {(s["ruleset_id"], s["code"]) for s in std_rows}
@@ -597,7 +644,7 @@ def build_catalog(raw: dict[str, list[_Row]], c: _Collector | None = None) -> Ru
         region, rname = _required(c, r, "region_code"), _required(c, r, "region_name")
         kind = _required(c, r, "kind")
         if kind is not None and kind not in FACTOR_KINDS:
-            c.add(r.file, r.line, "kind", f"loại hệ số '{kind}' không hợp lệ; dùng dan_so hoặc mat_do")
+            c.add(r.file, r.line, "kind", f"loại hệ số '{kind}' không hợp lệ; dùng {', '.join(FACTOR_KINDS)}")
             kind = None
         pct = _number(c, r, "factor_pct", non_negative=True)
         if pct is not None and not 0 < pct <= 100:
@@ -607,9 +654,15 @@ def build_catalog(raw: dict[str, list[_Row]], c: _Collector | None = None) -> Ru
         if not codes:
             c.add(r.file, r.line, "standards", "thiếu mã tiêu chuẩn áp dụng hệ số")
         conf = _confidence(c, r)
+        if r.get("factor_pct") == "" and conf not in (None, "U"):
+            c.add(r.file, r.line, "factor_pct", "tỷ lệ để trống (chưa có số liệu) thì mức tin cậy phải là U")
+        if kind in SPECIAL_KINDS and region != ALL:
+            c.add(r.file, r.line, "region_code", f"điều chỉnh '{kind}' không theo vùng: ghi region_code là *")
+        elif kind is not None and kind not in SPECIAL_KINDS and region == ALL:
+            c.add(r.file, r.line, "region_code", f"hệ số '{kind}' cần mã vùng, không dùng *")
         if info is None or region is None or rname is None or kind is None or conf is None:
             continue
-        bad = [code for code in codes if (info.id, code) not in std_codes]
+        bad = [code for code in codes if code != ALL and (info.id, code) not in std_codes]
         if bad:
             c.add(r.file, r.line, "standards",
                   f"mã tiêu chuẩn không có trong bộ {info.id}: {', '.join(bad)}")
@@ -626,6 +679,8 @@ def build_catalog(raw: dict[str, list[_Row]], c: _Collector | None = None) -> Ru
     per_region: dict[tuple[str, str], dict[str, int]] = {}
     for f in factor_rows:
         used = per_region.setdefault((f["ruleset_id"], f["region_code"]), {})
+        if f["region_code"] == ALL:
+            continue
         for code in f["standards"]:
             if code in used:
                 c.add(FILES["regional_factors"], f["line"], "standards",
@@ -661,7 +716,8 @@ def build_catalog(raw: dict[str, list[_Row]], c: _Collector | None = None) -> Ru
     c.raise_if_any()
 
     groups_df = _frame(group_rows, COLUMNS["groups"] + ["line"])
-    std_df = _frame(std_rows, COLUMNS["standards"] + ["min_value", "high_value", "min_named", "high_named", "line"])
+    std_df = _frame(std_rows, COLUMNS["standards"] + OPTIONAL_COLUMNS["standards"]
+                    + ["min_value", "high_value", "min_named", "high_named", "line"])
     levels_df = _frame(level_rows, COLUMNS["levels"] + ["level_key", "line"])
     factors_df = _frame(factor_rows, COLUMNS["regional_factors"] + ["line"])
     catalog = {}

@@ -413,14 +413,14 @@ def programme_towns(db: Database) -> list[str]:
     return list(db.query("SELECT id FROM area WHERE is_programme_town ORDER BY sort_order")["id"])
 
 
-def class_for(db: Database, town: str, ruleset_id: str) -> str:
-    """The class a town is scored against: its programme target when the rule-set has it
-    (IV, V under NQ 1210), else III (NQ 111/2025 classifies towns as II or III)."""
-    classes = list(criteria.catalog(db)[ruleset_id].classes)
-    target = criteria.target_class(db, town)
-    if target in classes:
-        return target
-    return "III" if "III" in classes else classes[0]
+def class_for(db: Database, town: str, ruleset_id: str, class_code: str | None = None) -> str:
+    """The class a town is scored against: ``class_code`` when one was chosen deliberately (and the
+    rule-set has it), else the class that follows the town (criteria.default_class: its programme
+    target when the rule-set has it, IV or V under NQ 1210; under NQ 111/2025 the class its
+    transition rule gives a former IV/V town, III)."""
+    if class_code and class_code in criteria.catalog(db)[ruleset_id].classes:
+        return class_code
+    return criteria.town_class(db, town, ruleset_id)
 
 
 def town_links(db: Database, town: str) -> pd.DataFrame:
@@ -483,9 +483,9 @@ class TownProjection:
         return float(marks.iloc[0]) if len(marks) else None
 
 
-def _town_inputs(db: Database, town: str, ruleset_id: str, include_demo: bool):
+def _town_inputs(db: Database, town: str, ruleset_id: str, include_demo: bool, class_code: str | None = None):
     cat = criteria.catalog(db)
-    cls = class_for(db, town, ruleset_id)
+    cls = class_for(db, town, ruleset_id, class_code)
     values = criteria.indicator_values(db, town, None, include_demo)
     own = set(cat[ruleset_id].standards_for(cls)["code"])
     values = values[values["standard_code"].isin(own)]
@@ -494,10 +494,11 @@ def _town_inputs(db: Database, town: str, ruleset_id: str, include_demo: bool):
 
 
 def town_projection(db: Database, town: str, ruleset_id: str, include_demo: bool,
-                    completion: tuple, years: tuple) -> TownProjection:
+                    completion: tuple, years: tuple, class_code: str | None = None) -> TownProjection:
     """A town's score each year as its own works complete. ``completion``: (work_id, year)
-    pairs (``relevant_completion``); ``years``: the years to score."""
-    cat, cls, region, values, links, uses_demo = _town_inputs(db, town, ruleset_id, include_demo)
+    pairs (``relevant_completion``); ``years``: the years to score; ``class_code``: a class
+    chosen deliberately (None: the class that follows the town, see class_for)."""
+    cat, cls, region, values, links, uses_demo = _town_inputs(db, town, ruleset_id, include_demo, class_code)
     rows = criteria.project_scores(cat, ruleset_id, cls, region, values, links, dict(completion), list(years))
     return TownProjection(town, ruleset_id, cls, rows, uses_demo,
                           int(links["effect_value"].notna().sum()), len(links))
@@ -520,12 +521,12 @@ class TownGoal:
 
 
 def goal_town(db: Database, scenario: Scenario, period_id: str | None, town: str, ruleset_id: str,
-              include_demo: bool, year: int) -> TownGoal:
+              include_demo: bool, year: int, class_code: str | None = None) -> TownGoal:
     """funding.min_envelope_for with the predicate "the town's verdict is 'dat' in ``year``",
     under the scenario's assumptions and rule, from its start year to ``year``."""
     works = queries.works(db, list(scenario.towns) if scenario.towns is not None else None, period_id)
     frame = funding_frame(works)
-    cat, cls, region, values, links, _ = _town_inputs(db, town, ruleset_id, include_demo)
+    cat, cls, region, values, links, _ = _town_inputs(db, town, ruleset_id, include_demo, class_code)
     memo: dict[tuple, pd.Series] = {}
 
     def score(completion: Mapping[str, int | None]) -> pd.Series:

@@ -17,7 +17,10 @@ wording of it is [U]):
   this way; for NQ 1210 whether the high level is reduced is [U]);
 - regional factors (regional_factors.csv) multiply the minimum of the class being
   assessed: Cao Bằng (Trung du và miền núi phía Bắc) loại V: 60% × 4.000 = 2.400
-  người, 50% × 1.000 = 500 người/km²;
+  người, 50% × 1.000 = 500 người/km²; a factor whose percentage is unknown (U,
+  e.g. NQ 111 Điều 8) is not dropped: its standards are scored at the unadjusted
+  minimum and say so on their row ("chấm theo mức chưa điều chỉnh …"), and the
+  notes of the result say, for every adjustment of the rule-set, what was applied;
 - count standards (``is_count``) under a reduced minimum: a minimum of 1 (or
   less) stays as it is; from 2 upwards it is scaled and rounded half up, never
   below 1 (2 × 60% → 1, 5 × 60% → 3, 5 × 50% = 2,5 → 3);
@@ -55,7 +58,9 @@ VERDICTS = ("dat", "khong_dat", "chua_du_so_lieu")
 VERDICT_LABELS = {"dat": "Đạt", "khong_dat": "Không đạt", "chua_du_so_lieu": "Chưa đủ số liệu"}
 GROUP_STATUSES = VERDICTS
 
-HERITAGE_MIN_PCT = 50.0  # NQ 111/2025 [C2]: minimums of the other standards are 50%
+HERITAGE_MIN_PCT = 50.0  # NQ 111/2025 [C2]: minimums of the other standards are 50% (default when
+#                          the rule-set has no di_san row in regional_factors.csv)
+UNADJUSTED = "chấm theo mức chưa điều chỉnh (tỷ lệ điều chỉnh chưa có số liệu)"
 
 STANDARD_COLUMNS = [
     "code", "group", "name", "unit", "direction", "value", "min_level", "min_level_applied",
@@ -216,6 +221,17 @@ class ScoreResult:
 # ----------------------------------------------------------------------------- scoring
 
 
+def _factor_note(f, pct: float | None) -> str:
+    """What one regional factor did, for the result notes."""
+    where = f"{f.legal_source or ''}; {CONFIDENCE_LABELS[f.confidence]}".strip("; ")
+    if pct is None:
+        return (f"Điều chỉnh vùng {f.region_name} ({where}): tỷ lệ điều chỉnh chưa có số liệu; "
+                f"các tiêu chuẩn liên quan {UNADJUSTED.replace(' (tỷ lệ điều chỉnh chưa có số liệu)', '')}.")
+    codes = ", ".join(f.standards)
+    return (f"Đã áp dụng điều chỉnh vùng {f.region_name} ({where}): mức tối thiểu "
+            f"{_fmt(pct)}% cho {codes}.")
+
+
 def _fmt(x: float) -> str:
     return f"{x:,.10g}".replace(",", "\0").replace(".", ",").replace("\0", ".")
 
@@ -236,8 +252,12 @@ def score(ruleset: Ruleset, class_code: str, values: Mapping[str, object] | None
 
     factors: dict[str, tuple[float | None, str]] = {}
     region_code: str | None = None
+    heritage_rows = ruleset.special("di_san") if not ruleset.regional_factors.empty else pd.DataFrame()
+    heritage_pct = HERITAGE_MIN_PCT
+    if heritage and len(heritage_rows) and not pd.isna(heritage_rows["factor_pct"].iloc[0]):
+        heritage_pct = float(heritage_rows["factor_pct"].iloc[0])
     if region is not None and str(region).strip():
-        if ruleset.regional_factors.empty:
+        if ruleset.regions().empty:
             notes.append(f"Bộ tiêu chí {ruleset.id} chưa có hệ số vùng (chưa có số liệu): "
                          "dùng mức tối thiểu chuẩn.")
         else:
@@ -253,8 +273,12 @@ def score(ruleset: Ruleset, class_code: str, values: Mapping[str, object] | None
                 for f in ruleset.factors_for(region_code).itertuples(index=False):
                     pct = None if pd.isna(f.factor_pct) else float(f.factor_pct)
                     label = f"Vùng {f.region_name}: "
-                    for code in f.standards:
+                    for code in ruleset.standard_codes_of(tuple(f.standards), class_code):
                         factors[code] = (pct, label)
+                    notes.append(_factor_note(f, pct))
+    for f in (ruleset.special("bien_gioi").itertuples(index=False) if not ruleset.regional_factors.empty else ()):
+        notes.append(f"{f.region_name} ({f.legal_source or ruleset.id}; {CONFIDENCE_LABELS[f.confidence]}): "
+                     "chưa áp dụng (tỷ lệ điều chỉnh chưa có số liệu; địa bàn chưa được ghi nhận là thuộc diện này).")
     if heritage:
         notes.append("Đô thị di sản (theo NQ 111/2025, chưa đối chiếu văn bản gốc): tiêu chuẩn mật độ "
                      "dân số không xét, được điểm tối thiểu; mức tối thiểu các tiêu chuẩn khác bằng 50%; "
@@ -279,13 +303,12 @@ def score(ruleset: Ruleset, class_code: str, values: Mapping[str, object] | None
             considered = False
             adjustment = "Đô thị di sản: không xét, được điểm tối thiểu"
         elif heritage:
-            pct, label = HERITAGE_MIN_PCT, "Đô thị di sản: "
+            pct, label = heritage_pct, "Đô thị di sản: "
         elif code in factors:
             pct, label = factors[code]
         if considered and (heritage or code in factors):
             if pct is None:
-                applied = None
-                adjustment = label + "tỷ lệ chưa có số liệu"
+                adjustment = label + UNADJUSTED
             elif lo_known and (direction != "higher" or s["min_named"]):
                 adjustment = label + "mức này không giảm"
             elif lo_known:

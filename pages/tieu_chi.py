@@ -1,8 +1,10 @@
-"""Tiêu chí đô thị: each programme town against its target first, then one town's points under
-a chosen rule-set, what fails, what helps."""
+"""Tiêu chí đô thị: each programme town against its target first (legal status today, then the
+assessment under a chosen rule-set), then one town's points, what fails, what helps."""
+from datetime import date
+
 import streamlit as st
 
-from lib import criteria
+from lib import criteria, queries
 from ui import criteria_view as cv
 from ui import frame
 
@@ -26,7 +28,9 @@ if demo:
     cv.demo_banner(ctx)
 if "crit_flash" in st.session_state:
     st.success(st.session_state.pop("crit_flash"))
-cv.targets_strip(ctx, catalog, ruleset_id, towns, demo)
+today = date.today()
+cv.targets_strip(ctx, catalog, ruleset_id, towns, demo, today)
+cv.town_answers(ctx, catalog, ruleset_id, towns, demo, today)
 
 # 2. one town in detail; the class follows the town (its programme target)
 st.subheader(ctx.tr("crit.detail"))
@@ -35,15 +39,12 @@ d1, d2, _ = st.columns([2, 1.3, 2.7], vertical_alignment="bottom")
 town = d1.selectbox(ctx.tr("crit.town"), towns, key="crit_town", format_func=lambda t: names.get(t, t),
                     placeholder=ctx.tr("crit.town_ph"))
 target = frame.read(criteria.target_class, town)
-cv.class_follows_town(town, ruleset, target)
-class_code = d2.selectbox(ctx.tr("crit.class"), list(ruleset.classes), key="crit_class",
-                          format_func=lambda c: ctx.tr("crit.class_label", c=c), placeholder=ctx.tr("crit.class_ph"))
+target_year = frame.read(queries.targets).set_index("area_id")["target_year"].get(town)
+class_code = cv.class_selector(ctx, d2, town, ruleset, target, target_year)
 
 card = frame.read(criteria.scorecard, town, ruleset_id, class_code, None, demo)
 res = card.result
 cv.kpis(ctx, res)
-if target:
-    st.caption(ctx.tr("crit.target", c=target))
 cv.unit_note(ctx, town)
 
 links = frame.read(criteria.work_links)
@@ -52,10 +53,11 @@ cv.failing_list(ctx, res, links, card.values)
 st.subheader(ctx.tr("crit.table"))
 st.dataframe(cv.standards_table(ctx, res, card.values, links), hide_index=True, width="stretch",
              column_config={ctx.tr("crit.col_name"): st.column_config.TextColumn(width="large")})
-if res.notes:
-    with st.expander(ctx.tr("crit.notes")):
-        for n in res.notes:
-            st.markdown(f"- {n}")
+cv.notes(ctx, res)
 st.caption(ctx.tr("crit.source", legal=ruleset.info.legal_source or "", note=ruleset.info.note or ""))
 cv.entry_form(ctx, town, ruleset.standards_for(class_code))
 cv.import_box(ctx)
+
+from ui import evidence_view  # noqa: E402  (issue 12: evidence, checklist, works that move a standard)
+
+evidence_view.section(ctx, town, ruleset_id)

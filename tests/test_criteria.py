@@ -125,3 +125,181 @@ def test_indicator_values_are_read_the_vietnamese_way(db):
         criteria.add_indicator_value(db, "a", "trung-khanh", "2A.I.01", "cấp huyện", when, "x")
     with pytest.raises(ValidationError, match="ngày trong tương lai"):
         criteria.add_indicator_value(db, "a", "trung-khanh", "TC2.2", "1", date(2100, 1, 1), "x")
+
+
+# -- the answer per town (issue 12) ---------------------------------------------------------------
+
+TODAY = date(2026, 11, 29)
+
+
+@pytest.mark.parametrize("town, name, commune, target", [
+    ("trung-khanh", "thị trấn Trùng Khánh", "xã Trùng Khánh", "IV"),
+    ("tra-linh", "thị trấn Trà Lĩnh", "xã Trà Lĩnh", "V"),
+])
+def test_legal_status_today_is_loai_iii_under_article_15_and_part_of_a_commune(db, town, name, commune, target):
+    legal = criteria.legal_status(db, town, TODAY)
+    assert (legal.treated_as, legal.article, legal.law_id) == ("III", "Điều 15", "nq111-2025")
+    assert legal.target_class == target and legal.law_from == date(2026, 1, 1) and legal.confidence == "C"
+    assert legal.successor_name == commune and legal.merged_on == date(2025, 7, 1)
+    assert "NQ 1657/NQ-UBTVQH15" in legal.merge_source
+    text = " ".join(legal.lines())
+    assert f"{name} được xác định là đô thị loại III" in text and "NQ 111/2025/UBTVQH15, Điều 15" in text
+    assert f"mục tiêu của Chương trình là loại {target}, năm 2025" in text
+    assert f"thuộc {commune} từ 01/07/2025" in text
+    assert legal.short() == f"Loại III (NQ 111/2025/UBTVQH15, Điều 15); thuộc {commune} từ 01/07/2025"
+    assert "Article" not in " ".join(legal.lines("en")) and "counts as urban class III" in " ".join(legal.lines("en"))
+
+
+def test_before_2026_the_transition_does_not_apply(db):
+    before = criteria.legal_status(db, "trung-khanh", date(2025, 12, 31))
+    assert before.treated_as is None and before.article is None
+    assert "loại III" not in " ".join(before.lines()) and "Điều 15" not in before.short()
+    assert before.merged_on == date(2025, 7, 1)  # already part of the commune
+    earlier = criteria.legal_status(db, "trung-khanh", date(2025, 6, 30))
+    assert earlier.merged_on is None and earlier.successor_name is None
+    assert "thuộc xã" not in earlier.short()
+
+
+def test_town_answer_never_totals_out_of_100_with_unknowns(db):
+    legacy = criteria.town_answer(db, "trung-khanh", "nq1210-2016-nq26-2022", None, TODAY)
+    assert legacy.class_code == "IV" and legacy.verdict == "chua_du_so_lieu"
+    assert legacy.verdict_text() == "chưa đủ số liệu để kết luận"
+    assert legacy.points_known is None and legacy.max_total is None
+    assert legacy.points_text() == "chưa chấm được tiêu chuẩn nào"
+    # the bundled rows say what they stand for, in the name and in the count
+    assert legacy.unknown_text() == ("15/15 tiêu chuẩn chưa biết, trong đó TC1 (8 tiêu chuẩn con, gộp), "
+                                     "TC5 (toàn bộ Phụ lục 1 còn lại, gộp)")
+    # below the minimum even though the legacy points are unknown (6.843 < 60 % × 50.000)
+    assert {p.code for p in legacy.below} == {"TC2.1", "TC3.1"}
+    nq111 = criteria.town_answer(db, "trung-khanh", "nq111-2025", None, TODAY)
+    assert nq111.class_code == "III" and nq111.n_scored == 2 and nq111.max_total is None
+    assert nq111.points_text() == "0 / 13 điểm của 2/23 tiêu chuẩn chấm được"
+    assert "/ 100" not in nq111.points_text() and "/ 100" not in " ".join(nq111.lines())
+    full = criteria.town_answer(db, "trung-khanh", "nq111-2025", None, TODAY, include_demo=True)
+    assert full.n_scored == 23 and full.max_total == 100 and full.points_text().endswith("/ 100")
+
+
+def test_each_unknown_standard_says_what_evidence_would_settle_it(db):
+    ans = criteria.town_answer(db, "tra-linh", "nq111-2025", None, TODAY)
+    unknown = {p.code: p for p in ans.unknown}
+    assert len(unknown) == 21 and all(p.evidence for p in unknown.values())
+    assert "cơ quan thống kê" in unknown["2A.II.05"].evidence
+    legacy = criteria.town_answer(db, "tra-linh", "nq1210-2016-nq26-2022", None, TODAY)
+    tc1 = next(p for p in legacy.unknown if p.code == "TC1")
+    assert tc1.status == "rule_unknown" and tc1.bundle == "8 tiêu chuẩn con, gộp" and "gộp" in tc1.name
+    assert "VBHN 18" in tc1.legal_source
+
+
+def test_the_population_threshold_says_which_value_and_how_sure(db):
+    ans = criteria.town_answer(db, "trung-khanh", "nq111-2025", None, TODAY)
+    (pop,) = ans.thresholds
+    assert pop.code == "2A.II.03" and pop.minimum == 20000 and pop.confidence == "C2"
+    assert "50 nghìn" in pop.caveat and "20.000" in pop.caveat
+    s = criteria.scorecard(db, "trung-khanh", "nq111-2025", "III").result.standards.set_index("code")
+    assert s.loc["2A.II.03", "confidence_label"] == "chưa đối chiếu văn bản gốc"  # on its row
+
+
+def test_adjustment_with_unknown_percentage_is_on_the_row_and_in_the_notes(db):
+    ans = criteria.town_answer(db, "tra-linh", "nq111-2025", None, TODAY)
+    res = criteria.scorecard(db, "tra-linh", "nq111-2025", "III").result
+    row = res.standards.set_index("code").loc["2A.II.04"]
+    assert row["adjustment"].endswith("chấm theo mức chưa điều chỉnh (tỷ lệ điều chỉnh chưa có số liệu)")
+    assert row["min_level_applied"] == 500
+    assert any("Điều 8" in n for n in ans.notes) and any("biên giới" in n for n in ans.notes)
+    # stored in the table, the unknown percentage is empty, never a number
+    rf = db.query("SELECT kind, factor_pct, confidence FROM regional_factor WHERE ruleset_id = 'nq111-2025'")
+    assert rf.set_index("kind").loc["vung", "confidence"] == "U"
+    assert pd.isna(rf.set_index("kind").loc["vung", "factor_pct"])
+
+
+def test_the_class_follows_the_town_and_a_chosen_class_is_kept(db):
+    from lib import scenarios
+    assert criteria.town_class(db, "tra-linh", "nq1210-2016-nq26-2022") == "V"
+    assert criteria.town_class(db, "trung-khanh", "nq1210-2016-nq26-2022") == "IV"
+    assert criteria.town_class(db, "tra-linh", "nq111-2025") == "III"       # Điều 15, from the rule data
+    assert scenarios.class_for(db, "tra-linh", "nq1210-2016-nq26-2022") == "V"
+    assert scenarios.class_for(db, "tra-linh", "nq1210-2016-nq26-2022", "IV") == "IV"
+    p = scenarios.town_projection(db, "tra-linh", "nq1210-2016-nq26-2022", False, (), (2025,), "IV")
+    assert p.class_code == "IV"
+    assert criteria.town_answer(db, "tra-linh", "nq1210-2016-nq26-2022", "IV", TODAY).class_code == "IV"
+
+
+# -- the page (AppTest) ----------------------------------------------------------------------------
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    from tests.test_app import ROOT, new_app
+    monkeypatch.setenv("CT07_DB_PATH", str(tmp_path / "app.duckdb"))
+    monkeypatch.chdir(ROOT)
+    return new_app(tmp_path)
+
+
+def test_page_leads_with_the_legal_status_and_the_answer(app):
+    from tests.test_app import goto, shown_table
+    app.run()
+    goto(app, "pages/tieu_chi.py")
+    assert not app.exception, app.exception
+    strip, _, caption = shown_table(app, "crit_targets")
+    strip = strip.set_index("Thị trấn")
+    legal = strip["Tình trạng pháp lý hôm nay"]
+    assert legal.str.startswith("Loại III (NQ 111/2025/UBTVQH15, Điều 15); thuộc xã").all()
+    assert "Tình trạng pháp lý tính đến" in caption
+    md = " ".join(m.value for m in app.markdown)
+    assert "được xác định là đô thị loại III" in md and "xã Trà Lĩnh" in md
+    assert "chưa đủ số liệu để kết luận" in md
+    assert "TC1 \\(8 tiêu chuẩn con, gộp\\)" in md           # escaped Markdown
+    assert "/ 100" not in md
+    app.selectbox(key="crit_ruleset").set_value("nq111-2025").run()
+    md = " ".join(m.value for m in app.markdown)
+    assert "dự thảo Bảng 2A tháng 9/2025" in md and "dùng 20\\.000 người" in md
+    table = [d.value for d in app.dataframe if "Điều chỉnh (vùng, đặc thù)" in d.value.columns][0]
+    assert table["Điều chỉnh (vùng, đặc thù)"].str.contains("chấm theo mức chưa điều chỉnh").all()
+
+
+def test_switching_to_tra_linh_selects_loai_v_here_and_in_the_funding_projection(app):
+    from tests.test_app import goto
+    app.run()
+    goto(app, "pages/tieu_chi.py")
+    app.selectbox(key="crit_town").set_value("tra-linh").run()
+    assert app.selectbox(key="crit_class").value == "V"
+    assert any("mục tiêu" in c.value and "loại V, năm 2025" in c.value for c in app.caption)
+    # a class chosen deliberately is kept for that town, and the strip says so
+    app.selectbox(key="crit_class").set_value("IV").run()
+    app.selectbox(key="crit_town").set_value("trung-khanh").run()
+    assert app.selectbox(key="crit_class").value == "IV"
+    app.selectbox(key="crit_town").set_value("tra-linh").run()
+    assert app.selectbox(key="crit_class").value == "IV"
+    assert any("chọn tay" in c.value for c in app.caption)
+    app.selectbox(key="crit_class").set_value("V").run()   # back to the town's own class
+    goto(app, "pages/kich_ban_von.py")
+    assert not app.exception, app.exception
+    labels = [m.label for m in app.metric]
+    assert "Thị trấn Trà Lĩnh · loại V" in labels and "Thị trấn Trùng Khánh · loại IV" in labels
+
+
+def test_an_older_copy_of_the_default_rulesets_is_refreshed_but_an_import_is_kept(db):
+    import csv
+    import io
+    rows = list(csv.reader(io.StringIO(repo_texts()["rulesets.csv"])))
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(r[:9] for r in rows)  # the file before issue 12
+    db.write("t", "t", lambda cur: cur.execute(
+        "UPDATE ruleset_file SET content = ? WHERE name = 'rulesets.csv'", [out.getvalue()]))
+    assert criteria.catalog(db)["nq111-2025"].info.transition_class is None
+    criteria.ensure_rulesets(db)
+    assert criteria.catalog(db)["nq111-2025"].info.transition_class == "III"
+    texts = repo_texts()
+    texts["rulesets.csv"] = texts["rulesets.csv"].replace("NQ 111/2025 (Phụ lục II, Bảng 2A)", "NQ 111/2025 (sửa)")
+    criteria.import_rulesets(db, "quản trị", texts)
+    criteria.ensure_rulesets(db)
+    assert criteria.catalog(db)["nq111-2025"].info.name == "NQ 111/2025 (sửa)"
+
+
+def test_page_in_english(app):
+    from tests.test_app import goto
+    app.query_params["lang"] = "en"
+    app.run()
+    goto(app, "pages/tieu_chi.py")
+    assert not app.exception, app.exception
+    md = " ".join(m.value for m in app.markdown)
+    assert "counts as urban class III" in md and "not enough data to conclude" in md

@@ -137,10 +137,46 @@ def test_at_risk_early_stages_boundaries(stage, eval_date, at_risk, left):
     row = only(f, "at_risk")
     assert (row is not None) == at_risk
     if at_risk:
-        assert row["months_left"] == left and row["severity"] == "amber"
-        assert row["since"] == D("2022-12-31")
-        expected = f"còn {left} tháng, " if left else "đến hạn 31/12/2023 (còn dưới 1 tháng), "
+        # on the due date itself a work still in procedures (quy_hoach, hoan_thien_thu_tuc) is red
+        red = left == 0 and stage in ("quy_hoach", "hoan_thien_thu_tuc")
+        assert row["months_left"] == left and row["severity"] == ("red" if red else "amber")
+        assert row["since"] == (D("2023-12-31") if red else D("2022-12-31"))
+        expected = f"còn {left} tháng, " if left else "đến hạn hôm nay (31/12/2023), "
         assert row["message"].startswith("Dự kiến hoàn thành 2023, " + expected)
+
+
+def test_due_today_is_said_so_and_the_days_before_are_under_a_month():
+    today = only(run([upd("2022-06-30", "dang_gpmb", 2023)], "2023-12-31"), "at_risk")["message"]
+    assert today == "Dự kiến hoàn thành 2023, đến hạn hôm nay (31/12/2023), vẫn đang GPMB"
+    assert "dưới 1 tháng" not in today
+    before = only(run([upd("2022-06-30", "dang_gpmb", 2023)], "2023-12-30"), "at_risk")["message"]
+    assert before == "Dự kiến hoàn thành 2023, đến hạn 31/12/2023 (còn dưới 1 tháng), vẫn đang GPMB"
+    en = only(run([upd("2022-06-30", "dang_gpmb", 2023)], "2023-12-31", lang="en"), "at_risk")["message"]
+    assert en == "Expected in 2023, due today (31 Dec 2023), still clearing the site"
+
+
+@pytest.mark.parametrize("stage,red", [("quy_hoach", True), ("hoan_thien_thu_tuc", True),
+                                       ("dang_gpmb", False), ("dang_thi_cong", False), (None, False)])
+def test_still_in_procedures_on_or_after_the_due_date_is_red(stage, red):
+    history = [upd("2022-12-31", stage, 2023)]
+    before = only(run(history, "2023-12-30"), "at_risk")
+    assert before is None or before["severity"] == "amber"         # not yet due: amber at most
+    due = only(run(history, "2023-12-31"), "at_risk")
+    assert due is not None and due["severity"] == ("red" if red else "amber")
+    over = only(run(history, "2024-01-01"), "overdue")              # the first day after: 0 months late
+    assert over["months_late"] == 0 and over["grade"] == "new"
+    assert over["severity"] == ("red" if red else "amber")
+    if red:
+        assert due["grade"] == "due_in_procedures" and due["since"] == D("2023-12-31")
+        assert over["since"] == D("2024-01-01")
+        stage_text = {"quy_hoach": "vẫn đang ở giai đoạn quy hoạch",
+                      "hoan_thien_thu_tuc": "vẫn đang hoàn thiện thủ tục"}[stage]
+        assert over["message"] == f"Dự kiến hoàn thành 2023, đến 01/01/2024 chưa bàn giao: quá hạn 1 ngày; {stage_text}"
+    else:
+        assert over["message"] == "Dự kiến hoàn thành 2023, đến 01/01/2024 chưa bàn giao: quá hạn 1 ngày"
+    # once the procedures are done the ordinary grades apply again
+    moved = history + [upd("2024-01-01", "dang_thi_cong", 2023)]
+    assert only(run(moved, "2024-01-01"), "overdue")["severity"] == "amber"
 
 
 @pytest.mark.parametrize("eval_date,at_risk", [
@@ -161,7 +197,8 @@ def test_at_risk_under_construction_boundaries(eval_date, at_risk):
 def test_at_risk_under_construction_message_and_progress():
     f = run([upd("2022-12-31", "dang_thi_cong", 2022)], "2022-12-31")
     assert only(f, "at_risk")["message"] == \
-        "Dự kiến hoàn thành 2022, đến hạn 31/12/2022 (còn dưới 1 tháng), đang thi công, chưa rõ khối lượng"
+        "Dự kiến hoàn thành 2022, đến hạn hôm nay (31/12/2022), đang thi công, chưa rõ khối lượng"
+    assert only(f, "at_risk")["severity"] == "amber"                  # construction: amber even on the day
     f = run([upd("2022-12-31", "dang_thi_cong", 2022, pct=99.5)], "2022-12-31")
     assert "đạt 99,5 %" in only(f, "at_risk")["message"]
     assert only(run([upd("2022-12-31", "dang_thi_cong", 2022, pct=100)], "2022-12-31"), "at_risk") is None
@@ -246,6 +283,22 @@ def test_stale_boundaries(eval_date, days, stale):
     if stale:
         assert row["days_since_update"] == days and row["since"] == D("2023-06-30")
         assert row["message"] == "Chưa cập nhật 181 ngày (lần cuối 31/12/2022, ngưỡng 180 ngày)"
+
+
+def test_update_dates_in_sentences_honour_the_period_precision():
+    """A period known to the month only ("tháng 12/2022") is not worded as a day."""
+    def history(precision):
+        rows = [dict(upd("2022-06-30", "tam_dung", 2030), as_of_precision="day"),
+                dict(upd("2022-12-31", "tam_dung", 2030), as_of_precision=precision)]
+        return pd.DataFrame(rows)
+    works = pd.DataFrame([work()])
+    month = flag_works(works, history("month"), D("2023-12-31"))
+    assert only(month, "stale")["message"] == "Chưa cập nhật 365 ngày (lần cuối tháng 12/2022, ngưỡng 180 ngày)"
+    assert only(month, "stalled")["message"] == "Tạm dừng (từ kỳ cập nhật 30/06/2022)"   # a day-precise update
+    day = flag_works(works, history("day"), D("2023-12-31"))
+    assert only(day, "stale")["message"] == "Chưa cập nhật 365 ngày (lần cuối 31/12/2022, ngưỡng 180 ngày)"
+    en = flag_works(works, history("month"), D("2023-12-31"), lang="en")
+    assert "last December 2022" in only(en, "stale")["message"]
 
 
 # -- incomplete -----------------------------------------------------------------------------------
@@ -364,6 +417,7 @@ def test_migration_adds_settings_to_an_existing_database_and_keeps_changed_value
 # -- the default data (the 12/2022 report) ------------------------------------------------------
 DUE_2022 = {"XH-02", "XH-09", "XH-10", "XH-11", "XH-12"}
 DUE_2023 = {"GT-01", "GT-02", "XH-01", "XH-07", "XH-08"}
+IN_PROCEDURES_2023 = {"GT-02", "XH-07", "XH-08"}   # due 2023, "đang hoàn thiện (các) thủ tục đầu tư"
 NOT_HANDED_OVER = {"GT-01", "GT-02", "XH-01", "XH-02", "XH-03", "CT-01", "CT-02", "XH-07", "XH-08",
                    "XH-09", "XH-10", "XH-11", "XH-12", "QH-01", "QH-02"}
 
@@ -381,7 +435,9 @@ def test_default_data_at_the_report_date(db):
     assert "XH-02" in at_risk                                  # due 2022, stage not stated
     assert at_risk == DUE_2022 | DUE_2023                      # and the 2023 works still in procedures/GPMB
     row = f[(f["work_id"] == "XH-09") & (f["rule"] == "at_risk")].iloc[0]
-    assert row["message"] == "Dự kiến hoàn thành 2022, đến hạn 31/12/2022 (còn dưới 1 tháng), đang thi công, chưa rõ khối lượng"
+    assert row["message"] == "Dự kiến hoàn thành 2022, đến hạn hôm nay (31/12/2022), đang thi công, chưa rõ khối lượng"
+    # no 2022 work is still in procedures on its due date: nothing is red at the report date
+    assert set(f["severity"]) == {"amber"}
     assert ids(f, "stale") == ids(f, "slipped") == ids(f, "stalled") == set()
     assert ids(f, "incomplete") == {"GT-01", "XH-01", "XH-02", "XH-03", "CT-01", "CT-02", "QH-01", "QH-02"}
     assert not (set(f["work_id"]) & {"XH-04", "XH-05", "XH-06"})   # handed over, complete records
@@ -395,12 +451,16 @@ def test_default_data_at_the_end_of_2023(db):
     assert set(overdue.index) == DUE_2022
     assert (overdue["months_late"] == 12).all() and (overdue["severity"] == "red").all()
     assert ids(f, "stale") == NOT_HANDED_OVER                  # 365 days > 180
-    # 31/12/2023 is still the last day allowed for works expected in 2023
+    # 31/12/2023 is still the last day allowed for works expected in 2023; those still completing
+    # procedures on that day are red (they cannot be handed over in time)
     assert DUE_2023 <= ids(f, "at_risk")
+    assert set(f.loc[(f["rule"] == "at_risk") & (f["severity"] == "red"), "work_id"]) == IN_PROCEDURES_2023
     # the first day after the end of 2023: every work expected in 2022 or 2023 and not handed over
     f = flags.evaluate(db, D("2024-01-01"))
     assert ids(f, "overdue") == DUE_2022 | DUE_2023
-    assert set(f.loc[(f["rule"] == "overdue") & (f["severity"] == "red"), "work_id"]) == DUE_2022
+    assert set(f.loc[(f["rule"] == "overdue") & (f["severity"] == "red"), "work_id"]) == DUE_2022 | IN_PROCEDURES_2023
+    stale = f[(f["rule"] == "stale") & (f["work_id"] == "GT-02")].iloc[0]
+    assert stale["message"] == "Chưa cập nhật 366 ngày (lần cuối tháng 12/2022, ngưỡng 180 ngày)"
     assert ids(f, "stale") == NOT_HANDED_OVER
 
 
@@ -439,7 +499,7 @@ def test_thresholds_from_the_database_are_used(db):
 def test_summaries(db):
     f = flags.evaluate(db, D("2024-01-01"))
     sev = flags.counts_by_severity(f).set_index("severity")
-    assert sev.loc["red", "n_works"] == 5 and sev.loc["amber", "n_works"] == 10
+    assert sev.loc["red", "n_works"] == 8 and sev.loc["amber", "n_works"] == 7   # 5 due 2022 + 3 in procedures
     assert sev["n_works"].sum() == f["work_id"].nunique() and sev["n_flags"].sum() == len(f)
     towns = flags.counts_by_town(f).set_index("town")
     assert towns.loc[queries.UNKNOWN_TOWN, "n_works"] == 2           # GT-01, XH-01
@@ -449,7 +509,7 @@ def test_summaries(db):
     assert causes.loc["gpmb", "n_works"] == 2 and causes.loc["gpmb", "n_inferred"] == 2
     assert causes.loc["chua_ro", "n_works"] == 5                      # the 2022 works: construction or unknown stage
     rules = flags.counts_by_rule(f).set_index("rule")
-    assert rules.loc["overdue", "n_red"] == 5 and rules.loc["overdue", "n_amber"] == 5
+    assert rules.loc["overdue", "n_red"] == 8 and rules.loc["overdue", "n_amber"] == 2
     empty = f.iloc[0:0]
     assert flags.counts_by_severity(empty)["n_works"].sum() == 0
     assert flags.counts_by_town(empty).empty
@@ -464,7 +524,7 @@ def test_trend_evaluates_each_period(db):
     db.write("test", "period", lambda cur: cur.execute(
         "INSERT INTO reporting_period (id, label_vi, as_of) VALUES ('2024-01', 'Kỳ thử', DATE '2024-01-01')"))
     tr = flags.trend(db, rules=["overdue"])
-    assert list(tr["n_overdue"]) == [0, 10] and list(tr["n_red"]) == [0, 5]
+    assert list(tr["n_overdue"]) == [0, 10] and list(tr["n_red"]) == [0, 8]
 
 
 def test_sorted_red_first_with_typed_columns():
@@ -529,7 +589,7 @@ def test_a_later_evaluation_date_never_removes_an_overdue_flag(updates, a, b, th
 
 
 # -- one row per work (by_work): the count every view shows ----------------------------------------
-@pytest.mark.parametrize("when,red,amber", [("2022-12-31", 0, 15), ("2024-01-01", 5, 10)])
+@pytest.mark.parametrize("when,red,amber", [("2022-12-31", 0, 15), ("2024-01-01", 8, 7)])
 def test_by_work_counts_equal_rows_per_severity(db, when, red, amber):
     f = flags.evaluate(db, D(when))
     w = flags.by_work(f)
@@ -566,7 +626,7 @@ def test_by_work_groups_every_flag_of_a_work(db):
     assert rows.loc["XH-02", "work"] == "XH-02 · Khu tái định cư phục vụ GPMB khu cửa khẩu Trà Lĩnh"
     lines = rows.loc["XH-02", "reasons"].split("\n")
     assert lines == ["• Quá hạn: Dự kiến hoàn thành 2022, đến 01/01/2024 chưa bàn giao: chậm 12 tháng",
-                     "• Lâu chưa cập nhật: Chưa cập nhật 366 ngày (lần cuối 31/12/2022, ngưỡng 180 ngày)",
+                     "• Lâu chưa cập nhật: Chưa cập nhật 366 ngày (lần cuối tháng 12/2022, ngưỡng 180 ngày)",
                      "• Thiếu số liệu: giai đoạn"]
 
 

@@ -6,6 +6,7 @@ import unicodedata
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from lib.rulesets import FILES, RULESETS_DIR, RulesetError, load_rulesets
@@ -114,7 +115,14 @@ def test_regional_factors(catalog):
     assert pct[("Đồng bằng sông Cửu Long", "dan_so")] == 70
     assert pct[("Đồng bằng sông Cửu Long", "mat_do")] == 50
     assert set(rf["confidence"]) == {"C2"}
-    assert catalog["nq111-2025"].regional_factors.empty  # NQ 111 percentages are [U]
+    # NQ 111, Điều 8: the adjustments are data, their percentages unknown (U), never made up
+    nq111 = catalog["nq111-2025"].regional_factors.set_index("kind")
+    assert nq111.loc["vung", "confidence"] == "U" and pd.isna(nq111.loc["vung", "factor_pct"])
+    assert nq111.loc["vung", "region_code"] == "trung_du_mien_nui_phia_bac"
+    assert "Điều 8" in nq111.loc["vung", "legal_source"]
+    assert nq111.loc["bien_gioi", "confidence"] == "U" and pd.isna(nq111.loc["bien_gioi", "factor_pct"])
+    assert nq111.loc["di_san", "factor_pct"] == 50 and nq111.loc["di_san", "confidence"] == "C2"
+    assert list(catalog["nq111-2025"].regions()["region_code"]) == ["trung_du_mien_nui_phia_bac"]  # not "*"
     assert catalog["nq1210-2016"].regional_factors.empty
 
 

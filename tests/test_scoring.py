@@ -6,7 +6,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from lib.rulesets import load_rulesets
-from lib.scoring import (HERITAGE_MIN_PCT, STANDARD_COLUMNS, ScoringInputError, reduce_minimum, score,
+from lib.scoring import (HERITAGE_MIN_PCT, STANDARD_COLUMNS, UNADJUSTED, ScoringInputError, reduce_minimum, score,
                          standard_points)
 
 CAO_BANG = "Trung du và miền núi phía Bắc"
@@ -240,12 +240,42 @@ def test_legacy_points_unknown_but_minimum_checked(legacy):
     assert any("điểm tối thiểu của nhóm" in n for n in res.notes)
 
 
-def test_unknown_region_is_refused_and_missing_factors_noted(legacy, nq111):
+def test_unknown_region_is_refused_and_missing_factors_noted(legacy, catalog):
     with pytest.raises(ValueError, match="Không có vùng 'Bắc Bộ'"):
         score(legacy, "V", {}, region="Bắc Bộ")
-    res = score(nq111, "III", {"2A.II.03": 15000}, region=CAO_BANG)
-    assert row(res, "2A.II.03")["min_level_applied"] == 20000
+    res = score(catalog["nq1210-2016"], "V", {}, region=CAO_BANG)
     assert any("chưa có hệ số vùng" in n for n in res.notes)
+
+
+def test_an_adjustment_with_unknown_percentage_is_not_dropped(nq111):
+    """NQ 111, Điều 8: the region's adjustment exists but its % is U: scored at the unadjusted
+    minimum, said on each row and in the notes; the border adjustment is noted as not applied."""
+    res = score(nq111, "III", {"2A.II.03": 15000, "2A.III.16": 2}, region=CAO_BANG)
+    pop = row(res, "2A.II.03")
+    assert pop["min_level_applied"] == 20000 and pop["status"] == "below_min"
+    assert pop["adjustment"] == f"Vùng {CAO_BANG}: {UNADJUSTED}"
+    assert UNADJUSTED == "chấm theo mức chưa điều chỉnh (tỷ lệ điều chỉnh chưa có số liệu)"
+    assert row(res, "2A.III.16")["status"] == "pass"  # scored, not turned into "rule unknown"
+    assert all(a.endswith(UNADJUSTED) for a in res.standards["adjustment"])  # "*": every standard
+    assert any("Điều 8" in n and "tỷ lệ điều chỉnh chưa có số liệu" in n for n in res.notes)
+    assert any(n.startswith("Khu vực biên giới") and "chưa áp dụng" in n for n in res.notes)
+    # without a region nothing is adjusted, and the notes still name the border adjustment
+    plain = score(nq111, "III", {"2A.II.03": 15000})
+    assert plain.standards["adjustment"].isna().all()
+
+
+def test_applied_regional_factors_are_noted(legacy):
+    res = score(legacy, "V", {}, region=CAO_BANG)
+    applied = [n for n in res.notes if n.startswith("Đã áp dụng điều chỉnh vùng")]
+    assert len(applied) == 2 and "60%" in applied[0] and "50%" in applied[1]
+    assert "chưa đối chiếu văn bản gốc" in applied[0]
+
+
+def test_heritage_percentage_comes_from_the_rule_data(nq111):
+    assert nq111.special("di_san")["factor_pct"].iloc[0] == 50
+    res = score(nq111, "III", {"2A.II.03": 12000}, region=CAO_BANG, heritage=True)
+    assert row(res, "2A.II.03")["min_level_applied"] == 10000  # 50 %, not stacked with the region
+    assert any("không cộng dồn" in n for n in res.notes)
 
 
 def test_reduced_minimum_earns_minimum_points_only():

@@ -44,8 +44,10 @@ def expected_year(quote: str) -> int | None:
 
 
 def stage_from(quote: str, planning: bool) -> str | None:
+    """The stage the report states, or None: a planning task is at "quy_hoach" only when its bullet
+    names the step it is at ("Xin chủ trương và kinh phí ..."); a bare title states no status."""
     if planning:
-        return "quy_hoach"
+        return "quy_hoach" if re.match(r"(Xin|Đang|Đã)\b", quote) else None
     if "đã bàn giao" in quote:
         return "da_ban_giao"
     if re.search(r"đang thực hiện (công tác )?(GPMB|giải phóng mặt bằng)", quote):
@@ -98,6 +100,38 @@ def test_each_work_matches_its_bullet(db, report_text):
         assert w.source_ref, w.id
 
 
+def test_planning_tasks_carry_only_the_status_the_report_states(db, report_text):
+    planning = bullets(section(report_text, "2.3. Công tác Quy hoạch", "2. Kết quả thực hiện các nhiệm vụ"))
+    works = queries.works(db)
+    tasks = works[works["kind"] == "nhiem_vu_quy_hoach"].set_index("id")
+    assert sorted(tasks["source_quote"]) == sorted(planning)
+    # Trùng Khánh: a bare title, no status anywhere in the report -> stage unknown (NULL)
+    assert planning[0].startswith("Điều chỉnh, mở rộng quy hoạch chung thị trấn Trùng Khánh")
+    assert val(tasks.loc["QH-01", "stage"]) is None
+    # Trà Lĩnh: "Xin chủ trương và kinh phí ...", and section VI.1 asks the province for both
+    assert planning[1].startswith("Xin chủ trương và kinh phí")
+    assert "sớm cho chủ trương và kinh phí điều chỉnh quy hoạch chung thị trấn Trà Lĩnh" in report_text
+    assert tasks.loc["QH-02", "stage"] == "quy_hoach"
+    # neither has an amount or a year
+    assert tasks["total_investment_vnd"].isna().all() and tasks["expected_year"].isna().all()
+    assert list(tasks["planning_period"]) == ["2020-2035", "2023-2035"]
+    assert "2020 – 2035" in planning[0] and "2023 – 2035" in planning[1]
+
+
+def test_programme_fields_are_those_of_the_report(db, report_text):
+    p = queries.programme(db)
+    m = re.search(r"Chương trình trọng tâm số (\d+/CTr-HU) ngày (\d+)/(\d+)/(\d{4})", report_text)
+    assert p["decision_no"] == m.group(1)
+    assert str(p["decision_date"])[:10] == f"{m.group(4)}-{int(m.group(3)):02d}-{int(m.group(2)):02d}"
+    k = re.search(r"Kế hoạch số (\d+/KH-BCĐ) ngày (\d+)/(\d+)/(\d{4})", report_text)
+    assert p["plan_no"] == k.group(1)
+    assert str(p["plan_date"])[:10] == f"{k.group(4)}-{int(k.group(3)):02d}-{int(k.group(2)):02d}"
+    assert "Huyện ủy Trùng Khánh đã ban hành Chương trình trọng tâm số 07/CTr-HU" in report_text
+    assert p["issuer"] == "Huyện ủy Trùng Khánh"
+    assert "thị trấn Trùng Khánh và thị trấn Trà Lĩnh, giai đoạn 2021-2025" in report_text
+    assert "thị trấn Trùng Khánh và thị trấn Trà Lĩnh, giai đoạn 2021-2025" in p["name"]
+
+
 def test_inferences_and_slips_are_notes_not_facts(db):
     works = queries.works(db).set_index("id")
     resettlement = works.loc[[i for i in works.index if "tái định cư" in works.loc[i, "name"]][0]]
@@ -125,9 +159,17 @@ def test_department_tasks_are_those_of_section_III_2_1(db, report_text):
     tasks = queries.department_tasks(db)
     assert len(tasks) == len(tasks_text)
     flat = " ".join(tasks_text).casefold()
-    for task in tasks.itertuples():
+    for task, text in zip(tasks.itertuples(), tasks_text):   # in the report's order
         first_sentence = task.task.split(".")[0].casefold()
         assert first_sentence in flat, task.id
+        assert first_sentence in text.casefold(), task.id
+        # each department named by the bullet ("Chỉ đạo <department> ...")
+        for dept in task.department.split("; "):
+            name = dept.removeprefix("UBND ").casefold()   # "UBND thị trấn Trùng Khánh, thị trấn Trà Lĩnh"
+            assert name in text.casefold(), (task.id, dept)
+        # the source is section III.2.1; the report does not tie these tasks to another document
+        assert task.source_ref.startswith("Mục III.2.1"), task.id
+        assert "203/TB-BCĐ" not in task.source_ref, task.id
 
 
 def test_delay_causes_quote_section_IV_2(db, report_text):
@@ -142,6 +184,8 @@ def test_targets_per_town(db, report_text):
     assert t.loc["trung-khanh", "target_class"] == "IV" and t.loc["tra-linh", "target_class"] == "V"
     assert "một số tiêu chí đạt đô thị loại IV" in t.loc["tra-linh", "target_text"]
     assert "thị trấn Trùng Khánh đạt các tiêu chí đô thị loại IV" in report_text
+    assert "phấn đấu đến năm 2025" in report_text
+    assert list(t.loc[["trung-khanh", "tra-linh"], "target_year"]) == [2025, 2025]
 
 
 def test_towns_have_dates_and_successors(db):
@@ -150,3 +194,16 @@ def test_towns_have_dates_and_successors(db):
         assert str(a.loc[town, "valid_to"].date()) == "2025-06-30"
         assert a.loc[town, "successor_id"] == commune
         assert str(a.loc[commune, "valid_from"].date()) == "2025-07-01"
+
+
+def test_work_standard_effects_claim_nothing_the_report_does_not_say(db):
+    """An effect text may describe the work, but not add facts: "mới" (new) only where the report
+    says so, and a length only as the report gives it."""
+    links = db.query("SELECT ws.work_id, ws.effect, w.source_quote, w.length_m FROM work_standard ws "
+                     "JOIN work w ON w.id = ws.work_id")
+    assert len(links) > 0
+    for r in links.itertuples():
+        if re.search(r"\bmới\b", r.effect):
+            assert re.search(r"\bmới\b", r.source_quote), (r.work_id, r.effect)
+        for length in re.findall(r"(\d+(?:,\d+)?) m\b", r.effect):
+            assert f"{length}m" in r.source_quote or f"{length} m" in r.source_quote, (r.work_id, r.effect)

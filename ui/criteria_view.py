@@ -16,6 +16,7 @@ from ui.frame import Ctx
 
 DEMO_KEY = "crit_demo"
 CLASS_FOR_KEY = "_crit_class_for"   # the (town, rule-set) the class selector was last set for
+CLASS_CHOICES_KEY = "crit_class_by_town"   # {(town, rule-set): class chosen by hand}, for this session
 
 
 def demo_toggle(ctx: Ctx) -> bool:
@@ -44,26 +45,63 @@ def transition(catalog):
     return None
 
 
-def default_class(ruleset, target: str | None) -> str:
-    """The class a town is scored against: its target when the rule-set has it, else class III
-    (what NQ 111 makes of former IV/V towns), else the rule-set's first class."""
-    classes = list(ruleset.classes)
-    return target if target in classes else ("III" if "III" in classes else classes[0])
+default_class = criteria.default_class
+
+
+def class_choices() -> dict:
+    """The classes chosen by hand in this session, by (town, rule-set)."""
+    return st.session_state.setdefault(CLASS_CHOICES_KEY, {})
+
+
+def chosen_class(town: str, ruleset, target: str | None) -> str:
+    """The class a town is scored against on the pages: the one chosen by hand for this town and
+    rule-set in this session, else the class that follows its target (criteria.default_class)."""
+    picked = class_choices().get((town, ruleset.info.id))
+    return picked if picked in ruleset.classes else default_class(ruleset, target)
 
 
 def class_follows_town(town: str, ruleset, target: str | None) -> None:
-    """Set the class selector to the town's target whenever the town or the rule-set changes;
-    a class the user picks for the same town and rule-set is kept."""
+    """Set the class selector whenever the town or the rule-set changes: to the class chosen by
+    hand for that town earlier in the session, else to the class of the town's target."""
     classes = list(ruleset.classes)
     current = (town, ruleset.info.id)
     if st.session_state.get(CLASS_FOR_KEY) != current or st.session_state.get("crit_class") not in classes:
-        st.session_state["crit_class"] = default_class(ruleset, target)
+        st.session_state["crit_class"] = chosen_class(town, ruleset, target)
         st.session_state[CLASS_FOR_KEY] = current
+
+
+def remember_class(town: str, ruleset, target: str | None, class_code: str) -> None:
+    """Keep a class picked by hand for this town (forget it when it is the town's own class)."""
+    key = (town, ruleset.info.id)
+    if class_code == default_class(ruleset, target):
+        class_choices().pop(key, None)
+    else:
+        class_choices()[key] = class_code
+
+
+def class_selector(ctx: Ctx, col, town: str, ruleset, target: str | None, target_year=None) -> str:
+    """The class selector of the detail: follows the town, a deliberate choice is kept per town;
+    the target is marked in the options and said under the selector."""
+    class_follows_town(town, ruleset, target)
+    cls = col.selectbox(ctx.tr("crit.class"), list(ruleset.classes), key="crit_class",
+                        format_func=lambda c: ctx.tr("crit.class_target_mark", c=c) if c == target
+                        else ctx.tr("crit.class_label", c=c), placeholder=ctx.tr("crit.class_ph"),
+                        on_change=lambda: remember_class(town, ruleset, target, st.session_state["crit_class"]))
+    target_text = (ctx.tr("crit.target_cell", c=target, year=int(target_year))
+                   if target and not fmt.is_missing(target_year)
+                   else ctx.tr("crit.class_label", c=target) if target else ctx.tr("common.no_data"))
+    target_text = target_text[:1].lower() + target_text[1:] if ctx.lang == "vi" else target_text
+    if cls != default_class(ruleset, target):
+        st.caption(ctx.tr("crit.class_chosen", c=cls, target=target_text))
+    else:
+        st.caption(ctx.tr("crit.class_follows", target=target_text))
+    return cls
 
 
 TARGETS = Table("crit_targets", (
     Col("town", "crit.col_town", width=16),
     Col("target", "crit.col_target", width=14),
+    Col("legal", "crit.col_legal", width=24),
     Col("verdict", "crit.col_verdict", width=20),
     Col("points", "crit.col_known_points", width=23),
     Col("unknown", "crit.col_unknown", width=12),
@@ -85,9 +123,11 @@ def _points_known(ctx: Ctx, res) -> str:
                   max=fmt.number(scored["max_points"].sum(), 2, ctx.lang), n=res.n_scored)
 
 
-def target_rows(ctx: Ctx, catalog, ruleset_id: str, towns: list[str], demo: bool) -> pd.DataFrame:
-    """One row per programme town: target, the class scored, the rule-set's verdict, points known,
-    standards unknown and below their minimum."""
+def target_rows(ctx: Ctx, catalog, ruleset_id: str, towns: list[str], demo: bool,
+                today: date | None = None) -> pd.DataFrame:
+    """One row per programme town: target, legal status today, the class scored, the rule-set's
+    verdict, points known, standards unknown and below their minimum."""
+    today = today or date.today()
     ruleset = catalog[ruleset_id]
     targets = frame.read(queries.targets).drop_duplicates("area_id").set_index("area_id")
     law = transition(catalog)
@@ -96,19 +136,23 @@ def target_rows(ctx: Ctx, catalog, ruleset_id: str, towns: list[str], demo: bool
     for town in towns:
         target = targets.loc[town, "target_class"] if town in targets.index else None
         year = targets.loc[town, "target_year"] if town in targets.index else None
-        cls = default_class(ruleset, target)
+        cls = chosen_class(town, ruleset, target)
         res = frame.read(criteria.scorecard, town, ruleset_id, cls, None, demo).result
+        legal = frame.read(criteria.legal_status, town, today)
         s = res.standards
         n_unknown = int(s["status"].isin(["missing", "rule_unknown"]).sum())
         n_below = int((s["meets_min"].astype("boolean") == False).sum())  # noqa: E712
         verdict = ctx.tr(f"crit.verdict.{res.verdict}")
-        if cls != target:
+        if cls != default_class(ruleset, target):
+            verdict = ctx.tr("crit.class_chosen_cell", verdict=verdict, c=cls)
+        elif cls != target:
             verdict = ctx.tr("crit.verdict_as", verdict=verdict, c=cls) if law is None or target not in ("IV", "V") \
                 else ctx.tr("crit.verdict_as_transition", verdict=verdict, c=cls, old=target)
         rows.append({
             "town": names.get(town, town),
             "target": (ctx.tr("crit.target_cell", c=target, year=int(year)) if target and not fmt.is_missing(year)
                        else ctx.tr("crit.class_label", c=target) if target else None),
+            "legal": legal.short(ctx.lang),
             "verdict": verdict,
             "points": _points_known(ctx, res),
             "unknown": ctx.tr("crit.unknown_cell", n=n_unknown, total=res.n_total),
@@ -117,18 +161,80 @@ def target_rows(ctx: Ctx, catalog, ruleset_id: str, towns: list[str], demo: bool
     return pd.DataFrame(rows)
 
 
-def targets_strip(ctx: Ctx, catalog, ruleset_id: str, towns: list[str], demo: bool) -> None:
+def targets_strip(ctx: Ctx, catalog, ruleset_id: str, towns: list[str], demo: bool,
+                  today: date | None = None) -> None:
     """Each programme town against its target, first on the page; then the law's transition."""
+    today = today or date.today()
     info = catalog[ruleset_id].info
     pass_mark = fmt.number(info.pass_mark, 0, ctx.lang) if info.pass_mark else ctx.tr("common.no_data")
-    table.show(ctx, TARGETS, target_rows(ctx, catalog, ruleset_id, towns, demo),
-               caption=ctx.tr("crit.targets_caption", ruleset=info.name, pass_mark=pass_mark))
-    legal_note(ctx, info, transition(catalog))
+    table.show(ctx, TARGETS, target_rows(ctx, catalog, ruleset_id, towns, demo, today),
+               caption=ctx.tr("crit.targets_caption", ruleset=info.name, pass_mark=pass_mark) + ". "
+               + ctx.tr("crit.targets_today", date=fmt.day(today, ctx.lang)))
+    legal_note(ctx, info, transition(catalog), today)
 
 
-def legal_note(ctx: Ctx, info, law) -> None:
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _md(text) -> str:
+    return fmt.md_escape(text, limit=2000)
+
+
+def _value_text(ctx: Ctx, p) -> str:
+    return _level_text(p.value, p.unit, ctx.lang) or ctx.tr("common.no_data")
+
+
+def town_answers(ctx: Ctx, catalog, ruleset_id: str, towns: list[str], demo: bool,
+                 today: date | None = None) -> None:
+    """Per town, the answer in sentences: legal status today, the assessment, the standards that
+    decide it, the evidence that would settle each unknown, thresholds in doubt, adjustments."""
+    today = today or date.today()
+    ruleset = catalog[ruleset_id]
+    cols = st.columns(max(len(towns), 1))
+    for col, town in zip(cols, towns):
+        target = frame.read(criteria.target_class, town)
+        ans = frame.read(criteria.town_answer, town, ruleset_id, chosen_class(town, ruleset, target), today, demo)
+        with col.container(border=True):
+            st.markdown("**" + _md(_cap(ctx.tr("crit.ans.title", town=ans.legal.town_name,
+                                                date=fmt.day(today, ctx.lang)))) + "**")
+            st.markdown("\n".join("- " + _md(line) for line in ans.lines(ctx.lang)))
+            if ans.uses_demo:
+                st.caption(ctx.tr("crit.ans.demo"))
+            st.markdown("**" + _md(ctx.tr("crit.ans.below_head")) + "**")
+            if ans.below:
+                st.markdown("\n".join("- " + _md(ctx.tr(
+                    "crit.ans.below_item", code=p.label(), name=p.name, value=_value_text(ctx, p),
+                    min=_level_text(p.minimum, p.unit, ctx.lang) or ctx.tr("common.no_data"),
+                    conf=ctx.tr(f"crit.conf.{p.confidence}").lower())) for p in ans.below))
+            else:
+                st.caption(ctx.tr("crit.ans.below_none"))
+            for p in ans.thresholds:
+                st.markdown(_md(ctx.tr("crit.ans.threshold", code=p.code, name=p.name,
+                                       min=_level_text(p.minimum, p.unit, ctx.lang) or ctx.tr("common.no_data"),
+                                       conf=ctx.tr(f"crit.conf.{p.confidence}").lower(), caveat=p.caveat)))
+            st.markdown(_md(ans.unknown_text(ctx.lang)))
+            if ans.unknown:
+                with st.expander(ctx.tr("crit.ans.unknown_head")):
+                    st.markdown("\n".join("- " + _md(_unknown_item(ctx, p)) for p in ans.unknown))
+            if ans.notes:
+                with st.expander(ctx.tr("crit.ans.adjust_head")):
+                    st.markdown("\n".join("- " + _md(n) for n in ans.notes))
+
+
+def _unknown_item(ctx: Ctx, p) -> str:
+    evidence = p.evidence or ctx.tr("crit.ans.evidence_generic")
+    evidence = evidence[:1].lower() + evidence[1:]
+    name = f"{p.name} ({p.bundle})" if p.bundle else p.name
+    if p.status == "rule_unknown":
+        return ctx.tr("crit.ans.unknown_rule", code=p.code, name=name, evidence=evidence,
+                      legal=p.legal_source or ctx.tr("common.no_data"))
+    return ctx.tr("crit.ans.unknown_missing", code=p.code, name=name, evidence=evidence)
+
+
+def legal_note(ctx: Ctx, info, law, today: date | None = None) -> None:
     """One box: the chosen rule-set's validity, and the transition to NQ 111 when the data hold it."""
-    today = date.today()
+    today = today or date.today()
     lines = []
     if info.valid_to and info.valid_to < today:
         lines.append(ctx.tr("crit.expired", date=fmt.day(info.valid_to, ctx.lang)))
@@ -199,6 +305,7 @@ def standards_table(ctx: Ctx, res, values: pd.DataFrame, links: pd.DataFrame) ->
             ctx.tr("crit.col_gap"): _level_text(s.gap, s.unit, ctx.lang),
             ctx.tr("crit.col_gain"): fmt.number(s.points_if_min, 2, ctx.lang) if not fmt.is_missing(s.points_if_min) else "",
             ctx.tr("crit.col_conf"): ctx.tr(f"crit.conf.{s.confidence}"),
+            ctx.tr("crit.col_adjust"): s.adjustment or "",
             ctx.tr("crit.col_works"): ", ".join(linked["work_id"]),
         })
     return pd.DataFrame(rows)
@@ -229,11 +336,11 @@ def failing_list(ctx: Ctx, res, links: pd.DataFrame, values: pd.DataFrame) -> No
         linked = links[links["standard_code"] == s.code]
         works = ", ".join(f"{r.work_id} ({r.effect})" for r in linked.itertuples()) or ctx.tr("crit.none")
         key = "crit.failing_row_nogain" if fmt.is_missing(s.points_if_min) else "crit.failing_row"
-        st.markdown("- " + ctx.tr(key, code=s.code, name=s.name,
+        st.markdown("- " + _md(ctx.tr(key, code=s.code, name=s.name,
                                    value=_level_text(s.value, s.unit, ctx.lang) + _value_origin(ctx, values, s.code),
                                    min=_level_text(s.min_level_applied, s.unit, ctx.lang),
                                    gap=_level_text(s.gap, s.unit, ctx.lang),
-                                   gain=fmt.number(s.points_if_min, 2, ctx.lang), works=works))
+                                   gain=fmt.number(s.points_if_min, 2, ctx.lang), works=works)))
 
 
 def entry_form(ctx: Ctx, town: str, standards: pd.DataFrame) -> None:
@@ -304,3 +411,10 @@ def unit_note(ctx: Ctx, town: str) -> None:
     if not fmt.is_missing(a["valid_to"]) and a["valid_to"].date() < date.today():
         st.caption(ctx.tr("crit.unit_note", successor=a["successor_name"],
                           date=fmt.day(a["valid_to"].date() + pd.Timedelta(days=1), ctx.lang)))
+
+
+def notes(ctx: Ctx, res) -> None:
+    """The result notes (what was adjusted and why), escaped."""
+    if res.notes:
+        with st.expander(ctx.tr("crit.notes")):
+            st.markdown("\n".join("- " + _md(n) for n in res.notes))

@@ -107,6 +107,22 @@ def works_list(ctx: Ctx, works: pd.DataFrame, flags: dict[str, str]) -> None:
                    filters=_filters_text(ctx))]
     table.downloads(ctx, spec, rows, stem="danh-muc-cong-trinh", sheet=ctx.tr("register.export_sheet"),
                     meta=meta, key="dl_register")
+    _open_data_download(ctx)
+
+
+def _open_data_download(ctx: Ctx) -> None:
+    """'Tải dữ liệu mở (OC4IDS, JSON)': one OC4IDS project per work of the towns and period shown
+    (not narrowed by the search filters). Built only when clicked (deferred data)."""
+    from lib import oc4ids
+
+    towns, period_id = ctx.towns, ctx.period_id
+
+    def build() -> bytes:
+        return oc4ids.to_bytes(frame.get_db(), towns=towns, period_id=period_id)
+
+    st.download_button(ctx.tr("opendata.download"), data=build, key="dl_register_oc4ids",
+                       file_name=f"ct07-oc4ids-{period_id or 'moi-nhat'}.json", mime="application/json",
+                       icon=":material/data_object:", help=ctx.tr("opendata.download_help"), on_click="ignore")
 
 
 def _filters_text(ctx: Ctx) -> str:
@@ -263,6 +279,8 @@ def detail(ctx: Ctx, works: pd.DataFrame, all_works: pd.DataFrame) -> None:
         st.markdown(f"**{ctx.tr('detail.quote')}:** {md(work['source_quote'])}")
     if not fmt.is_missing(work["source_note"]):
         st.markdown(f"**{ctx.tr('detail.source_note')}:** {md(work['source_note'])}")
+    from ui import evidence_view  # the committee's decision on the town, or its form (issue 12)
+    evidence_view.town_box(ctx, work_id)
     st.subheader(ctx.tr("detail.history"))
     hist = frame.read(queries.status_history, work_id)
     stage_col = "stage_vi" if ctx.lang == "vi" else "stage_en"

@@ -28,8 +28,8 @@ def test_changing_the_evaluation_date_changes_the_flags(server, page):
         if metric_value(page, "Cảnh báo đỏ") != "0 công trình":
             break
         page.wait_for_timeout(250)
-    assert metric_value(page, "Cảnh báo đỏ") == "5 công trình"
-    assert metric_value(page, "Cảnh báo vàng") == "10 công trình"
+    assert metric_value(page, "Cảnh báo đỏ") == "8 công trình"
+    assert metric_value(page, "Cảnh báo vàng") == "7 công trình"
     assert page.locator(WORK_ROWS).count() == 15
     assert "eval=2024-01-01" in page.url
     # back to the period's date with the short button beside the field
@@ -51,10 +51,12 @@ def test_the_flagged_works_lead_the_first_screen(server, page):
     box = first.bounding_box()
     assert box is not None and box["y"] >= 0 and box["y"] + box["height"] < 720, box
     text = first.inner_text()
-    assert "XH-02" in text and "Quá hạn: Dự kiến hoàn thành 2022, đến 01/01/2024 chưa bàn giao: chậm 12 tháng" in text
+    # the first red work, its flags and the cause inferred from its stage, on the first screen
+    assert text.startswith("Đỏ") and "GT-02" in text and "Quá hạn: Dự kiến hoàn thành 2023, đến 01/01/2024" in text
+    assert "Thủ tục và phê duyệt chủ trương (suy ra từ giai đoạn)" in text
     tables = page.locator("table[data-table='flags_by_work']")
     assert tables.count() == 2
-    for i, (heading, n) in enumerate((("Đỏ: cần xử lý ngay (5)", 5), ("Vàng: cần theo dõi (10)", 10))):
+    for i, (heading, n) in enumerate((("Đỏ: cần xử lý ngay (8)", 8), ("Vàng: cần theo dõi (7)", 7))):
         page.get_by_role("heading", name=heading).wait_for()
         ids = [WORK_ID.search(r).group(0) for r in tables.nth(i).locator("tbody tr").all_inner_texts()]
         assert len(ids) == n and len(set(ids)) == n, ids
