@@ -275,6 +275,13 @@ def test_switching_to_tra_linh_selects_loai_v_here_and_in_the_funding_projection
     assert not app.exception, app.exception
     labels = [m.label for m in app.metric]
     assert "Thị trấn Trà Lĩnh · loại V" in labels and "Thị trấn Trùng Khánh · loại IV" in labels
+    # a class chosen deliberately on the criteria page is the one the funding projection uses
+    goto(app, "pages/tieu_chi.py")
+    app.selectbox(key="crit_town").set_value("tra-linh").run()
+    app.selectbox(key="crit_class").set_value("IV").run()
+    goto(app, "pages/kich_ban_von.py")
+    assert not app.exception, app.exception
+    assert "Thị trấn Trà Lĩnh · loại IV" in [m.label for m in app.metric]
 
 
 def test_an_older_copy_of_the_default_rulesets_is_refreshed_but_an_import_is_kept(db):

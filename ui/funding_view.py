@@ -205,10 +205,12 @@ def stage_labels(ctx: Ctx) -> dict[str, str]:
 
 def _projections(scenario: Scenario, completion: dict, ruleset_id: str, demo: bool,
                  towns: list[str]) -> list[TownProjection]:
+    ruleset = frame.read(criteria.catalog)[ruleset_id]
     out = []
     for town in towns:
         key = scenarios.relevant_completion(frame.read(scenarios.town_links, town), completion)
-        out.append(frame.read(scenarios.town_projection, town, ruleset_id, demo, key, tuple(scenario.years)))
+        klass = criteria_view.chosen_class(town, ruleset, frame.read(criteria.target_class, town))
+        out.append(frame.read(scenarios.town_projection, town, ruleset_id, demo, key, tuple(scenario.years), klass))
     return out
 
 
