@@ -118,12 +118,14 @@ SELECT w.id, w.name, w.kind, w.report_group, w.category,
        s.color AS stage_color, coalesce(s.is_handed_over, FALSE) AS is_handed_over,
        s.oc4ids_status,
        r.physical_pct, r.disbursed_vnd, r.as_of AS status_as_of, r.period_id,
+       coalesce(rp.as_of_precision, 'day') AS status_precision,
        r.note AS status_note, r.delay_cause,
        w.funding_source, w.investor, w.priority, w.report_order,
        coalesce(wa.area_ids, []) AS area_ids, wa.area_names, coalesce(wa.area_inferred, FALSE) AS area_inferred,
        coalesce(wa.area_by_committee, FALSE) AS area_by_committee, wa.area_note, w.source_ref, w.source_quote, w.source_note, w.created_by
 FROM work w
 LEFT JOIN ranked r ON r.work_id = w.id AND r.rn = 1
+LEFT JOIN reporting_period rp ON rp.id = r.period_id
 LEFT JOIN expected e ON e.work_id = w.id
 LEFT JOIN stage s ON s.code = r.stage
 LEFT JOIN category c ON c.code = w.category

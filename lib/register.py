@@ -240,7 +240,8 @@ def detail_fields(work: pd.Series, lang: str = "vi") -> pd.DataFrame:
     """Every field of a work with its value and its source (report section, update, or person);
     the rows of DETAIL."""
     source = work_source(work) or t("common.no_data", lang)
-    status_source = t("detail.status_source", lang, date=fmt.day(work["status_as_of"].date(), lang),
+    status_source = t("detail.status_source", lang,
+                      date=fmt.as_of(work["status_as_of"].date(), work.get("status_precision", "day"), lang),
                       period=work["period_id"]) if not fmt.is_missing(work["status_as_of"]) else t("common.no_data", lang)
     rows = []
     for column, key, kind in WORK_FIELDS:

@@ -87,7 +87,7 @@ with tab_one:
     st.caption(ctx.tr("update.current", stage=w["stage_vi"] if not fmt.is_missing(w["stage_vi"]) else ctx.tr("common.no_data"),
                       year=w["expected_year"] if not fmt.is_missing(w["expected_year"]) else ctx.tr("common.no_data"),
                       baseline=w["baseline_year"] if not fmt.is_missing(w["baseline_year"]) else ctx.tr("common.no_data"),
-                      date=fmt.day(w["status_as_of"].date(), ctx.lang) if not fmt.is_missing(w["status_as_of"]) else ctx.tr("common.no_data")))
+                      date=fmt.as_of(w["status_as_of"].date(), w["status_precision"], ctx.lang) if not fmt.is_missing(w["status_as_of"]) else ctx.tr("common.no_data")))
     with st.form("upd_one_form"):
         c1, c2, c3, c4 = st.columns(4)
         stage_opts = [None] + list(stages["code"])
