@@ -28,6 +28,10 @@ RUNS = 15
 
 def build(path: Path):
     db = open_database(path)
+    from lib import auth
+    if not db.scalar("SELECT count(*) FROM app_user WHERE username = 'bench'"):
+        auth.add_user(db, auth.CLI, "bench", "bench", "admin", "bench-password")
+    who = auth.Identity("bench", "bench", "admin")
     rng = random.Random(7)
     stages = ["quy_hoach", "hoan_thien_thu_tuc", "dang_gpmb", "dang_thi_cong", "da_ban_giao"]
 
@@ -41,11 +45,11 @@ def build(path: Path):
             cur.execute("INSERT INTO work_area VALUES (?, ?, 'report', NULL)",
                         [wid, rng.choice(["trung-khanh", "tra-linh"])])
 
-    db.write("bench", "bench_works", add_works)
+    db.write(who, "bench_works", add_works)
     ids = [f"B-{i:05d}" for i in range(N_WORKS)]
     for pid, as_of in PERIODS:
         ups = [updates.Update(w, rng.choice(stages), float(rng.randint(0, 100)), None, None) for w in ids]
-        updates.record(db, "bench", updates.Period(pid, pid, as_of), ups, new_period=True)
+        updates.record(db, who, updates.Period(pid, pid, as_of), ups, new_period=True)
     return db
 
 

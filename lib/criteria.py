@@ -15,8 +15,9 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
-from lib import rulesets as rs
+from lib import backup, rulesets as rs
 from lib import scoring
+from lib.auth import Identity, system
 from lib.db import Database
 from lib import fmt
 from lib.fmt import parse_number
@@ -32,21 +33,31 @@ def _texts_from_repo() -> dict[str, str]:
     return {f: (rs.RULESETS_DIR / f).read_text(encoding="utf-8") for f in rs.FILES.values()}
 
 
-def import_rulesets(db: Database, actor: str, texts: dict[str, str | bytes]) -> rs.RulesetCatalog:
+def import_rulesets(db: Database, who: Identity, texts: dict[str, str | bytes]) -> rs.RulesetCatalog:
     """Check the five files and, when all is well, replace the stored rule-sets in one transaction.
 
     Raises rulesets.RulesetError (a ValueError listing file, row and field) and writes nothing."""
     catalog = rs.load_rulesets_from_texts(texts)
+    backup.before_import(db, who, "import_rulesets", "truoc-khi-nhap-bo-tieu-chi")
     decoded = {name: (v.decode("utf-8-sig") if isinstance(v, bytes) else v).lstrip("\ufeff")
                for name, v in texts.items() if name in rs.FILES.values()}
     now = datetime.now()
 
+    detail: dict = {"files": sorted(decoded)}
+
     def write(cur):
+        before = cur.execute("SELECT name, imported_at, imported_by, length(content) FROM ruleset_file "
+                             "ORDER BY name").fetchall()
+        detail["old"] = {"files": [{"name": n, "imported_at": str(at), "imported_by": by, "chars": c}
+                                   for n, at, by, c in before],
+                         "rulesets": [r[0] for r in cur.execute("SELECT id FROM ruleset ORDER BY id").fetchall()]}
+        detail["new"] = {"files": [{"name": n, "chars": len(c)} for n, c in sorted(decoded.items())],
+                         "rulesets": sorted(catalog.ids)}
         for statement in ("DELETE FROM ruleset_file", "DELETE FROM ruleset", "DELETE FROM ruleset_group",
                           "DELETE FROM ruleset_standard", "DELETE FROM ruleset_level", "DELETE FROM regional_factor"):
             cur.execute(statement)
         for name, content in decoded.items():
-            cur.execute("INSERT INTO ruleset_file VALUES (?, ?, ?, ?)", [name, content, now, actor])
+            cur.execute("INSERT INTO ruleset_file VALUES (?, ?, ?, ?)", [name, content, now, who.display_name])
         for r in catalog:
             i = r.info
             cur.execute("INSERT INTO ruleset (id, name, legal_source, valid_from, valid_to, classes, pass_mark, "
@@ -68,7 +79,7 @@ def import_rulesets(db: Database, actor: str, texts: dict[str, str | bytes]) -> 
                 "legal_source", "note"])
         return catalog
 
-    return db.write(actor, "import_rulesets", write, {"files": sorted(decoded)})
+    return db.write(who, "import_rulesets", write, detail)
 
 
 def _insert_frame(cur, table: str, frame: pd.DataFrame, columns: list[str]) -> None:
@@ -97,9 +108,9 @@ def ensure_rulesets(db: Database) -> None:
     stored = db.query("SELECT name, content, imported_by FROM ruleset_file")
     repo = _texts_from_repo()
     if stored.empty:
-        import_rulesets(db, DEFAULT_IMPORTER, repo)
+        import_rulesets(db, system(DEFAULT_IMPORTER), repo)
     elif (stored["imported_by"] == DEFAULT_IMPORTER).all() and dict(zip(stored["name"], stored["content"])) != repo:
-        import_rulesets(db, DEFAULT_IMPORTER, repo)
+        import_rulesets(db, system(DEFAULT_IMPORTER), repo)
 
 
 def catalog(db: Database) -> rs.RulesetCatalog:
@@ -144,14 +155,12 @@ def has_demo(db: Database) -> bool:
     return bool(db.scalar("SELECT count(*) FROM indicator_value WHERE is_demo"))
 
 
-def add_indicator_value(db: Database, actor: str, area_id: str, standard_code: str, value,
+def add_indicator_value(db: Database, who: Identity, area_id: str, standard_code: str, value,
                         as_of: date | None, source: str, note: str | None = None,
                         confidence: str = "C2") -> None:
     """Record one value (history kept). Checks the area, the standard, the value and the source."""
     problems = []
     where = "Giá trị chỉ tiêu"
-    if _blank(actor) or HTML_TAG.search(str(actor)):
-        problems.append(f"{where}, cột Người nhập: cần ghi tên (không chứa thẻ HTML)")
     if not db.scalar("SELECT count(*) FROM area WHERE id = ?", [area_id]):
         problems.append(f"{where}, cột Địa bàn: '{area_id}' không có trong danh mục địa bàn")
     std = db.query("SELECT DISTINCT code, unit, direction FROM ruleset_standard WHERE code = ?", [standard_code])
@@ -190,10 +199,10 @@ def add_indicator_value(db: Database, actor: str, area_id: str, standard_code: s
         problems.append(f"{where}, cột Ghi chú: không được chứa thẻ HTML")
     if problems:
         raise ValidationError(problems)
-    db.write(actor, "indicator_value", lambda cur: cur.execute(
+    db.write(who, "indicator_value", lambda cur: cur.execute(
         "INSERT INTO indicator_value (area_id, standard_code, value_num, value_text, unit, as_of, source, "
         "entered_by, entered_at, is_demo, confidence, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE, ?, ?)",
-        [area_id, standard_code, num, text, unit, as_of, source.strip(), actor.strip(), datetime.now(), confidence,
+        [area_id, standard_code, num, text, unit, as_of, source.strip(), who.display_name, datetime.now(), confidence,
          note]),
         {"area": area_id, "standard": standard_code})
 

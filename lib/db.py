@@ -59,6 +59,19 @@ def _split_sql(script: str) -> list[str]:
     return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
 
 
+def _open_error_message(path: Path, error: Exception) -> str:
+    """The message for a file DuckDB will not open; a damaged file names the newest backup."""
+    message = (
+        f"Không mở được tệp dữ liệu {path}: {error}. "
+        "Tệp có thể được tạo bởi phiên bản DuckDB khác, hoặc không phải tệp DuckDB."
+    )
+    if "conflicting lock" in str(error).lower():  # another process holds it: nothing is damaged
+        return message
+    from lib.backup import damaged_file_hint  # lazy: lib.backup imports this module
+
+    return f"{message} Tệp có thể đã bị hỏng. {damaged_file_hint(path)}"
+
+
 class Database:
     """One DuckDB connection for the whole process."""
 
@@ -68,10 +81,7 @@ class Database:
         try:
             self._con = duckdb.connect(str(self.path))
         except duckdb.Error as e:  # e.g. a file from a newer DuckDB, or not a database at all
-            raise DatabaseError(
-                f"Không mở được tệp dữ liệu {self.path}: {e}. "
-                "Tệp có thể được tạo bởi phiên bản DuckDB khác, hoặc không phải tệp DuckDB."
-            ) from e
+            raise DatabaseError(_open_error_message(self.path, e)) from e
         self._lock = threading.Lock()
         self.migrate()
 
@@ -145,23 +155,32 @@ class Database:
     # -- the one write path ---------------------------------------------------
     def write(
         self,
-        actor: str,
+        who,
         action: str,
         fn: Callable[[duckdb.DuckDBPyConnection], T],
         detail: dict | None = None,
     ) -> T:
-        """Run ``fn(cursor)`` in one transaction, audited; roll back on any error."""
-        if not actor or not actor.strip():
-            raise DatabaseError("Thiếu tên người ghi dữ liệu.")
+        """Run ``fn(cursor)`` in one transaction, audited; roll back on any error.
+
+        ``who`` is the signed-in ``lib.auth.Identity``: the permission for ``action`` is checked
+        here, in the transaction (``lib.auth.authorize``), and a refusal (``PermissionDenied``)
+        writes nothing. The audit row names ``who.username``. ``detail`` is serialised after
+        ``fn`` ran, so ``fn`` may fill ``detail["old"]``/``detail["new"]`` (the rows before and
+        after) from inside the transaction; those go to the audit row's own ``old``/``new`` columns."""
+        from lib import auth  # lib.auth imports this module
+
         with self._lock:
             cur = self._con.cursor()
             try:
                 cur.begin()
+                auth.authorize(cur, who, action)
                 result = fn(cur)
+                rest = dict(detail or {})
+                old, new = rest.pop("old", None), rest.pop("new", None)
+                as_json = lambda v: None if v is None else json.dumps(v, ensure_ascii=False, default=str)  # noqa: E731
                 cur.execute(
-                    "INSERT INTO audit_log (logged_at, actor, action, detail) VALUES (?, ?, ?, ?)",
-                    [datetime.now(), actor.strip(), action,
-                     json.dumps(detail or {}, ensure_ascii=False, default=str)],
+                    "INSERT INTO audit_log (logged_at, actor, action, detail, old, new) VALUES (?, ?, ?, ?, ?, ?)",
+                    [datetime.now(), who.username, action, as_json(rest), as_json(old), as_json(new)],
                 )
                 cur.execute(
                     "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) "

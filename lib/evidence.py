@@ -27,7 +27,8 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from lib import criteria, export, fmt
+from lib import backup, criteria, export, fmt
+from lib.auth import Identity
 from lib.db import Database
 from lib.i18n import t
 from lib.tables import Col, Table
@@ -412,15 +413,9 @@ class ImportResult:
     blank: int
 
 
-def _check_actor(actor, where: str) -> None:
-    if _blank(actor) or not isinstance(actor, str) or HTML_TAG.search(actor) or len(actor.strip()) > 120:
-        raise ValidationError([t("ev.err.actor", "vi", where=where)])
-
-
-def import_checklist(db: Database, actor: str, area_id: str, data, today: date | None = None) -> ImportResult:
+def import_checklist(db: Database, who: Identity, area_id: str, data, today: date | None = None) -> ImportResult:
     """All or nothing: raises ValidationError (every problem, by row and column) and writes
     nothing; writes nothing either when every row is already recorded."""
-    _check_actor(actor, t("ev.import_where", "vi"))
     p = preview_import(db, area_id, data, today)
     if p.problems:
         raise ValidationError(p.problems)
@@ -437,12 +432,13 @@ def import_checklist(db: Database, actor: str, area_id: str, data, today: date |
                 "INSERT INTO indicator_value (area_id, standard_code, value_num, value_text, unit, as_of, source, "
                 "entered_by, entered_at, is_demo, confidence, note, doc_name, doc_no, doc_date) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE, 'C', ?, ?, ?, ?)",
-                [area_id, r.code, r.value_num, r.value_text, r.unit, r.as_of, source_text(r), actor.strip(), now,
+                [area_id, r.code, r.value_num, r.value_text, r.unit, r.as_of, source_text(r), who.display_name, now,
                  r.note, r.doc_name, r.doc_no, r.doc_date])
             n += 1
         return n
 
-    written = db.write(actor, "import_indicator_values", write, {
+    backup.before_import(db, who, "import_indicator_values", "truoc-khi-nhap-chi-tieu")
+    written = db.write(who, "import_indicator_values", write, {
         "area": area_id, "rows": len(p.rows), "standards": [r.code for r in p.rows],
         "file_sha256": hashlib.sha256(bytes(data)).hexdigest()})
     return ImportResult(written, len(p.unchanged) + len(p.rows) - written, p.n_blank)
@@ -466,7 +462,7 @@ def decisions(db: Database, work_id: str | None = None) -> pd.DataFrame:
                     "WHERE ? IS NULL OR d.work_id = ? ORDER BY d.work_id, d.area_id", [work_id, work_id])
 
 
-def state_town(db: Database, recorder: str, work_id: str, area_id: str | None, decision_ref: str | None,
+def state_town(db: Database, who: Identity, work_id: str, area_id: str | None, decision_ref: str | None,
                decision_date, today: date | None = None) -> None:
     """The committee states the town of a work the report leaves open. ``decision_date``: a date,
     or text typed the Vietnamese way (31/12/2024). Raises ValidationError listing every problem."""
@@ -477,8 +473,6 @@ def state_town(db: Database, recorder: str, work_id: str, area_id: str | None, d
     def bad(col_key: str, msg: str) -> None:
         problems.append(t("ev.err.field", "vi", where=where, col=t(col_key, "vi"), msg=msg))
 
-    if _blank(recorder) or not isinstance(recorder, str) or HTML_TAG.search(recorder) or len(recorder.strip()) > 120:
-        bad("ev.f_recorder", t("ev.err.name", "vi"))
     if not db.scalar("SELECT count(*) FROM work WHERE id = ?", [work_id]):
         bad("ev.f_work", t("ev.err.unknown_work", "vi", id=str(work_id)[:40]))
     elif db.scalar("SELECT count(*) FROM work_area WHERE work_id = ?", [work_id]):
@@ -519,9 +513,9 @@ def state_town(db: Database, recorder: str, work_id: str, area_id: str | None, d
         cur.execute("INSERT INTO work_area (work_id, area_id, basis, note) VALUES (?, ?, 'committee', ?)",
                     [work_id, area_id, note])
         cur.execute("INSERT INTO work_area_decision (work_id, area_id, decision_ref, decision_date, recorded_by, "
-                    "recorded_at) VALUES (?, ?, ?, ?, ?, ?)", [work_id, area_id, ref, day_, recorder.strip(), now])
+                    "recorded_at) VALUES (?, ?, ?, ?, ?, ?)", [work_id, area_id, ref, day_, who.display_name, now])
 
-    db.write(recorder, "work_area_committee", write, {"work": work_id, "area": area_id, "basis": "committee",
+    db.write(who, "work_area_committee", write, {"work": work_id, "area": area_id, "basis": "committee",
                                                       "decision_ref": ref, "decision_date": day_})
 
 

@@ -94,7 +94,10 @@ def md_escape(text, limit: int = 200) -> str:
     text = "" if text is None else str(text)
     if len(text) > limit:
         text = text[:limit] + "…"
-    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+    text = _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+    # a bare web address is turned into a link by the Markdown renderer even when escaped:
+    # a word joiner after the scheme and after "www" keeps it plain text
+    return re.sub(r"(?i)(\w)\\:(//)", "\\1\\:\u2060\\2", text).replace("www\\.", "www\u2060\\.")
 
 
 DAY_MIN, DAY_MAX = date(2000, 1, 1), date(2100, 12, 31)  # dates the app reasons about

@@ -203,6 +203,8 @@ def _area_text(row, lang: str) -> str:
     if not names:
         return t("town.unknown", lang)
     text = names[0].upper() + names[1:]
+    if bool(_opt(row.get("area_by_committee"))):
+        return f"{text} ({t('pack.area_committee', lang)})"
     return f"{text} {t('pack.area_inferred', lang)}" if bool(_opt(row.get("area_inferred"))) else text
 
 

@@ -237,18 +237,22 @@ def _areas(db: Database) -> dict[str, dict]:
     return {r["id"]: {k: _opt(r[k]) for k in df.columns} for _, r in df.iterrows()}
 
 
-def _work_areas(db: Database) -> dict[tuple[str, str], str]:
-    df = db.query("SELECT work_id, area_id, basis FROM work_area")
-    return {(r["work_id"], r["area_id"]): _text(r["basis"]) or "" for _, r in df.iterrows()}
+def _work_areas(db: Database) -> dict[tuple[str, str], tuple[str, str]]:
+    """(work, area) -> (basis, note): report, inference or a committee decision (its reference)."""
+    df = db.query("SELECT work_id, area_id, basis, note FROM work_area")
+    return {(r["work_id"], r["area_id"]): (_text(r["basis"]) or "", _text(r["note"]) or "") for _, r in df.iterrows()}
 
 
-def _location(area_id: str, area: dict | None, basis: str) -> dict:
+def _location(area_id: str, area: dict | None, basis: tuple[str, str]) -> dict:
     if area is None:  # an id with no row in ``area``: only what is known
         return {"id": area_id, "description": area_id}
     name = str(area["name"])
     notes = []
-    if basis == "inference":
+    kind, note = basis if isinstance(basis, tuple) else (basis, "")
+    if kind == "inference":
         notes.append(t("opendata.loc_inferred", "vi"))
+    elif kind == "committee":  # the committee decided the area the report leaves open
+        notes.append(note or t("opendata.loc_committee", "vi"))
     if area.get("successor_name") and area.get("valid_to") is not None:
         since = pd.Timestamp(area["valid_to"]) + pd.Timedelta(days=1)
         notes.append(t("opendata.loc_successor", "vi", since=since.strftime("%d/%m/%Y"),
@@ -284,7 +288,7 @@ def _published(published) -> str:
 
 
 # -- the package ----------------------------------------------------------------------------------
-def project(w: pd.Series, areas: dict[str, dict], bases: dict[tuple[str, str], str],
+def project(w: pd.Series, areas: dict[str, dict], bases: dict[tuple[str, str], tuple[str, str]],
             omitted: list[str]) -> dict:
     """One OC4IDS project for one row of ``queries.works``."""
     wid = str(w["id"])
@@ -314,7 +318,7 @@ def project(w: pd.Series, areas: dict[str, dict], bases: dict[tuple[str, str], s
     if amount is not None:
         p["budget"] = {"amount": {"amount": int(amount), "currency": CURRENCY}}
 
-    locations = [_location(a, areas.get(a), bases.get((wid, a), "")) for a in (w.get("area_ids") or [])]
+    locations = [_location(a, areas.get(a), bases.get((wid, a), ("", ""))) for a in (w.get("area_ids") or [])]
     if locations:
         p["locations"] = locations
 
@@ -339,6 +343,8 @@ def build(db: Database, *, towns: list[str] | None = None, period_id: str | None
           published=None, uri: str | None = None) -> Export:
     """The package and what was left out of it. ``towns``: area ids (None: every work);
     ``period_id``: a reporting period (None: the newest); ``published``: datetime or ISO text."""
+    if period_id is not None and not db.scalar("SELECT count(*) FROM reporting_period WHERE id = ?", [period_id]):
+        raise OC4IDSError(t("opendata.err_period", "vi", period=str(period_id)[:40]))
     works = queries.works(db, towns, period_id)
     if works.empty:
         raise OC4IDSError(t("opendata.err_empty", "vi"))

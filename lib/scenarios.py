@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from lib import criteria, export, fmt, funding, queries
+from lib.auth import Identity
 from lib.db import Database
 from lib.fmt import TY
 from lib.i18n import t
@@ -288,11 +289,11 @@ def _clean_name(name: Any) -> str:
     return " ".join(str(name).split()) if name is not None else ""
 
 
-def save_scenario(db: Database, actor: str, name: str, scenario: Scenario, note: str | None = None) -> str:
+def save_scenario(db: Database, who: Identity, name: str, scenario: Scenario, note: str | None = None) -> str:
     """Store a named scenario; returns the name as stored (spaces tidied).
 
     Refuses (ValidationError, nothing written) an empty or too long name, HTML in the name,
-    the actor or the note, a name already used (letter case aside), or an unknown town."""
+    the note, a name already used (letter case aside), or an unknown town."""
     problems = []
     clean = _clean_name(name)
     if not clean:
@@ -301,8 +302,6 @@ def save_scenario(db: Database, actor: str, name: str, scenario: Scenario, note:
         problems.append("Tên kịch bản: không được chứa thẻ HTML (ví dụ <b>, <script>)")
     elif len(clean) > MAX_NAME:
         problems.append(f"Tên kịch bản: dài quá {MAX_NAME} ký tự")
-    if _blank(actor) or HTML_TAG.search(str(actor)):
-        problems.append("Người lưu: cần ghi tên (không chứa thẻ HTML)")
     note = None if _blank(note) else str(note).strip()
     if note and HTML_TAG.search(note):
         problems.append("Ghi chú: không được chứa thẻ HTML (ví dụ <b>, <script>)")
@@ -323,10 +322,10 @@ def save_scenario(db: Database, actor: str, name: str, scenario: Scenario, note:
         if row:
             raise ValidationError([f"Tên kịch bản: «{row[0]}» đã có; hãy chọn tên khác (hoặc xoá kịch bản cũ trước)"])
         cur.execute("INSERT INTO scenario (name, params, created_by, created_at, note) VALUES (?, ?, ?, ?, ?)",
-                    [clean, scenario.to_json(), actor.strip(), datetime.now(), note])
+                    [clean, scenario.to_json(), who.display_name, datetime.now(), note])
         return clean
 
-    return db.write(actor, "save_scenario", write, {"name": clean})
+    return db.write(who, "save_scenario", write, {"name": clean})
 
 
 def list_scenarios(db: Database) -> pd.DataFrame:
@@ -345,16 +344,18 @@ def load_scenario(db: Database, name: str) -> Scenario:
         raise ValidationError([f"Kịch bản «{name}» đã lưu không hợp lệ: {p}" for p in e.problems]) from None
 
 
-def delete_scenario(db: Database, actor: str, name: str) -> None:
-    if _blank(actor) or HTML_TAG.search(str(actor)):
-        raise ValidationError(["Người xoá: cần ghi tên (không chứa thẻ HTML)"])
+def delete_scenario(db: Database, who: Identity, name: str) -> None:
+    detail: dict = {"name": name}
 
     def write(cur):
-        if not cur.execute("SELECT count(*) FROM scenario WHERE name = ?", [name]).fetchone()[0]:
+        row = cur.execute("SELECT name, params, created_by, created_at, note FROM scenario WHERE name = ?",
+                          [name]).fetchone()
+        if row is None:
             raise ValidationError([f"Không có kịch bản «{name}»"])
+        detail["old"] = dict(zip(("name", "params", "created_by", "created_at", "note"), row))
         cur.execute("DELETE FROM scenario WHERE name = ?", [name])
 
-    db.write(actor, "delete_scenario", write, {"name": name})
+    db.write(who, "delete_scenario", write, detail)
 
 
 # -- running a scenario -----------------------------------------------------------------

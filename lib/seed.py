@@ -4,16 +4,19 @@ The files reproduce the December 2022 one-year review of Chương trình trọng
 số 07. An empty cell is an unknown value (NULL), never 0.
 
     python -m lib.seed            # build data/ct07.duckdb if it does not exist
-    python -m lib.seed --reset    # move the current file aside and rebuild
+    python -m lib.seed --reset    # back up (lib.backup), move the current file aside, rebuild;
+                                  # refused while another process (the app) holds the file
 """
 from __future__ import annotations
 
 import argparse
 import csv
 import shutil
+import sys
 from datetime import date, datetime
 from pathlib import Path
 
+from lib.auth import system
 from lib.db import ROOT, Database, db_path_from_env
 
 SEED_DIR = ROOT / "data" / "seed"
@@ -112,7 +115,7 @@ def load_seed(db: Database, seed_dir: Path = SEED_DIR) -> None:
                     values += [SEED_ACTOR, now, False]
                 cur.execute(sql, values)
 
-    db.write(SEED_ACTOR, "seed", insert_all, {"source": str(seed_dir.relative_to(ROOT))
+    db.write(system(SEED_ACTOR), "seed", insert_all, {"source": str(seed_dir.relative_to(ROOT))
                                              if seed_dir.is_relative_to(ROOT) else str(seed_dir)})
 
 
@@ -127,7 +130,7 @@ def load_demo(db: Database, demo_dir: Path = DEMO_DIR) -> None:
         for row in rows:
             cur.execute(sql, list(row) + [DEMO_ACTOR, now, True])
 
-    db.write(DEMO_ACTOR, "seed_demo", insert, {"rows": len(rows)})
+    db.write(system(DEMO_ACTOR), "seed_demo", insert, {"rows": len(rows)})
 
 
 def _read_plain(path: Path, types: dict[str, str]) -> tuple[list[str], list[list]]:
@@ -150,13 +153,33 @@ def open_database(path: Path | None = None) -> Database:
     return db
 
 
+def _backup_before_reset(path: Path) -> None:
+    """Refuse (exit 2) while another process holds the file; otherwise export a backup first."""
+    from lib import backup as backups
+
+    try:
+        backups.ensure_not_locked(path)
+    except backups.BackupError as e:
+        print(f"Không đặt lại dữ liệu: {e}", file=sys.stderr)
+        sys.exit(2)
+    try:
+        folder = backups.backup(path, reason="truoc-khi-dat-lai")
+    except backups.BackupError as e:  # a damaged file cannot be exported; it is still kept below
+        print(f"Cảnh báo: không sao lưu được trước khi đặt lại ({e}). Tệp cũ vẫn được giữ lại.",
+              file=sys.stderr)
+    else:
+        print(f"Đã sao lưu dữ liệu hiện tại vào {folder}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description="Tạo cơ sở dữ liệu mặc định từ data/seed/.")
     ap.add_argument("--reset", action="store_true",
-                    help="đổi tên tệp hiện có thành *.bak-<thời điểm> rồi tạo lại từ dữ liệu mặc định")
+                    help="sao lưu vào backups/, đổi tên tệp hiện có thành *.bak-<thời điểm> rồi tạo lại "
+                         "từ dữ liệu mặc định (bị từ chối khi ứng dụng đang mở tệp)")
     args = ap.parse_args()
     path = db_path_from_env()
     if args.reset and path.exists():
+        _backup_before_reset(path)
         backup = path.with_name(f"{path.name}.bak-{datetime.now():%Y%m%d-%H%M%S}")
         shutil.move(path, backup)
         wal = path.with_name(path.name + ".wal")

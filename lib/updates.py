@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
+from lib.auth import Identity
 from lib.db import Database
 from lib.fmt import is_blank, parse_number
 
@@ -169,12 +170,11 @@ def _latest_expected(db: Database, before: date) -> dict[str, int]:
     return {r.work_id: int(r.expected_year) for r in df.itertuples()}
 
 
-def record(db: Database, actor: str, period: Period, updates: list[Update], *, new_period: bool) -> int:
+def record(db: Database, who: Identity, period: Period, updates: list[Update], *, new_period: bool) -> int:
     """Validate, then write the period (when new) and every update in one transaction.
 
+    ``who`` is the signed-in identity (the write path checks its role; its name is recorded).
     Returns the number of updates written. Raises ValidationError (nothing written)."""
-    if _blank(actor) or HTML_TAG.search(str(actor)):
-        raise ValidationError(["Người cập nhật: cần ghi tên (không chứa thẻ HTML)"])
     validate_period(period, db, new=new_period)
     if not updates:
         raise ValidationError(["Chưa có dòng cập nhật nào."])
@@ -192,15 +192,18 @@ def record(db: Database, actor: str, period: Period, updates: list[Update], *, n
                 "expected_year, note, delay_cause, source_ref, entered_by, entered_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [u.work_id, period.id, period.as_of, u.stage, u.physical_pct, u.disbursed_vnd, u.expected_year,
-                 u.note, u.delay_cause, period.source_ref or f"Cập nhật kỳ {period.id}", actor.strip(), now])
+                 u.note, u.delay_cause, period.source_ref or f"Cập nhật kỳ {period.id}", who.display_name, now])
             if u.expected_year is not None:
                 # the baseline is frozen at the first expected year ever recorded
                 cur.execute("UPDATE work SET baseline_year = ?, baseline_set_at = ? "
                             "WHERE id = ? AND baseline_year IS NULL", [u.expected_year, period.as_of, u.work_id])
         return len(clean)
 
-    return db.write(actor, "status_update", write,
-                    {"period": period.id, "new_period": new_period, "works": [u.work_id for u in clean]})
+    new = [{"work_id": u.work_id, "period_id": period.id, "stage": u.stage, "physical_pct": u.physical_pct,
+            "disbursed_vnd": u.disbursed_vnd, "expected_year": u.expected_year, "note": u.note,
+            "delay_cause": u.delay_cause} for u in clean]  # rows are only added: no old values
+    return db.write(who, "status_update", write,
+                    {"period": period.id, "new_period": new_period, "works": [u.work_id for u in clean], "new": new})
 
 
 def slips(db: Database, work_id: str | None = None) -> pd.DataFrame:
@@ -215,12 +218,10 @@ def slips(db: Database, work_id: str | None = None) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def save_settings(db: Database, actor: str, values: dict[str, object]) -> None:
+def save_settings(db: Database, who: Identity, values: dict[str, object]) -> None:
     """Change settings (e.g. flag thresholds) in one audited transaction, after checking them."""
     from lib.flags import Thresholds  # the flag rules own their thresholds' validation
 
-    if _blank(actor) or HTML_TAG.search(str(actor)):
-        raise ValidationError(["Người cập nhật: cần ghi tên (không chứa thẻ HTML)"])
     current = dict(zip(*[db.query("SELECT key, value FROM setting")[c] for c in ("key", "value")]))
     unknown = [k for k in values if k not in current]
     if unknown:
@@ -232,11 +233,16 @@ def save_settings(db: Database, actor: str, values: dict[str, object]) -> None:
     except ValueError as e:
         raise ValidationError([str(e)]) from e
 
+    detail: dict = {k: str(v) for k, v in values.items()}
+
     def write(cur):
+        detail["old"] = {key: cur.execute("SELECT value FROM setting WHERE key = ?", [key]).fetchone()[0]
+                         for key in values}
+        detail["new"] = {key: str(value) for key, value in values.items()}
         for key, value in values.items():
             cur.execute("UPDATE setting SET value = ? WHERE key = ?", [str(value), key])
 
-    db.write(actor, "settings", write, {k: str(v) for k, v in values.items()})
+    db.write(who, "settings", write, detail)
 
 
 TABLE_FIELDS = ["stage", "physical_pct", "disbursed_vnd", "expected_year", "note", "cause"]

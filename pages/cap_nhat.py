@@ -1,16 +1,21 @@
 """Cập nhật kỳ báo cáo: the secretary records each work's status for a reporting period."""
-import os
 from datetime import date
 
 import pandas as pd
 import streamlit as st
 
 from lib import fmt, queries, updates
-from ui import frame
+from lib.db import DatabaseError
+from ui import auth_view, frame
 
 ctx = frame.page_header()
-if os.environ.get("CT07_READONLY") == "1":
-    st.info(ctx.tr("update.readonly"))
+who = auth_view.who()  # the signed-in identity: the write path checks its role again
+if not auth_view.may("status_update"):
+    st.info(ctx.tr("auth.need_sign_in") if who is None else
+            ctx.tr("auth.need_role", role=auth_view.role_label("editor", ctx.lang)))
+    if who is None:
+        with st.container(width=420):
+            auth_view.sign_in_form(ctx.lang, "upd_auth")
     st.stop()
 
 db = frame.get_db()
@@ -26,8 +31,8 @@ pending = st.session_state.pop("upd_goto", None)  # a period just created: keep 
 if pending in set(periods["id"]):
     st.session_state["upd_mode"], st.session_state["upd_period"] = "existing", pending
 
-h1, h2, h3 = st.columns([1.2, 1.2, 1.6], vertical_alignment="bottom")
-who = h1.text_input(ctx.tr("update.who"), key="upd_who", help=ctx.tr("update.who_help"))
+st.caption(ctx.tr("auth.acting_as", name=who.display_name, username=who.username))
+h2, h3 = st.columns([1.2, 1.6], vertical_alignment="bottom")
 mode = h2.radio(ctx.tr("update.period_mode"), ["existing", "new"], horizontal=True, key="upd_mode",
                 format_func=lambda m: ctx.tr(f"update.period_{m}"))
 if mode == "existing":
@@ -60,6 +65,9 @@ def save(rows: list[updates.Update], labels: list[str] | None = None) -> None:
             _record_with_labels(rows, labels)
     except updates.ValidationError as e:
         st.error(ctx.tr("update.errors", n=len(e.problems)) + "\n\n" + "\n".join(f"- {p}" for p in e.problems))
+        return
+    except DatabaseError as e:  # refused by the write path (role, disabled account)
+        st.error(str(e))
         return
     st.session_state[frame.GOTO_PERIOD] = period.id
     st.session_state["upd_goto"] = period.id
@@ -140,8 +148,8 @@ with tab_all:
         else:
             st.info(ctx.tr("update.nothing_changed"))
 
-with tab_settings:
-    st.caption(ctx.tr("update.settings_help"))
+
+def settings_form() -> None:
     current = frame.read(queries.settings)
     rows = frame.read(queries.setting_rows)
     with st.form("upd_settings"):
@@ -158,3 +166,13 @@ with tab_settings:
                 st.rerun()
             except updates.ValidationError as e:
                 st.error(ctx.tr("update.errors", n=len(e.problems)) + "\n\n" + "\n".join(f"- {p}" for p in e.problems))
+            except DatabaseError as e:  # e.g. the account was disabled meanwhile: refused by the write path
+                st.error(str(e))
+
+
+with tab_settings:
+    st.caption(ctx.tr("update.settings_help"))
+    if auth_view.may("settings"):  # thresholds: admins only (the write path checks again)
+        settings_form()
+    else:
+        st.info(ctx.tr("auth.need_role", role=auth_view.role_label("admin", ctx.lang)))

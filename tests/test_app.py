@@ -5,6 +5,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.i18n import t
+from tests.auth_helpers import sign_in_app
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -76,6 +77,9 @@ def test_every_page_in_pages_is_in_the_navigation():
 
 @pytest.mark.parametrize("page", page_files())
 def test_page_runs_without_exception(app, page):
+    from ui.nav import ROLE_PAGES
+    if page in ROLE_PAGES:  # the admin page is in the navigation of an admin only
+        sign_in_app(app, ROLE_PAGES[page])
     app.run()
     assert not app.exception, app.exception
     goto(app, page)
@@ -289,11 +293,26 @@ def test_register_marks_flagged_works_and_filters_them(app):
     assert len(shown_table(app, "register")[0]) == len(flagged)
 
 
+def sign_in_through_the_sidebar(app, name: str = "Thư ký Phòng KT&HT", username: str = "thuky-ktht"):
+    """An editor account in the app's database, then the sidebar form, as the secretary does."""
+    from lib.db import db_path_from_env
+    from tests.auth_helpers import PASSWORD, user
+    from ui import frame
+    user(frame._open(str(db_path_from_env())), "editor", name, username)
+    app.sidebar.text_input(key="auth_side_user").input(username)
+    app.sidebar.text_input(key="auth_side_password").input(PASSWORD)
+    app.button(key="auth_side_go").click().run()
+    assert not app.exception, app.exception
+
+
 def test_update_form_writes_and_the_overview_shows_it_at_once(app):
     app.run()
     goto(app, "pages/cap_nhat.py")
     assert not app.exception
-    app.text_input(key="upd_who").input("Thư ký Phòng KT&HT").run()
+    assert not [b for b in app.button if b.label == "Kiểm tra và ghi"]  # a viewer: no form
+    assert any("Chỉ người được phân quyền mới cập nhật được; hãy đăng nhập" in i.value for i in app.info)
+    sign_in_through_the_sidebar(app)
+    assert any(h.proto.body.count("Đã đăng nhập: Thư ký Phòng KT&amp;HT (thư ký)") for h in app.get("html"))
     app.radio(key="upd_mode").set_value("new").run()
     app.text_input(key="upd_new_id").input("2023-06").run()
     app.text_input(key="upd_new_label").input("Kỳ 6 tháng 2023").run()
@@ -310,12 +329,17 @@ def test_update_form_writes_and_the_overview_shows_it_at_once(app):
     # one work updated does not make the other seventeen fresh
     line = stamp(app)
     assert "kỳ này cập nhật 1/18 công trình" in line and "số liệu cũ" in line
+    from ui import frame
+    audit = frame.get_db().query("SELECT actor, action FROM audit_log ORDER BY id DESC LIMIT 1").iloc[0]
+    assert (audit["actor"], audit["action"]) == ("thuky-ktht", "status_update")  # the account that signed in
+    assert frame.get_db().scalar("SELECT entered_by FROM status_update WHERE period_id = '2023-06'") == \
+        "Thư ký Phòng KT&HT"
 
 
 def test_update_form_rejects_bad_input_in_vietnamese(app):
+    sign_in_app(app)
     app.run()
     goto(app, "pages/cap_nhat.py")
-    app.text_input(key="upd_who").input("Thư ký").run()
     [n for n in app.number_input if n.label == "Khối lượng thực hiện (%)"][0].set_value(150)
     [b for b in app.button if b.label == "Kiểm tra và ghi"][0].click().run()
     assert any("cột Khối lượng thực hiện (%): 150 phải từ 0 đến 100" in e.value for e in app.error)
@@ -350,7 +374,7 @@ def test_criteria_page_leads_with_each_town_against_its_target(app):
     assert strip.loc["Thị trấn Trùng Khánh", "Mục tiêu của Chương trình"] == "Loại IV, năm 2025"
     assert strip.loc["Thị trấn Trà Lĩnh", "Mục tiêu của Chương trình"] == "Loại V, năm 2025"
     assert (strip["Kết luận"] == "Chưa đủ số liệu").all()
-    assert strip.loc["Thị trấn Trùng Khánh", "Tiêu chuẩn chưa biết"] == "15/15"
+    assert strip.loc["Thị trấn Trùng Khánh", "Chưa chấm được (thiếu số liệu hoặc thang điểm)"] == "15/15"
     assert "/ 100" not in " ".join(strip["Điểm đã biết"])  # never a total out of 100 while standards are unknown
     assert "NQ 1210/2016, sửa đổi bởi NQ 26/2022" in caption
     assert any("Điều 15" in i.value and "loại III" in i.value for i in app.info)
@@ -377,8 +401,8 @@ def test_criteria_class_follows_the_town(app):
 def test_a_whole_period_through_the_table(app):
     from datetime import date
     app.run()
+    sign_in_app(app)
     goto(app, "pages/cap_nhat.py")
-    app.text_input(key="upd_who").input("Thư ký").run()
     app.radio(key="upd_mode").set_value("new").run()
     app.text_input(key="upd_new_id").input("2023-12").run()
     app.text_input(key="upd_new_as_of").input("31/12/2023").run()

@@ -7,6 +7,8 @@ import pytest
 from lib import criteria, rulesets
 from lib.rulesets import RulesetError
 from lib.updates import ValidationError
+from lib.auth import PermissionDenied  # noqa: E402
+from tests.auth_helpers import admin, editor  # noqa: E402,F401
 
 
 def repo_texts():
@@ -22,9 +24,10 @@ def test_default_rulesets_are_stored_and_copied_into_tables(db):
 def test_a_bad_import_names_file_row_and_field_and_writes_nothing(db):
     texts = repo_texts()
     texts["standards.csv"] = texts["standards.csv"].replace(",5.5,7,", ",năm,7,", 1)
+    who = admin(db)
     before = db.data_version()
     with pytest.raises(RulesetError) as e:
-        criteria.import_rulesets(db, "quản trị", texts)
+        criteria.import_rulesets(db, who, texts)
     assert "standards.csv, dòng" in str(e.value) and "min_points" in str(e.value)
     assert db.data_version() == before
     assert len(criteria.catalog(db).ids) == 3
@@ -34,13 +37,13 @@ def test_a_missing_file_is_reported(db):
     texts = repo_texts()
     del texts["levels.csv"]
     with pytest.raises(RulesetError, match="levels.csv: không tìm thấy tệp"):
-        criteria.import_rulesets(db, "quản trị", texts)
+        criteria.import_rulesets(db, admin(db), texts)
 
 
 def test_a_good_import_replaces_and_is_audited(db):
     texts = repo_texts()
     texts["rulesets.csv"] = texts["rulesets.csv"].replace("NQ 111/2025 (Phụ lục II, Bảng 2A)", "NQ 111/2025 (đã sửa)")
-    criteria.import_rulesets(db, "quản trị", {k: v.encode("utf-8") for k, v in texts.items()})
+    criteria.import_rulesets(db, admin(db), {k: v.encode("utf-8") for k, v in texts.items()})
     assert criteria.catalog(db)["nq111-2025"].info.name == "NQ 111/2025 (đã sửa)"
     assert db.scalar("SELECT action FROM audit_log ORDER BY id DESC LIMIT 1") == "import_rulesets"
 
@@ -68,21 +71,25 @@ def test_demo_values_only_when_asked(db):
 
 
 def test_indicator_values_keep_history_and_validate(db):
-    criteria.add_indicator_value(db, "thống kê", "tra-linh", "2A.III.16", "3", date(2025, 6, 30), "Niên giám 2024")
-    criteria.add_indicator_value(db, "thống kê", "tra-linh", "2A.III.16", 4, date(2026, 1, 1), "Niên giám 2025")
+    criteria.add_indicator_value(db, editor(db, "thống kê"), "tra-linh", "2A.III.16", "3", date(2025, 6, 30), "Niên giám 2024")
+    criteria.add_indicator_value(db, editor(db, "thống kê"), "tra-linh", "2A.III.16", 4, date(2026, 1, 1), "Niên giám 2025")
     assert criteria.indicator_values(db, "tra-linh").set_index("standard_code").loc["2A.III.16", "value_num"] == 4
     assert criteria.indicator_values(db, "tra-linh", date(2025, 12, 31)).set_index("standard_code").loc[
         "2A.III.16", "value_num"] == 3
     assert len(criteria.value_history(db, "tra-linh", "2A.III.16")) == 2
     with pytest.raises(ValidationError) as e:
-        criteria.add_indicator_value(db, "<b>x</b>", "ha-noi", "KHONG", "-5", None, "")
+        criteria.add_indicator_value(db, editor(db, "a"), "ha-noi", "KHONG", "-5", None, "")
     text = str(e.value)
-    for part in ("cột Người nhập", "cột Địa bàn: 'ha-noi'", "cột Tiêu chuẩn: 'KHONG'", "cột Nguồn", "cột Ngày số liệu"):
+    for part in ("cột Địa bàn: 'ha-noi'", "cột Tiêu chuẩn: 'KHONG'", "cột Nguồn", "cột Ngày số liệu"):
         assert part in text
     with pytest.raises(ValidationError, match="không được âm"):
-        criteria.add_indicator_value(db, "a", "tra-linh", "2A.III.16", "-1", date(2025, 1, 1), "x")
+        criteria.add_indicator_value(db, editor(db, "a"), "tra-linh", "2A.III.16", "-1", date(2025, 1, 1), "x")
     with pytest.raises(ValidationError, match="vượt quá 100"):
-        criteria.add_indicator_value(db, "a", "tra-linh", "2A.III.08", "120", date(2025, 1, 1), "x")
+        criteria.add_indicator_value(db, editor(db, "a"), "tra-linh", "2A.III.08", "120", date(2025, 1, 1), "x")
+    for nobody in (None, "<b>x</b>", "thống kê"):  # no identity, or a typed name: the write path refuses
+        with pytest.raises(PermissionDenied):
+            criteria.add_indicator_value(db, nobody, "tra-linh", "2A.III.16", "5", date(2025, 1, 1), "x")
+    assert len(criteria.value_history(db, "tra-linh", "2A.III.16")) == 2
 
 
 def test_links_cover_the_works_named_in_the_issue(db):
@@ -111,20 +118,20 @@ def test_projected_score_rises_when_a_counted_work_completes(db):
 
 def test_indicator_values_are_read_the_vietnamese_way(db):
     when = date(2025, 6, 30)
-    criteria.add_indicator_value(db, "thống kê", "trung-khanh", "TC2.2", "7.250", when, "Niên giám")
-    criteria.add_indicator_value(db, "thống kê", "trung-khanh", "TC3.2", "1.036,5", when, "Niên giám")
-    criteria.add_indicator_value(db, "thống kê", "trung-khanh", "2A.I.01", "cấp tỉnh", when, "Quy hoạch tỉnh")
+    criteria.add_indicator_value(db, editor(db, "thống kê"), "trung-khanh", "TC2.2", "7.250", when, "Niên giám")
+    criteria.add_indicator_value(db, editor(db, "thống kê"), "trung-khanh", "TC3.2", "1.036,5", when, "Niên giám")
+    criteria.add_indicator_value(db, editor(db, "thống kê"), "trung-khanh", "2A.I.01", "cấp tỉnh", when, "Quy hoạch tỉnh")
     v = criteria.indicator_values(db, "trung-khanh").set_index("standard_code")
     assert v.loc["TC2.2", "value_num"] == 7250
     assert v.loc["TC3.2", "value_num"] == 1036.5
     assert v.loc["2A.I.01", "value_text"] == "cấp tỉnh"
     assert v.loc["TC2.2", "confidence"] == "C2"  # a user's entry is not "checked against the text" unless said so
     with pytest.raises(ValidationError, match="cột Giá trị: 'nhiều' không phải là số"):
-        criteria.add_indicator_value(db, "a", "trung-khanh", "TC2.2", "nhiều", when, "x")
+        criteria.add_indicator_value(db, editor(db, "a"), "trung-khanh", "TC2.2", "nhiều", when, "x")
     with pytest.raises(ValidationError, match="không phải là cấp hợp lệ"):
-        criteria.add_indicator_value(db, "a", "trung-khanh", "2A.I.01", "cấp huyện", when, "x")
+        criteria.add_indicator_value(db, editor(db, "a"), "trung-khanh", "2A.I.01", "cấp huyện", when, "x")
     with pytest.raises(ValidationError, match="ngày trong tương lai"):
-        criteria.add_indicator_value(db, "a", "trung-khanh", "TC2.2", "1", date(2100, 1, 1), "x")
+        criteria.add_indicator_value(db, editor(db, "a"), "trung-khanh", "TC2.2", "1", date(2100, 1, 1), "x")
 
 
 # -- the answer per town (issue 12) ---------------------------------------------------------------
@@ -167,7 +174,7 @@ def test_town_answer_never_totals_out_of_100_with_unknowns(db):
     assert legacy.points_known is None and legacy.max_total is None
     assert legacy.points_text() == "chưa chấm được tiêu chuẩn nào"
     # the bundled rows say what they stand for, in the name and in the count
-    assert legacy.unknown_text() == ("15/15 tiêu chuẩn chưa biết, trong đó TC1 (8 tiêu chuẩn con, gộp), "
+    assert legacy.unknown_text() == ("15/15 tiêu chuẩn chưa chấm được (thiếu số liệu hoặc thang điểm), trong đó TC1 (8 tiêu chuẩn con, gộp), "
                                      "TC5 (toàn bộ Phụ lục 1 còn lại, gộp)")
     # below the minimum even though the legacy points are unknown (6.843 < 60 % × 50.000)
     assert {p.code for p in legacy.below} == {"TC2.1", "TC3.1"}
@@ -290,14 +297,14 @@ def test_an_older_copy_of_the_default_rulesets_is_refreshed_but_an_import_is_kep
     rows = list(csv.reader(io.StringIO(repo_texts()["rulesets.csv"])))
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(r[:9] for r in rows)  # the file before issue 12
-    db.write("t", "t", lambda cur: cur.execute(
+    db.write(admin(db), "t", lambda cur: cur.execute(
         "UPDATE ruleset_file SET content = ? WHERE name = 'rulesets.csv'", [out.getvalue()]))
     assert criteria.catalog(db)["nq111-2025"].info.transition_class is None
     criteria.ensure_rulesets(db)
     assert criteria.catalog(db)["nq111-2025"].info.transition_class == "III"
     texts = repo_texts()
     texts["rulesets.csv"] = texts["rulesets.csv"].replace("NQ 111/2025 (Phụ lục II, Bảng 2A)", "NQ 111/2025 (sửa)")
-    criteria.import_rulesets(db, "quản trị", texts)
+    criteria.import_rulesets(db, admin(db), texts)
     criteria.ensure_rulesets(db)
     assert criteria.catalog(db)["nq111-2025"].info.name == "NQ 111/2025 (sửa)"
 

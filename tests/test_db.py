@@ -4,6 +4,7 @@ import pytest
 
 from lib import db as dbmod
 from lib.db import Database, DatabaseError, SchemaTooNewError
+from tests.auth_helpers import admin, editor  # noqa: E402,F401
 
 
 def test_migrations_are_idempotent(tmp_path):
@@ -20,7 +21,7 @@ def test_migrations_are_idempotent(tmp_path):
 def test_newer_schema_refuses_to_open_and_leaves_file_alone(tmp_path):
     path = tmp_path / "future.duckdb"
     d = Database(path)
-    d.write("test", "future", lambda cur: cur.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'"))
+    d.write(admin(d), "future", lambda cur: cur.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'"))
     d.close()
     with pytest.raises(SchemaTooNewError, match="mới hơn"):
         Database(path)
@@ -37,6 +38,7 @@ def test_not_a_database_gives_a_vietnamese_message(tmp_path):
 
 
 def test_write_is_one_transaction_rolled_back_on_error(db):
+    who = admin(db)
     before_version = db.data_version()
     before_audit = db.scalar("SELECT count(*) FROM audit_log")
 
@@ -45,30 +47,34 @@ def test_write_is_one_transaction_rolled_back_on_error(db):
         raise ValueError("boom")
 
     with pytest.raises(ValueError):
-        db.write("thư ký", "test", half_then_fail)
+        db.write(who, "test", half_then_fail)
     assert db.scalar("SELECT name FROM work WHERE id = 'GT-01'") == "Đường giao thông tổ 2 - tổ 3"
     assert db.data_version() == before_version
     assert db.scalar("SELECT count(*) FROM audit_log") == before_audit
 
 
 def test_a_write_bumps_the_version_and_is_audited(db):
+    who = admin(db)
     v = db.data_version()
-    db.write("thư ký", "rename", lambda cur: cur.execute("UPDATE work SET priority = 1 WHERE id = 'GT-01'"),
+    db.write(who, "rename", lambda cur: cur.execute("UPDATE work SET priority = 1 WHERE id = 'GT-01'"),
              {"work": "GT-01"})
     assert db.data_version() == v + 1
     last = db.query("SELECT actor, action, detail FROM audit_log ORDER BY id DESC LIMIT 1").iloc[0]
-    assert (last["actor"], last["action"]) == ("thư ký", "rename")
+    assert (last["actor"], last["action"]) == (who.username, "rename")
     assert "GT-01" in last["detail"]
 
 
-def test_write_needs_an_actor(db):
-    with pytest.raises(DatabaseError):
-        db.write("  ", "x", lambda cur: None)
+def test_write_needs_a_signed_in_identity(db):
+    before = db.data_version()
+    for who in (None, "thư ký", "  "):  # a typed name is not an identity
+        with pytest.raises(DatabaseError, match="đăng nhập"):
+            db.write(who, "x", lambda cur: None)
+    assert db.data_version() == before
 
 
 def test_constraints_reject_negative_amounts(db):
     with pytest.raises(duckdb.Error):
-        db.write("thư ký", "bad", lambda cur: cur.execute(
+        db.write(admin(db), "bad", lambda cur: cur.execute(
             "UPDATE work SET total_investment_vnd = -1 WHERE id = 'GT-01'"))
     assert db.scalar("SELECT total_investment_vnd FROM work WHERE id='GT-01'") == 10_000_000_000
 

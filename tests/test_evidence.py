@@ -14,6 +14,8 @@ from lib import criteria, evidence, scenarios
 from lib import db as dbmod
 from lib.db import Database
 from lib.updates import ValidationError
+from lib.auth import PermissionDenied  # noqa: E402
+from tests.auth_helpers import admin, editor, sign_in_app  # noqa: E402,F401
 
 RS = "nq1210-2016-nq26-2022"
 TODAY = date(2026, 6, 30)
@@ -53,6 +55,11 @@ def _columns(d, table):
                ["column_name"])
 
 
+def _older_app_writes(db, sql):
+    """A change made by an older version of the app (its schema has no accounts yet)."""
+    db._con.execute(sql)
+
+
 def test_migration_applies_on_a_fresh_database(empty_db):
     assert empty_db.schema_version() == dbmod.latest_schema_version()
     assert {"doc_name", "doc_no", "doc_date", "entered_by"} <= _columns(empty_db, "indicator_value")
@@ -66,10 +73,10 @@ def test_migration_applies_on_an_existing_database(tmp_path, monkeypatch):
     monkeypatch.setattr(dbmod, "migrations", lambda: first_four)
     old = Database(path)
     assert old.schema_version() == 4
-    old.write("test", "old value", lambda cur: cur.execute(
+    _older_app_writes(old, (
         "INSERT INTO indicator_value (area_id, standard_code, value_num, as_of, source, entered_by) "
         "VALUES ('trung-khanh', 'TC2.1', 6843, DATE '2019-12-31', 'niên giám', 'test')"))
-    old.write("test", "old area", lambda cur: cur.execute("INSERT INTO work_area VALUES ('GT-01', 'x', 'report', NULL)"))
+    _older_app_writes(old, ("INSERT INTO work_area VALUES ('GT-01', 'x', 'report', NULL)"))
     old.close()
     monkeypatch.undo()
     migrated = Database(path)
@@ -126,8 +133,9 @@ def test_round_trip_writes_values_with_documents_and_who_entered_them(db):
         "TC2.2": {"Giá trị": 7250, "Ngày số liệu": datetime(2024, 12, 31), "Tên văn bản": "Niên giám thống kê 2024",
                   "Ngày văn bản": datetime(2025, 3, 1)},
     })
+    who = editor(db, "Nguyễn Thị Thư", "thu")  # the account first: creating it is a write of its own
     before = _counts(db)
-    result = evidence.import_checklist(db, "Nguyễn Thị Thư", "trung-khanh", filled, TODAY)
+    result = evidence.import_checklist(db, who, "trung-khanh", filled, TODAY)
     assert result.written == 2 and result.unchanged == 0
     got = db.query("SELECT * FROM indicator_value WHERE doc_name IS NOT NULL ORDER BY standard_code")
     assert list(got["standard_code"]) == ["TC2.2", "TC4.1"]
@@ -140,20 +148,25 @@ def test_round_trip_writes_values_with_documents_and_who_entered_them(db):
     tc22 = got.set_index("standard_code").loc["TC2.2"]
     assert tc22["value_num"] == 7250 and pd.isna(tc22["doc_no"])
     audit = db.query("SELECT * FROM audit_log ORDER BY id DESC LIMIT 1").iloc[0]
-    assert audit["action"] == "import_indicator_values" and audit["actor"] == "Nguyễn Thị Thư"
+    assert audit["action"] == "import_indicator_values" and audit["actor"] == "thu"
     assert json.loads(audit["detail"])["rows"] == 2
     assert _counts(db)[0] == before[0] + 2
     assert {"TC4.1", "TC2.2"}.isdisjoint(evidence.missing_standards(db, "trung-khanh", RS)["code"])
 
 
 def test_importing_the_same_file_twice_changes_nothing_the_second_time(db):
+    who = editor(db, "A")
     filled = _fill(evidence.checklist_xlsx(db, "trung-khanh", RS), {
         "TC4.1": {"Giá trị": "61,5", "Ngày số liệu": "31/12/2024", "Tên văn bản": "Báo cáo lao động"}})
-    assert evidence.import_checklist(db, "A", "trung-khanh", filled, TODAY).written == 1
+    assert evidence.import_checklist(db, who, "trung-khanh", filled, TODAY).written == 1
     after_first = _counts(db)
-    again = evidence.import_checklist(db, "A", "trung-khanh", filled, TODAY)
+    from lib import backup
+    backups = backup.list_backups(backup.default_dest_root(db.path))
+    assert [b.manifest["reason"] for b in backups] == ["truoc-khi-nhap-chi-tieu"], "a backup before the import"
+    again = evidence.import_checklist(db, who, "trung-khanh", filled, TODAY)
     assert again.written == 0 and again.unchanged == 1
     assert _counts(db) == after_first          # no row, no audit row, no new data version
+    assert len(backup.list_backups(backup.default_dest_root(db.path))) == 1, "nothing to import: no backup"
     p = evidence.preview_import(db, "trung-khanh", filled, TODAY)
     assert p.ok and not p.rows and len(p.unchanged) == 1
 
@@ -177,9 +190,10 @@ def test_errors_name_row_and_column_in_vietnamese_and_nothing_is_written(db):
     buf = io.BytesIO()
     ws.parent.save(buf)
     filled = buf.getvalue()
+    who = editor(db, "A")  # the account first: creating it is a write of its own
     before = _counts(db)
     with pytest.raises(ValidationError) as e:
-        evidence.import_checklist(db, "A", "trung-khanh", filled, TODAY)
+        evidence.import_checklist(db, who, "trung-khanh", filled, TODAY)
     problems = e.value.problems
     text = "\n".join(problems)
     ln = {c: _line(filled, c) for c in ("TC2.2", "TC3.2", "TC4.1", "TC4.2", "TC1")}
@@ -196,26 +210,29 @@ def test_errors_name_row_and_column_in_vietnamese_and_nothing_is_written(db):
     assert preview.problems == problems and not preview.rows
 
 
-def test_the_actor_is_required_and_the_file_must_be_this_towns(db):
+def test_a_signed_in_editor_is_required_and_the_file_must_be_this_towns(db):
     filled = _fill(evidence.checklist_xlsx(db, "trung-khanh", RS), {
         "TC4.1": {"Giá trị": "61,5", "Ngày số liệu": "31/12/2024", "Tên văn bản": "Báo cáo"}})
+    who = editor(db, "A")  # the account first: creating it is a write of its own
     before = _counts(db)
-    with pytest.raises(ValidationError, match="cần ghi tên người nhập"):
-        evidence.import_checklist(db, "  ", "trung-khanh", filled, TODAY)
+    for nobody in (None, "  ", "Thư ký"):  # a viewer, or a typed name
+        with pytest.raises(PermissionDenied, match="đăng nhập"):
+            evidence.import_checklist(db, nobody, "trung-khanh", filled, TODAY)
     with pytest.raises(ValidationError, match="không phải của thị trấn Trà Lĩnh"):
-        evidence.import_checklist(db, "A", "tra-linh", filled, TODAY)
+        evidence.import_checklist(db, who, "tra-linh", filled, TODAY)
     assert _counts(db) == before
 
 
 def test_size_and_row_caps(db, monkeypatch):
+    who = editor(db, "A")  # the account first: creating it is a write of its own
     before = _counts(db)
     with pytest.raises(ValidationError, match="lớn hơn 2 MB"):
-        evidence.import_checklist(db, "A", "trung-khanh", b"PK" + b"\0" * (evidence.MAX_BYTES + 1))
+        evidence.import_checklist(db, who, "trung-khanh", b"PK" + b"\0" * (evidence.MAX_BYTES + 1))
     monkeypatch.setattr(evidence, "MAX_ROWS", 3)
     filled = _fill(evidence.checklist_xlsx(db, "trung-khanh", RS), {
         "TC5.KT": {"Giá trị": "1", "Ngày số liệu": "31/12/2024", "Tên văn bản": "Báo cáo"}})
     with pytest.raises(ValidationError, match="hơn 3 dòng"):
-        evidence.import_checklist(db, "A", "trung-khanh", filled, TODAY)
+        evidence.import_checklist(db, who, "trung-khanh", filled, TODAY)
     assert _counts(db) == before
 
 
@@ -246,9 +263,10 @@ def test_any_bytes_give_a_vietnamese_error_never_a_crash(db, data):
     if "file" not in _BASE:
         _BASE["file"] = _valid_file(db)
     blob = data.draw(_damaged())
+    who = editor(db, "A")  # the account first: creating it is a write of its own
     before = _counts(db)
     try:
-        evidence.import_checklist(db, "A", "trung-khanh", blob, TODAY)
+        evidence.import_checklist(db, who, "trung-khanh", blob, TODAY)
     except ValidationError as e:
         assert e.problems and all(isinstance(p, str) and p for p in e.problems)
         assert _counts(db) == before
@@ -283,9 +301,10 @@ def test_any_cell_contents_give_a_vietnamese_error_or_a_clean_write(db, cells, c
         wb.save(buf)
     except Exception:
         return
+    who = editor(db, "A")  # the account first: creating it is a write of its own
     before = _counts(db)
     try:
-        evidence.import_checklist(db, "A", "trung-khanh", buf.getvalue(), TODAY)
+        evidence.import_checklist(db, who, "trung-khanh", buf.getvalue(), TODAY)
     except ValidationError as e:
         assert e.problems and all(p.startswith("Dòng ") or "Tệp" in p or "tiêu đề" in p for p in e.problems), e.problems
         assert _counts(db) == before
@@ -302,7 +321,7 @@ def test_stating_the_town_of_xh01_moves_that_towns_projected_score(db):
     before = _projection(db)
     assert before["total"].iloc[0] == before["total"].iloc[1]      # XH-01 counts for no town yet
     assert "XH-01" in set(evidence.works_without_town(db)["id"])
-    evidence.state_town(db, "Thư ký BCĐ", "XH-01", "trung-khanh", "Thông báo 12/TB-BCĐ", "15/03/2024", TODAY)
+    evidence.state_town(db, editor(db, "Thư ký BCĐ", "thuky-bcd"), "XH-01", "trung-khanh", "Thông báo 12/TB-BCĐ", "15/03/2024", TODAY)
     after = _projection(db)
     assert after["total"].iloc[0] == before["total"].iloc[0]
     assert after["total"].iloc[1] > after["total"].iloc[0]         # handed over in 2024: +1 cultural work
@@ -313,7 +332,7 @@ def test_stating_the_town_of_xh01_moves_that_towns_projected_score(db):
     assert d["decision_ref"] == "Thông báo 12/TB-BCĐ" and d["decision_date"].date() == date(2024, 3, 15)
     assert d["recorded_by"] == "Thư ký BCĐ"
     audit = db.query("SELECT * FROM audit_log WHERE action = 'work_area_committee'")
-    assert len(audit) == 1 and audit.iloc[0]["actor"] == "Thư ký BCĐ"
+    assert len(audit) == 1 and audit.iloc[0]["actor"] == "thuky-bcd"
     assert json.loads(audit.iloc[0]["detail"])["work"] == "XH-01"
     rows = evidence.work_effect_rows(db, "nq111-2025")
     xh01 = rows[rows["work"].str.startswith("XH-01")].iloc[0]
@@ -322,20 +341,23 @@ def test_stating_the_town_of_xh01_moves_that_towns_projected_score(db):
 
 
 def test_the_committee_form_is_validated_in_vietnamese(db):
+    who = editor(db, "A")  # the account first: creating it is a write of its own
     before = _counts(db)
     with pytest.raises(ValidationError) as e:
-        evidence.state_town(db, "", "XH-01", None, "", "31/02/2024", TODAY)
+        evidence.state_town(db, who, "XH-01", None, "", "31/02/2024", TODAY)
     text = "\n".join(e.value.problems)
-    assert "mục «Người ghi»: cần ghi tên" in text
     assert "mục «Địa bàn»: cần chọn địa bàn" in text
     assert "mục «Số, ký hiệu văn bản của Ban Chỉ đạo»: không được để trống" in text
     assert "mục «Ngày văn bản (ngày/tháng/năm)»" in text
     with pytest.raises(ValidationError, match="đã có địa bàn"):
-        evidence.state_town(db, "A", "GT-02", "trung-khanh", "TB 1", "01/01/2024", TODAY)
+        evidence.state_town(db, who, "GT-02", "trung-khanh", "TB 1", "01/01/2024", TODAY)
     with pytest.raises(ValidationError, match="không phải là địa bàn của Chương trình"):
-        evidence.state_town(db, "A", "GT-01", "xa-tra-linh", "TB 1", "01/01/2024", TODAY)
+        evidence.state_town(db, who, "GT-01", "xa-tra-linh", "TB 1", "01/01/2024", TODAY)
     with pytest.raises(ValidationError, match="tương lai"):
-        evidence.state_town(db, "A", "GT-01", "tra-linh", "TB 1", "01/01/2027", TODAY)
+        evidence.state_town(db, who, "GT-01", "tra-linh", "TB 1", "01/01/2027", TODAY)
+    for nobody in (None, "", "Thư ký"):  # a viewer, or a typed name: refused by the write path
+        with pytest.raises(PermissionDenied):
+            evidence.state_town(db, nobody, "XH-01", "trung-khanh", "TB 1", "01/01/2024", TODAY)
     assert _counts(db) == before
 
 
@@ -365,6 +387,7 @@ def test_criteria_page_shows_the_checklist_and_the_work_effects(app):
 
 def test_criteria_page_imports_a_filled_checklist(app, db):
     from tests.test_app import goto
+    sign_in_app(app)  # the secretary: the import is for an editor
     app.run()
     goto(app, "pages/tieu_chi.py")
     town = app.selectbox(key="crit_town").value
@@ -376,14 +399,15 @@ def test_criteria_page_imports_a_filled_checklist(app, db):
     assert any("chưa ghi dòng nào" in e.value and "Dòng" in e.value for e in app.error)
     app.file_uploader(key=f"ev_import_file_{town}").upload("ok.xlsx", good).run()
     assert any("1 giá trị mới" in s.value for s in app.success)
-    app.text_input(key="ev_import_who").input("Thư ký")
     app.button(key="ev_import_go").click().run()
     assert not app.exception, app.exception
     assert any("Đã ghi 1 giá trị" in s.value for s in app.success)
+    assert db_of_app().scalar("SELECT actor FROM audit_log WHERE action = 'import_indicator_values'") == "thu-ky"
 
 
 def test_register_detail_form_saves_a_town(app):
     from tests.test_app import goto
+    sign_in_app(app, name="Thư ký BCĐ")
     app.run()
     goto(app, "pages/danh_muc.py")
     app.selectbox(key="reg_detail").set_value("XH-01").run()
@@ -391,16 +415,23 @@ def test_register_detail_form_saves_a_town(app):
     assert any(s.value == "Ban Chỉ đạo xác định địa bàn" for s in app.subheader)
     save = next(b for b in app.button if b.label == "Lưu địa bàn")
     save.click().run()                                          # empty: refused, in Vietnamese
-    assert any("cần ghi tên" in e.value for e in app.error)
+    assert any("cần chọn địa bàn" in e.value for e in app.error)
     app.selectbox(key="ev_town_area").set_value("trung-khanh")
     app.text_input(key="ev_town_ref").input("Thông báo 12/TB-BCĐ")
     app.text_input(key="ev_town_date").input("15/03/2024")
-    app.text_input(key="ev_town_who").input("Thư ký")
     next(b for b in app.button if b.label == "Lưu địa bàn").click().run()
     assert not app.exception, app.exception
     assert any("XH-01 thuộc thị trấn Trùng Khánh" in s.value for s in app.success)
-    assert any("Địa bàn do Ban Chỉ đạo xác định: thị trấn Trùng Khánh" in c.value for c in app.caption)
+    assert any("Địa bàn do Ban Chỉ đạo xác định: thị trấn Trùng Khánh" in c.value and "Thư ký BCĐ" in c.value
+               for c in app.caption)
+    assert db_of_app().scalar("SELECT actor FROM audit_log WHERE action = 'work_area_committee'") == "thu-ky-bcd"
     assert not any(s.value == "Ban Chỉ đạo xác định địa bàn" for s in app.subheader)   # the form is gone
+
+
+def db_of_app():
+    """The app's own connection to its database (CT07_DB_PATH)."""
+    from ui import frame
+    return frame._open(str(dbmod.db_path_from_env()))
 
 
 @pytest.fixture

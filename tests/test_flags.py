@@ -13,6 +13,7 @@ from lib import db as dbmod
 from lib.db import Database
 from lib.flags import Thresholds, add_months, flag_works, whole_months
 from lib.i18n import catalogue
+from tests.auth_helpers import admin, editor  # noqa: E402,F401
 
 ROOT = Path(__file__).resolve().parent.parent
 D = date.fromisoformat
@@ -396,13 +397,18 @@ def test_settings_rows_come_from_the_migration(db):
     assert "flag_" not in (ROOT / "data" / "seed" / "settings.csv").read_text(encoding="utf-8")
 
 
+def _older_app_writes(db, sql):
+    """A change made by an older version of the app (its schema has no accounts yet)."""
+    db._con.execute(sql)
+
+
 def test_migration_adds_settings_to_an_existing_database_and_keeps_changed_values(tmp_path, monkeypatch):
     path = tmp_path / "old.duckdb"
     first_only = dbmod.migrations()[:1]
     monkeypatch.setattr(dbmod, "migrations", lambda: first_only)
     old = Database(path)
     assert old.schema_version() == 1
-    old.write("test", "setting", lambda cur: cur.execute(
+    _older_app_writes(old, (
         "INSERT INTO setting VALUES ('flag_stale_days', '90', 'int', 'changed by a user')"))
     old.close()
     monkeypatch.undo()
@@ -470,7 +476,7 @@ def test_database_updates_after_the_evaluation_date_are_ignored(db):
         cur.execute("INSERT INTO status_update (work_id, period_id, as_of, stage, expected_year) "
                     "VALUES ('XH-09', '2023-06', DATE '2023-06-30', 'da_ban_giao', 2022), "
                     "       ('XH-10', '2023-06', DATE '2023-06-30', 'dang_thi_cong', 2023)")
-    db.write("test", "updates", add)
+    db.write(admin(db), "updates", add)
     assert flags.default_eval_date(db) == D("2023-06-30")
     before = flags.evaluate(db, D("2023-06-29"))
     assert {"XH-09", "XH-10"} <= ids(before, "overdue")
@@ -491,7 +497,7 @@ def test_towns_filter_and_english(db):
 
 
 def test_thresholds_from_the_database_are_used(db):
-    db.write("test", "setting", lambda cur: cur.execute(
+    db.write(admin(db), "setting", lambda cur: cur.execute(
         "UPDATE setting SET value = '400' WHERE key = 'flag_stale_days'"))
     assert ids(flags.evaluate(db, D("2023-12-31")), "stale") == set()
 
@@ -521,7 +527,7 @@ def test_trend_evaluates_each_period(db):
     assert tr.loc[0, "n_at_risk"] == 10 and tr.loc[0, "n_overdue"] == 0
     assert tr.loc[0, "n_flagged"] == tr.loc[0, "n_red"] + tr.loc[0, "n_amber"]
     # a second period with no new updates: the same works, now overdue and stale
-    db.write("test", "period", lambda cur: cur.execute(
+    db.write(admin(db), "period", lambda cur: cur.execute(
         "INSERT INTO reporting_period (id, label_vi, as_of) VALUES ('2024-01', 'Kỳ thử', DATE '2024-01-01')"))
     tr = flags.trend(db, rules=["overdue"])
     assert list(tr["n_overdue"]) == [0, 10] and list(tr["n_red"]) == [0, 8]

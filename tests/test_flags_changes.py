@@ -10,6 +10,7 @@ import pytest
 from lib import changes, flags, updates
 from lib.updates import Period, Update
 from tests.test_app import goto, new_app
+from tests.auth_helpers import admin, editor  # noqa: E402,F401
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SECOND = Period(id="2024-01", label_vi="Kỳ tháng 1/2024", as_of=date(2024, 1, 15))
@@ -18,7 +19,7 @@ SLIP_NOTE = "Vướng GPMB 3 hộ dân (chưa thống nhất) đền bù, lùi s
 
 def add_second_period(db):
     """Through the one write path: a hand-over, a slip with its reason, a new stage."""
-    updates.record(db, "Thư ký Ban Chỉ đạo", SECOND, [
+    updates.record(db, editor(db, "Thư ký Ban Chỉ đạo"), SECOND, [
         Update("XH-09", stage="da_ban_giao", physical_pct=100),
         Update("GT-01", stage="dang_gpmb", expected_year=2025, note=SLIP_NOTE, delay_cause="gpmb"),
         Update("XH-07", stage="dang_thi_cong", physical_pct=10),

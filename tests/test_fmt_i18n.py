@@ -79,3 +79,13 @@ def test_parse_number_reads_what_a_vietnamese_user_types(text, value):
 def test_parse_number_refuses_in_vietnamese(bad):
     with pytest.raises(ValueError, match="không phải là số"):
         fmt.parse_number(bad)
+
+
+def test_markdown_escape_leaves_no_link_image_or_web_address():
+    from lib.fmt import md_escape
+    for text in ("![x](http://example.invalid/a.png)", "[l](http://example.invalid/l)",
+                 "see https://example.invalid/x and www.example.invalid", "<img src=x onerror=alert(1)>"):
+        out = md_escape(text)
+        import re
+        assert not re.search(r"(?<!\\)\]\(|(?<!\\)<|(?<!\\)!\[", out), out   # every Markdown/HTML mark escaped
+        assert "://" not in out and "www." not in out, out   # no bare address the renderer could link

@@ -5,6 +5,7 @@ import re
 import pytest
 import streamlit as st
 
+from tests.auth_helpers import sign_in_app
 from tests.test_app import goto, new_app
 
 PAGE = "pages/kich_ban_von.py"
@@ -22,8 +23,9 @@ def fresh_app(tmp_path, monkeypatch, name: str):
 
 @pytest.fixture
 def app(tmp_path, monkeypatch):
-    monkeypatch.delenv("CT07_READONLY", raising=False)
+    """The page for the secretary (an editor account, signed in)."""
     at = fresh_app(tmp_path, monkeypatch, "app.duckdb")
+    sign_in_app(at, name="Thư ký Ban Chỉ đạo")
     at.run()
     goto(at, PAGE)
     assert not at.exception, [e.value for e in at.exception]
@@ -173,7 +175,6 @@ def test_goal_seeking_is_computed_and_can_be_applied(app):
 def test_save_compare_and_export(app):
     app.select_slider(key="fund_state").set_value(20.0).run()
     app.text_input(key="fund_save_name").input("Ngân sách 20 tỷ")
-    app.text_input(key="fund_save_by").input("Thư ký Ban Chỉ đạo")
     submit = next(b for b in app.button if b.label == "Lưu kịch bản")
     submit.click().run()
     assert not app.exception
@@ -192,31 +193,32 @@ def test_save_compare_and_export(app):
     # open the saved scenario into the sliders
     app.button(key="fund_apply_saved").click().run()
     assert app.session_state["fund_state"] == 20.0
-    # and delete it, which needs a name too
-    app.button(key="fund_delete").click().run()
-    assert any("Người xoá: cần ghi tên" in e.value for e in app.error)
-    app.text_input(key="fund_delete_by").input("Thư ký Ban Chỉ đạo")
+    assert any("«Ngân sách 20 tỷ»: Thư ký Ban Chỉ đạo lưu lúc" in n for n in notes(app))  # saved by the signed-in user
+    # and delete it
     app.button(key="fund_delete").click().run()
     assert not app.exception
     assert any("Đã xoá kịch bản «Ngân sách 20 tỷ»" in s.value for s in app.success)
+    from ui import frame
+    audit = frame.get_db().query("SELECT actor, action FROM audit_log WHERE action LIKE '%_scenario' ORDER BY id")
+    assert audit.values.tolist() == [["thu-ky-ban-chi-dao", "save_scenario"], ["thu-ky-ban-chi-dao", "delete_scenario"]]
     assert any("Chưa có kịch bản nào được lưu" in i.value for i in app.info)
 
 
-def test_saving_needs_a_name_and_a_person(app):
+def test_saving_needs_a_good_name(app):
     app.text_input(key="fund_save_name").input("<b>Đậm</b>")
     next(b for b in app.button if b.label == "Lưu kịch bản").click().run()
     errors = " ".join(e.value for e in app.error)
-    assert "Tên kịch bản: không được chứa thẻ HTML" in errors and "Người lưu: cần ghi tên" in errors
+    assert "Tên kịch bản: không được chứa thẻ HTML" in errors
 
 
-def test_read_only_hides_saving(tmp_path, monkeypatch):
-    monkeypatch.setenv("CT07_READONLY", "1")
+def test_a_viewer_cannot_save_or_delete(tmp_path, monkeypatch):
     at = fresh_app(tmp_path, monkeypatch, "ro.duckdb")
     at.run()
     goto(at, PAGE)
     assert not at.exception
     assert not any(b.label == "Lưu kịch bản" for b in at.button)
-    assert any("Chế độ chỉ xem" in c for c in notes(at))
+    assert not any(b.key == "fund_delete" for b in at.button)
+    assert any("Đăng nhập bằng tài khoản thư ký" in c for c in notes(at))
 
 
 def test_english(tmp_path, monkeypatch):

@@ -15,6 +15,7 @@ from lib.docx_common import clean_text, date_line, place_from_issuer
 from lib.fmt import TY
 from lib.scenarios import Scenario
 from lib.seed import open_database
+from tests.auth_helpers import admin, editor  # noqa: E402,F401
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "data" / "seed"
@@ -235,7 +236,7 @@ def test_hostile_note_is_written_as_literal_text(db):
     def add(cur):
         cur.execute("INSERT INTO status_update (work_id, period_id, as_of, stage, expected_year, note, entered_by) "
                     "VALUES ('XH-09', '2022-12', DATE '2022-12-31', 'dang_thi_cong', 2022, ?, 'test')", [note])
-    db.write("test", "hostile note", add)
+    db.write(admin(db), "hostile note", add)
     data = _build(db)
     d = _open(data)  # the file still opens
     prose = next(x for x in _texts(d) if x.startswith("- Cải tạo, nâng cấp sân thể thao thị trấn Trà Lĩnh"))

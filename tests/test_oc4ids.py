@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from lib import oc4ids, queries
+from tests.auth_helpers import admin, editor  # noqa: E402,F401
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLISHED = "2026-11-29T10:00:00+07:00"
@@ -104,7 +105,7 @@ def test_every_code_is_in_its_codelist(db):
 
 
 def test_a_code_outside_the_codelist_is_left_out_and_recorded(db):
-    db.write("test", "bad codes", lambda cur: (
+    db.write(admin(db), "bad codes", lambda cur: (
         cur.execute("UPDATE stage SET oc4ids_status = 'completed' WHERE code = 'da_ban_giao'"),
         cur.execute("UPDATE work SET oc4ids_sector = 'roads' WHERE id = 'GT-02'"),
     ))
@@ -163,7 +164,7 @@ HOSTILE = ('</script><img src=x onerror=alert(1)> "ngoặc" \\ \' =SUM(A1) @x +1
 
 
 def test_hostile_text_round_trips_as_text(db):
-    db.write("test", "hostile", lambda cur: cur.execute(
+    db.write(admin(db), "hostile", lambda cur: cur.execute(
         "UPDATE work SET name = ?, scale_text = ? WHERE id = 'GT-01'", [HOSTILE, HOSTILE]))
     data = oc4ids.to_bytes(db, published=PUBLISHED)
     back = json.loads(data.decode("utf-8"))
@@ -196,3 +197,8 @@ def test_register_page_offers_the_open_data_button(tmp_path, monkeypatch):
     assert "Tải dữ liệu mở (OC4IDS, JSON)" in labels, labels
     assert len(labels) >= 3
     assert built == []  # deferred: the package is built only when the button is pressed
+
+
+def test_a_period_that_does_not_exist_is_refused_in_vietnamese(db):
+    with pytest.raises(oc4ids.OC4IDSError, match="Không có kỳ báo cáo “2099-01”"):
+        oc4ids.build(db, period_id="2099-01")

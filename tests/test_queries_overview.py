@@ -5,6 +5,7 @@ import pandas as pd
 
 from lib import overview, queries
 from lib.queries import UNKNOWN_TOWN
+from tests.auth_helpers import admin, editor  # noqa: E402,F401
 
 
 def test_town_filter_narrows_and_unknown_is_selectable(db):
@@ -26,14 +27,14 @@ def test_unknown_town_ids_match_nothing(db):
 def test_town_options_include_unknown_only_when_needed(db):
     opts = queries.town_options(db)
     assert UNKNOWN_TOWN in set(opts["id"])
-    db.write("test", "place", lambda cur: cur.execute(
+    db.write(admin(db), "place", lambda cur: cur.execute(
         "INSERT INTO work_area SELECT id, 'trung-khanh', 'inference', 'test' FROM work "
         "WHERE id NOT IN (SELECT work_id FROM work_area)"))
     assert UNKNOWN_TOWN not in set(queries.town_options(db)["id"])
 
 
 def test_latest_status_per_period(db):
-    db.write("test", "period", lambda cur: (
+    db.write(admin(db), "period", lambda cur: (
         cur.execute("INSERT INTO reporting_period VALUES ('2023-06', 'Kỳ 6/2023', DATE '2023-06-30', 'day', NULL, NULL)"),
         cur.execute("INSERT INTO status_update (work_id, period_id, as_of, stage, expected_year, entered_by) "
                     "VALUES ('XH-09', '2023-06', DATE '2023-06-30', 'da_ban_giao', NULL, 'test')")))

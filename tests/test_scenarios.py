@@ -12,6 +12,8 @@ import pytest
 from lib import charts_funding, criteria, funding, queries, scenarios
 from lib.scenarios import Scenario
 from lib.updates import ValidationError
+from lib.auth import PermissionDenied  # noqa: E402
+from tests.auth_helpers import admin, editor  # noqa: E402,F401
 
 TY = 1e9
 
@@ -122,8 +124,9 @@ def test_a_scenario_runs_the_funding_simulation_with_its_parameters():
 
 def test_save_list_load_delete(db):
     s = base(state_budget_vnd=15 * TY)
+    who = editor(db, "Thư ký", "thuky")
     before = db.data_version()
-    name = scenarios.save_scenario(db, "Thư ký", "  Ngân sách   15 tỷ ", s, "họp tháng 3")
+    name = scenarios.save_scenario(db, who, "  Ngân sách   15 tỷ ", s, "họp tháng 3")
     assert name == "Ngân sách 15 tỷ" and db.data_version() == before + 1
     rows = scenarios.list_scenarios(db)
     assert rows["name"].tolist() == ["Ngân sách 15 tỷ"]
@@ -131,16 +134,21 @@ def test_save_list_load_delete(db):
     assert json.loads(rows.iloc[0]["params"])["state_budget_vnd"] == 15_000_000_000
     assert scenarios.load_scenario(db, name) == s
     audit = db.query("SELECT actor, action, detail FROM audit_log ORDER BY id DESC LIMIT 1").iloc[0]
-    assert (audit["actor"], audit["action"]) == ("Thư ký", "save_scenario") and "Ngân sách 15 tỷ" in audit["detail"]
-    scenarios.delete_scenario(db, "Thư ký", name)
+    assert (audit["actor"], audit["action"]) == ("thuky", "save_scenario") and "Ngân sách 15 tỷ" in audit["detail"]
+    scenarios.delete_scenario(db, who, name)
     assert scenarios.list_scenarios(db).empty
-    assert db.query("SELECT action FROM audit_log ORDER BY id DESC LIMIT 1").iloc[0]["action"] == "delete_scenario"
+    last = db.query("SELECT actor, action, old, new FROM audit_log ORDER BY id DESC LIMIT 1").iloc[0]
+    assert (last["actor"], last["action"]) == ("thuky", "delete_scenario")
+    old = json.loads(last["old"])  # what was deleted can be read back from the audit log
+    assert old["name"] == "Ngân sách 15 tỷ" and json.loads(old["params"])["state_budget_vnd"] == 15 * TY
+    assert old["note"] == "họp tháng 3" and last["new"] is None
 
 
 def test_names_are_unique_whatever_the_case(db):
-    scenarios.save_scenario(db, "A", "Kịch bản 1", base())
+    scenarios.save_scenario(db, editor(db, "A"), "Kịch bản 1", base())
+    other = editor(db, "B")
     version = db.data_version()
-    found = problems(lambda: scenarios.save_scenario(db, "B", "kịch BẢN  1", base(state_budget_vnd=1 * TY)))
+    found = problems(lambda: scenarios.save_scenario(db, other, "kịch BẢN  1", base(state_budget_vnd=1 * TY)))
     assert found == ["Tên kịch bản: «Kịch bản 1» đã có; hãy chọn tên khác (hoặc xoá kịch bản cũ trước)"]
     assert db.data_version() == version and len(scenarios.list_scenarios(db)) == 1
 
@@ -149,22 +157,34 @@ def test_names_are_unique_whatever_the_case(db):
     ("Thư ký", "<script>alert(1)</script>", None, "Tên kịch bản: không được chứa thẻ HTML"),
     ("Thư ký", "   ", None, "Tên kịch bản: không được để trống"),
     ("Thư ký", "x" * 81, None, "Tên kịch bản: dài quá 80 ký tự"),
-    ("", "Tốt", None, "Người lưu: cần ghi tên"),
-    ("<b>A</b>", "Tốt", None, "Người lưu: cần ghi tên (không chứa thẻ HTML)"),
     ("Thư ký", "Tốt", "<img src=x>", "Ghi chú: không được chứa thẻ HTML"),
 ])
-def test_bad_names_actors_and_notes_are_refused(db, actor, name, note, expected):
-    found = problems(lambda: scenarios.save_scenario(db, actor, name, base(), note))
+def test_bad_names_and_notes_are_refused(db, actor, name, note, expected):
+    who = editor(db, actor)
+    found = problems(lambda: scenarios.save_scenario(db, who, name, base(), note))
     assert any(expected in p for p in found), found
     assert scenarios.list_scenarios(db).empty
 
 
+@pytest.mark.parametrize("nobody", [None, "", "<b>A</b>", "Thư ký"])
+def test_saving_or_deleting_needs_a_signed_in_editor(db, nobody):
+    """A viewer (no identity) or a typed name is refused by the write path, whatever the form did."""
+    with pytest.raises(PermissionDenied):
+        scenarios.save_scenario(db, nobody, "Tốt", base())
+    assert scenarios.list_scenarios(db).empty
+    scenarios.save_scenario(db, editor(db), "Tốt", base())
+    with pytest.raises(PermissionDenied):
+        scenarios.delete_scenario(db, nobody, "Tốt")
+    assert scenarios.list_scenarios(db)["name"].tolist() == ["Tốt"]
+
+
 def test_an_unknown_town_is_refused(db):
-    found = problems(lambda: scenarios.save_scenario(db, "A", "X", base(towns=["ha-noi"])))
+    found = problems(lambda: scenarios.save_scenario(db, editor(db, "A"), "X", base(towns=["ha-noi"])))
     assert found == ["Địa bàn (towns): «ha-noi» không có trong danh mục địa bàn"]
 
 
 def test_nothing_is_half_written(db, monkeypatch):
+    who = editor(db, "A")
     real = db.write
     version = db.data_version()
     n_audit = db.scalar("SELECT count(*) FROM audit_log")
@@ -177,20 +197,21 @@ def test_nothing_is_half_written(db, monkeypatch):
 
     monkeypatch.setattr(db, "write", failing)
     with pytest.raises(RuntimeError):
-        scenarios.save_scenario(db, "A", "Giữa chừng", base())
+        scenarios.save_scenario(db, who, "Giữa chừng", base())
     assert db.scalar("SELECT count(*) FROM scenario") == 0
     assert db.scalar("SELECT count(*) FROM audit_log") == n_audit and db.data_version() == version
 
 
 def test_loading_a_missing_or_damaged_scenario_names_it(db):
     assert problems(lambda: scenarios.load_scenario(db, "Không có")) == ["Không có kịch bản «Không có»"]
-    db.write("test", "damage", lambda cur: cur.execute(
+    db.write(admin(db), "damage", lambda cur: cur.execute(
         "INSERT INTO scenario VALUES ('Hỏng', '{\"start_year\": 2023, \"end_year\": 2030, \"rule\": \"x\"}', "
         "'test', now(), NULL)"))
     found = problems(lambda: scenarios.load_scenario(db, "Hỏng"))
     assert found[0].startswith("Kịch bản «Hỏng» đã lưu không hợp lệ: Cách phân bổ vốn (rule)")
-    assert problems(lambda: scenarios.delete_scenario(db, "A", "Không có")) == ["Không có kịch bản «Không có»"]
-    assert problems(lambda: scenarios.delete_scenario(db, " ", "Hỏng"))[0].startswith("Người xoá")
+    assert problems(lambda: scenarios.delete_scenario(db, editor(db, "A"), "Không có")) == ["Không có kịch bản «Không có»"]
+    with pytest.raises(PermissionDenied):
+        scenarios.delete_scenario(db, " ", "Hỏng")
 
 
 # -- running on the programme's works ---------------------------------------------------------
@@ -251,7 +272,7 @@ def test_a_work_counts_only_for_its_own_town(db):
 
 def _give_gt02_a_big_effect(db):
     """Illustration for the tests: GT-02 (Trùng Khánh) lifts group II over its minimum."""
-    db.write("test", "link", lambda cur: cur.execute(
+    db.write(admin(db), "link", lambda cur: cur.execute(
         "INSERT INTO work_standard (work_id, standard_code, effect, effect_value) VALUES "
         "('GT-02', '2A.II.03', 'test', 200000), ('GT-02', '2A.II.04', 'test', 600)"))
 

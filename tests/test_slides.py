@@ -13,6 +13,7 @@ from lib.fmt import TY
 from lib.i18n import t
 from lib.tables import Col, Table
 from lib.updates import Period, Update, record
+from tests.auth_helpers import admin, editor  # noqa: E402,F401
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 P2 = Period(id="2023-06", label_vi="Kỳ 6 tháng đầu năm 2023", as_of=date(2023, 6, 30))
@@ -149,7 +150,7 @@ def test_a_filter_without_a_programme_town_has_no_criteria_slide(db):
 
 def _blank_amounts(db, ids=None):
     where = "" if ids is None else f" WHERE id IN ({', '.join(repr(i) for i in ids)})"
-    db.write("kiểm thử", "blank_amounts", lambda cur: cur.execute(f"UPDATE work SET total_investment_vnd = NULL{where}"))
+    db.write(admin(db), "blank_amounts", lambda cur: cur.execute(f"UPDATE work SET total_investment_vnd = NULL{where}"))
 
 
 def test_unknown_amounts_never_read_as_zero(db):
@@ -186,7 +187,7 @@ def test_one_period_says_there_is_no_previous_one(db):
 
 
 def test_a_second_period_lists_what_changed(db):
-    record(db, "Thư ký", P2, [Update("XH-09", stage="da_ban_giao", physical_pct=100),
+    record(db, editor(db, "Thư ký"), P2, [Update("XH-09", stage="da_ban_giao", physical_pct=100),
                               Update("XH-10", expected_year=2024, delay_cause="von", note="Thiếu vốn")],
            new_period=True)
     deck = slides.build(db)
@@ -263,9 +264,9 @@ def test_without_a_saved_scenario_the_baseline_is_shown(db):
 
 
 def test_the_newest_saved_scenario_against_the_baseline(db):
-    scenarios.save_scenario(db, "Văn phòng", "Ít vốn", scenarios.Scenario(2023, 2030, 2 * TY))
+    scenarios.save_scenario(db, editor(db, "Văn phòng"), "Ít vốn", scenarios.Scenario(2023, 2030, 2 * TY))
     rich = scenarios.Scenario(2023, 2030, 40 * TY)
-    scenarios.save_scenario(db, "Văn phòng", "Nhiều vốn <40>", rich)
+    scenarios.save_scenario(db, editor(db, "Văn phòng"), "Nhiều vốn <40>", rich)
     s = one(slides.build(db), "funding")
     assert s.facts["scenario"] == "Nhiều vốn <40>"
     year, left = _finish_year(db, rich)
@@ -395,9 +396,9 @@ def test_the_town_in_the_url_narrows_the_slides(app, tmp_path):
 def test_data_in_titles_and_tables_is_escaped_on_the_page(app, tmp_path):
     from lib.seed import open_database
     db = open_database(tmp_path / "app.duckdb")
-    db.write("kiểm thử", "rename", lambda cur: cur.execute(
+    db.write(admin(db), "rename", lambda cur: cur.execute(
         "UPDATE work SET name = 'Đường <b>in đậm</b> & co' WHERE id = 'GT-01'"))
-    scenarios.save_scenario(db, "Văn phòng", "Kịch bản A & B", scenarios.Scenario(2023, 2030, 30 * TY))
+    scenarios.save_scenario(db, editor(db, "Văn phòng"), "Kịch bản A & B", scenarios.Scenario(2023, 2030, 30 * TY))
     db.close()
     app.query_params["slide"] = "3"
     app.run()
@@ -427,8 +428,8 @@ def test_parse_index():
 
 
 def test_the_filter_picks_the_scenario_saved_for_those_towns(db):
-    scenarios.save_scenario(db, "Văn phòng", "Trà Lĩnh 5 tỷ", scenarios.Scenario(2023, 2030, 5 * TY, towns=("tra-linh",)))
-    scenarios.save_scenario(db, "Văn phòng", "Mọi địa bàn 30 tỷ", scenarios.Scenario(2023, 2030, 30 * TY))
+    scenarios.save_scenario(db, editor(db, "Văn phòng"), "Trà Lĩnh 5 tỷ", scenarios.Scenario(2023, 2030, 5 * TY, towns=("tra-linh",)))
+    scenarios.save_scenario(db, editor(db, "Văn phòng"), "Mọi địa bàn 30 tỷ", scenarios.Scenario(2023, 2030, 30 * TY))
     assert one(slides.build(db), "funding").facts["scenario"] == "Mọi địa bàn 30 tỷ"
     mine = one(slides.build(db, ["tra-linh"]), "funding")
     assert mine.facts["scenario"] == "Trà Lĩnh 5 tỷ"

@@ -5,7 +5,9 @@ import pytest
 from hypothesis import given, settings, strategies as st, HealthCheck
 
 from lib import queries, updates
+from lib.auth import PermissionDenied
 from lib.updates import Period, Update, ValidationError
+from tests.auth_helpers import admin, editor  # noqa: E402,F401
 
 P = Period(id="2023-06", label_vi="Kỳ 6 tháng đầu năm 2023", as_of=date(2023, 6, 30))
 
@@ -15,7 +17,8 @@ def count(db, table):
 
 
 def test_a_period_for_all_works_is_written_in_one_go(db):
-    n = updates.record(db, "Thư ký KT&HT", P, [
+    who = editor(db, "Thư ký KT&HT", "thuky-ktht")
+    n = updates.record(db, who, P, [
         Update("XH-09", stage="da_ban_giao", physical_pct=100),
         Update("XH-10", stage="dang_thi_cong", physical_pct="85,5", disbursed_vnd="1.200.000.000"),
     ], new_period=True)
@@ -24,20 +27,24 @@ def test_a_period_for_all_works_is_written_in_one_go(db):
     assert w.loc["XH-09", "stage"] == "da_ban_giao"
     assert w.loc["XH-10", "physical_pct"] == 85.5 and w.loc["XH-10", "disbursed_vnd"] == 1_200_000_000
     assert queries.latest_period(db)["id"] == "2023-06"
-    last = db.query("SELECT actor, action FROM audit_log ORDER BY id DESC LIMIT 1").iloc[0]
-    assert (last["actor"], last["action"]) == ("Thư ký KT&HT", "status_update")
+    last = db.query("SELECT actor, action, old, new FROM audit_log ORDER BY id DESC LIMIT 1").iloc[0]
+    assert (last["actor"], last["action"]) == ("thuky-ktht", "status_update")  # the account, not a typed name
+    assert last["old"] is None and '"work_id": "XH-10"' in last["new"]     # rows are only added
+    entered = db.query("SELECT DISTINCT entered_by FROM status_update WHERE period_id = '2023-06'")
+    assert list(entered["entered_by"]) == ["Thư ký KT&HT"]
 
 
 def test_history_is_kept(db):
-    updates.record(db, "thư ký", P, [Update("XH-09", stage="da_ban_giao")], new_period=True)
+    updates.record(db, editor(db, "thư ký"), P, [Update("XH-09", stage="da_ban_giao")], new_period=True)
     hist = queries.status_history(db, "XH-09")
     assert list(hist["stage"]) == ["dang_thi_cong", "da_ban_giao"]
 
 
 def test_one_bad_row_writes_nothing_and_names_row_and_field(db):
+    who = editor(db)
     before = (count(db, "status_update"), count(db, "reporting_period"), db.data_version())
     with pytest.raises(ValidationError) as e:
-        updates.record(db, "thư ký", P, [
+        updates.record(db, who, P, [
             Update("XH-09", stage="da_ban_giao"),
             Update("XH-10", physical_pct=140),
             Update("XH-11", disbursed_vnd=-5),
@@ -56,8 +63,8 @@ def test_one_bad_row_writes_nothing_and_names_row_and_field(db):
 
 def test_a_slip_needs_a_reason_and_the_baseline_stays(db):
     with pytest.raises(ValidationError, match="năm dự kiến đổi từ 2022 sang 2024: cần ghi lý do"):
-        updates.record(db, "thư ký", P, [Update("XH-10", expected_year=2024)], new_period=True)
-    updates.record(db, "thư ký", P, [Update("XH-10", expected_year=2024, delay_cause="von")], new_period=True)
+        updates.record(db, editor(db, "thư ký"), P, [Update("XH-10", expected_year=2024)], new_period=True)
+    updates.record(db, editor(db, "thư ký"), P, [Update("XH-10", expected_year=2024, delay_cause="von")], new_period=True)
     w = queries.works(db).set_index("id")
     assert w.loc["XH-10", "baseline_year"] == 2022 and w.loc["XH-10", "expected_year"] == 2024
     s = updates.slips(db, "XH-10")
@@ -66,21 +73,24 @@ def test_a_slip_needs_a_reason_and_the_baseline_stays(db):
 
 def test_the_first_expected_year_becomes_the_baseline(db):
     assert str(queries.works(db).set_index("id").loc["CT-01", "baseline_year"]) == "<NA>"
-    updates.record(db, "thư ký", P, [Update("CT-01", expected_year=2024)], new_period=True)
+    updates.record(db, editor(db, "thư ký"), P, [Update("CT-01", expected_year=2024)], new_period=True)
     assert queries.works(db).set_index("id").loc["CT-01", "baseline_year"] == 2024
 
 
 def test_period_checks(db):
     with pytest.raises(ValidationError, match="đã có"):
-        updates.record(db, "thư ký", Period("2022-12", "x", date(2022, 12, 31)), [Update("XH-09")], new_period=True)
+        updates.record(db, editor(db, "thư ký"), Period("2022-12", "x", date(2022, 12, 31)), [Update("XH-09")], new_period=True)
     with pytest.raises(ValidationError, match="NĂM-THÁNG"):
-        updates.record(db, "thư ký", Period("tháng 6", "x", date(2023, 6, 30)), [Update("XH-09")], new_period=True)
-    with pytest.raises(ValidationError, match="cần ghi tên"):
-        updates.record(db, " ", P, [Update("XH-09")], new_period=True)
+        updates.record(db, editor(db, "thư ký"), Period("tháng 6", "x", date(2023, 6, 30)), [Update("XH-09")], new_period=True)
+    before = count(db, "status_update")
+    for nobody in (None, " ", "Thư ký"):  # a viewer, or a typed name: refused by the write path
+        with pytest.raises(PermissionDenied, match="hãy đăng nhập"):
+            updates.record(db, nobody, P, [Update("XH-09")], new_period=True)
+    assert count(db, "status_update") == before and count(db, "reporting_period") == 1
     with pytest.raises(ValidationError, match="Giai đoạn"):
-        updates.record(db, "thư ký", P, [Update("XH-09", stage="xong")], new_period=True)
+        updates.record(db, editor(db, "thư ký"), P, [Update("XH-09", stage="xong")], new_period=True)
     with pytest.raises(ValidationError, match="đã có một dòng khác"):
-        updates.record(db, "thư ký", P, [Update("XH-09"), Update("XH-09")], new_period=True)
+        updates.record(db, editor(db, "thư ký"), P, [Update("XH-09"), Update("XH-09")], new_period=True)
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
@@ -117,9 +127,9 @@ def test_only_edited_rows_of_the_period_table_are_written(db):
 
 def test_a_new_period_must_agree_with_its_code_and_not_be_in_the_future(db):
     with pytest.raises(ValidationError, match="không thuộc tháng của mã kỳ '2023-12'"):
-        updates.record(db, "thư ký", Period("2023-12", "x", date(2026, 11, 25)), [Update("XH-09")], new_period=True)
+        updates.record(db, editor(db, "thư ký"), Period("2023-12", "x", date(2026, 11, 25)), [Update("XH-09")], new_period=True)
     with pytest.raises(ValidationError, match="NĂM-THÁNG"):
-        updates.record(db, "thư ký", Period("2023-13", "x", date(2023, 12, 31)), [Update("XH-09")], new_period=True)
+        updates.record(db, editor(db, "thư ký"), Period("2023-13", "x", date(2023, 12, 31)), [Update("XH-09")], new_period=True)
     with pytest.raises(ValidationError, match="tương lai"):
-        updates.record(db, "thư ký", Period("2100-01", "x", date(2100, 1, 31)), [Update("XH-09")], new_period=True)
+        updates.record(db, editor(db, "thư ký"), Period("2100-01", "x", date(2100, 1, 31)), [Update("XH-09")], new_period=True)
     assert updates.default_period_label("2023-06") == "Kỳ tháng 6/2023"

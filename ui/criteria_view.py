@@ -1,7 +1,6 @@
 """The town scorecard: pieces of the criteria page."""
 from __future__ import annotations
 
-import os
 from datetime import date
 
 import pandas as pd
@@ -10,8 +9,9 @@ import streamlit as st
 from lib import charts, criteria, fmt, queries, sources
 from lib.rulesets import FILES, RulesetError
 from lib.tables import Col, Table
+from lib.db import DatabaseError
 from lib.updates import ValidationError
-from ui import frame, table
+from ui import auth_view, frame, table
 from ui.frame import Ctx
 
 DEMO_KEY = "crit_demo"
@@ -344,15 +344,13 @@ def failing_list(ctx: Ctx, res, links: pd.DataFrame, values: pd.DataFrame) -> No
 
 
 def entry_form(ctx: Ctx, town: str, standards: pd.DataFrame) -> None:
-    if os.environ.get("CT07_READONLY") == "1":
+    if not auth_view.may("indicator_value"):  # the form for the secretary; the write path checks again
         return
     with st.expander(ctx.tr("crit.enter")):
         with st.form("crit_enter"):
-            c1, c2 = st.columns([2, 1])
-            code = c1.selectbox(ctx.tr("crit.enter_standard"), list(standards["code"]),
+            code = st.selectbox(ctx.tr("crit.enter_standard"), list(standards["code"]),
                                 format_func=lambda c: f"{c} · {standards.set_index('code').loc[c, 'name']}",
                                 placeholder=ctx.tr("crit.standard_ph"))
-            who = c2.text_input(ctx.tr("crit.enter_who"))
             c3, c4 = st.columns([1, 1])
             value = c3.text_input(ctx.tr("crit.enter_value"))
             as_of = c4.date_input(ctx.tr("crit.enter_date"), value=date.today(), format="DD/MM/YYYY")
@@ -363,13 +361,15 @@ def entry_form(ctx: Ctx, town: str, standards: pd.DataFrame) -> None:
                                   format_func=lambda c: ctx.tr(f"crit.conf.{c}"))
             if st.form_submit_button(ctx.tr("crit.enter_save"), type="primary"):
                 try:
-                    criteria.add_indicator_value(frame.get_db(), who, town, code, value, as_of, source, note or None,
+                    criteria.add_indicator_value(frame.get_db(), auth_view.who(), town, code, value, as_of, source, note or None,
                                                  confidence)
                     names = dict(zip(ctx.town_options["id"], ctx.town_options["name"]))
                     st.session_state["crit_flash"] = ctx.tr("crit.enter_saved", code=code, town=names.get(town, town))
                     st.rerun()  # redraw the scorecard with the new value
                 except ValidationError as e:
                     st.error("\n".join(f"- {p}" for p in e.problems))
+                except DatabaseError as e:  # refused by the write path
+                    st.error(str(e))
 
 
 def import_box(ctx: Ctx) -> None:
@@ -377,31 +377,30 @@ def import_box(ctx: Ctx) -> None:
         db = frame.get_db()
         stored = frame.read(criteria.ruleset_file_info)
         for r in stored.itertuples():
-            st.caption(ctx.tr("crit.import_stored", name=r.name, at=fmt.day(r.imported_at.date(), ctx.lang),
-                              by=sources.document(r.imported_by)))
+            st.caption(ctx.tr("crit.import_stored", name=fmt.md_escape(r.name), at=fmt.day(r.imported_at.date(), ctx.lang),
+                              by=fmt.md_escape(sources.document(r.imported_by))))
         contents = db.query("SELECT name, content FROM ruleset_file ORDER BY name")
         cols = st.columns(len(contents) or 1)
         for col, r in zip(cols, contents.itertuples()):
             col.download_button(ctx.tr("crit.download_file", name=r.name), r.content.encode("utf-8"),
                                 file_name=r.name, mime="text/csv", key=f"crit_dl_{r.name}")
-        if os.environ.get("CT07_READONLY") == "1":
+        if not auth_view.may("import_rulesets"):  # rule-sets: admins only; the write path checks again
             return
         st.caption(ctx.tr("crit.import_help"))
-        who = st.text_input(ctx.tr("crit.enter_who"), key="crit_import_who")
         files = st.file_uploader(ctx.tr("crit.import_files"), type=["csv"], accept_multiple_files=True,
                                  key="crit_import_files")
         if st.button(ctx.tr("crit.import_save"), key="crit_import_go"):
             texts = {f.name: f.getvalue() for f in files or []}
             try:
-                if not who.strip():
-                    raise ValidationError(["Người nhập: cần ghi tên"])
-                cat = criteria.import_rulesets(db, who, texts)
+                cat = criteria.import_rulesets(db, auth_view.who(), texts)
                 st.success(ctx.tr("crit.import_done", ids=", ".join(cat.ids)))
             except RulesetError as e:
                 st.error(ctx.tr("crit.import_errors", n=len(e.issues)) + "\n\n" +
-                         "\n".join(f"- {i}" for i in e.issues))
+                         "\n".join(f"- {fmt.md_escape(i, 400)}" for i in e.issues))
             except ValidationError as e:
-                st.error("\n".join(f"- {p}" for p in e.problems))
+                st.error("\n".join(f"- {fmt.md_escape(p, 400)}" for p in e.problems))
+            except DatabaseError as e:
+                st.error(str(e))
         st.caption(", ".join(FILES.values()))
 
 

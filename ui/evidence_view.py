@@ -2,15 +2,14 @@
 works that move a standard) and the committee's form on the register's detail tab."""
 from __future__ import annotations
 
-import os
-
 import pandas as pd
 import streamlit as st
 
 from lib import criteria, evidence, fmt
 from lib.tables import Col, Table
+from lib.db import DatabaseError
 from lib.updates import ValidationError
-from ui import frame, table
+from ui import auth_view, frame, table
 from ui.frame import Ctx
 
 FLASH_KEY = "ev_flash"
@@ -25,8 +24,9 @@ PREVIEW = Table("evidence_preview", (
 ))
 
 
-def _readonly() -> bool:
-    return os.environ.get("CT07_READONLY") == "1"
+def _readonly(action: str = "import_indicator_values") -> bool:
+    """The forms are for the role that may use them; the write path checks again."""
+    return not auth_view.may(action)
 
 
 def _town_name(ctx: Ctx, town: str) -> str:
@@ -63,7 +63,6 @@ def import_box(ctx: Ctx, town: str) -> None:
     """Upload the filled checklist: every problem listed by row and column; all or nothing."""
     with st.expander(ctx.tr("ev.import")):
         st.caption(ctx.tr("ev.import_help"))
-        who = st.text_input(ctx.tr("ev.import_who"), key="ev_import_who")
         up = st.file_uploader(ctx.tr("ev.import_file"), type=["xlsx"], key=f"ev_import_file_{town}")
         if up is None:
             return
@@ -83,13 +82,13 @@ def import_box(ctx: Ctx, town: str) -> None:
             "value": r.value_text if r.value_text is not None else fmt.number(r.value_num, 2, ctx.lang),
             "as_of": r.as_of, "doc_name": r.doc_name, "doc_no": r.doc_no, "doc_date": r.doc_date} for r in p.rows]))
         if st.button(ctx.tr("ev.import_go", n=len(p.rows)), key="ev_import_go", type="primary"):
-            if not who or not who.strip():
-                st.error(ctx.tr("ev.import_need_who"))
-                return
             try:
-                result = evidence.import_checklist(db, who, town, data)
+                result = evidence.import_checklist(db, auth_view.who(), town, data)
             except ValidationError as e:
                 st.error("\n".join(f"- {fmt.md_escape(x, 400)}" for x in e.problems))
+                return
+            except DatabaseError as e:  # refused by the write path
+                st.error(str(e))
                 return
             st.session_state[FLASH_KEY] = ctx.tr("ev.import_done", n=result.written, town=_town_name(ctx, town))
             st.session_state.pop(f"ev_import_file_{town}", None)
@@ -110,10 +109,11 @@ def town_box(ctx: Ctx, work_id: str) -> None:
         st.success(st.session_state.pop(FLASH_KEY))
     decided = frame.read(evidence.decisions, work_id)
     for d in decided.itertuples():
-        st.caption(ctx.tr("ev.town_decided", town=d.area_name, ref=d.decision_ref,
-                          date=fmt.day(pd.Timestamp(d.decision_date).date(), ctx.lang), by=d.recorded_by))
+        st.caption(ctx.tr("ev.town_decided", town=fmt.md_escape(d.area_name), ref=fmt.md_escape(d.decision_ref),
+                          date=fmt.day(pd.Timestamp(d.decision_date).date(), ctx.lang),
+                          by=fmt.md_escape(d.recorded_by)))  # typed text: shown as text, never Markdown
     open_ids = set(frame.read(evidence.works_without_town)["id"])
-    if work_id not in open_ids or _readonly():
+    if work_id not in open_ids or _readonly("work_area_committee"):
         return
     choices = frame.read(evidence.town_choices)
     names = dict(zip(choices["id"], choices["name"]))
@@ -124,14 +124,15 @@ def town_box(ctx: Ctx, work_id: str) -> None:
         area = c1.selectbox(ctx.tr("ev.f_town"), list(choices["id"]), index=None, key="ev_town_area",
                             format_func=lambda a: names.get(a, a), placeholder=ctx.tr("ev.f_town_ph"))
         ref = c2.text_input(ctx.tr("ev.f_ref"), key="ev_town_ref")
-        c3, c4 = st.columns([1, 1])
-        when = c3.text_input(ctx.tr("ev.f_date"), key="ev_town_date", placeholder=ctx.tr("ev.f_date_ph"))
-        who = c4.text_input(ctx.tr("ev.f_recorder"), key="ev_town_who")
+        when = c1.text_input(ctx.tr("ev.f_date"), key="ev_town_date", placeholder=ctx.tr("ev.f_date_ph"))
         if st.form_submit_button(ctx.tr("ev.town_save"), type="primary"):
             try:
-                evidence.state_town(frame.get_db(), who, work_id, area, ref, when)
+                evidence.state_town(frame.get_db(), auth_view.who(), work_id, area, ref, when)
             except ValidationError as e:
                 st.error("\n".join(f"- {fmt.md_escape(x, 400)}" for x in e.problems))
+                return
+            except DatabaseError as e:
+                st.error(str(e))
                 return
             st.session_state[FLASH_KEY] = ctx.tr("ev.town_saved", id=work_id, town=names.get(area, area))
             st.rerun()

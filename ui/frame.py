@@ -29,6 +29,7 @@ TOWN_KEY = "f_towns"
 EVAL_SAVED = "eval_saved"  # the flags' evaluation date a user chose (ui/alerts_view)
 GOTO_PERIOD = "_goto_period"
 BAD_EVAL = "_bad_eval"  # why the evaluation date of the URL was refused
+BAD_PERIOD = "_bad_period"  # a period in the URL that does not exist
 ROOT = Path(__file__).resolve().parent.parent
 STYLE = (Path(__file__).resolve().parent / "style.css").read_text(encoding="utf-8")  # fixed rules, no data
 ICON = Path(__file__).resolve().parent / "assets" / "icon.png"  # served by the app: no request leaves the machine
@@ -105,6 +106,8 @@ def _init_state(valid_ids: list[str], periods: pd.DataFrame) -> None:
         st.session_state["f_period"] = goto
     if "f_period" not in st.session_state or st.session_state["f_period"] not in set(periods["id"]):
         wanted_period = st.query_params.get("period")
+        if wanted_period is not None and wanted_period not in set(periods["id"]):
+            st.session_state[BAD_PERIOD] = wanted_period[:40]  # said on the page: the newest is shown
         st.session_state["f_period"] = wanted_period if wanted_period in set(periods["id"]) else (
             periods.iloc[0]["id"] if len(periods) else None)
     if "f_lang" not in st.session_state:
@@ -201,6 +204,8 @@ def render_frame(title: str, chrome: bool = True) -> Ctx:
         if st.session_state.get("_unknown_town_ids"):
             st.warning(t("filter.unknown_ids", lang,
                          ids=", ".join(fmt.md_escape(x, 40) for x in st.session_state["_unknown_town_ids"][:5])))
+        if st.session_state.get(BAD_PERIOD):
+            st.warning(t("filter.bad_period", lang, period=fmt.md_escape(st.session_state.pop(BAD_PERIOD))))
         if st.session_state.get(BAD_EVAL):
             st.warning(t("filter.bad_eval", lang, error=fmt.md_escape(st.session_state.pop(BAD_EVAL))))
 

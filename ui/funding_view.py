@@ -5,7 +5,6 @@ an input recomputes everything; reads of the database go through frame.read (cac
 from __future__ import annotations
 
 import dataclasses
-import os
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -16,8 +15,9 @@ from lib import charts_funding, criteria, fmt, funding, queries, scenarios
 from lib.fmt import TY
 from lib.scenarios import Outcomes, Scenario, TownProjection
 from lib.tables import Col, Table
+from lib.db import DatabaseError
 from lib.updates import ValidationError
-from ui import criteria_view, frame, widgets
+from ui import auth_view, criteria_view, frame, widgets
 from ui import table as table_ui
 from ui.frame import Ctx
 
@@ -651,7 +651,7 @@ def _apply_saved(sc: Scenario, valid_towns: list[str]) -> None:
 
 
 def saved_tab(ctx: Ctx, m: Model) -> None:
-    readonly = os.environ.get("CT07_READONLY") == "1"
+    readonly = not auth_view.may("save_scenario")  # the forms for the secretary; the write path checks again
     rows, parsed, problems = _saved(ctx)
     if st.session_state.get(FLASH):
         st.success(st.session_state.pop(FLASH))
@@ -677,15 +677,16 @@ def _save_form(ctx: Ctx, m: Model) -> None:
         st.markdown(f"**{ctx.tr('funding.save_title')}**")
         name = st.text_input(ctx.tr("funding.save_name"), key="fund_save_name", max_chars=scenarios.MAX_NAME,
                              placeholder=ctx.tr("funding.save_name_ph"))
-        who = st.text_input(ctx.tr("funding.save_by"), key="fund_save_by")
         note = st.text_input(ctx.tr("funding.save_note"), key="fund_save_note")
         if st.form_submit_button(ctx.tr("funding.save"), type="primary", icon=":material/save:"):
             try:
-                saved = scenarios.save_scenario(frame.get_db(), who, name, m.scenario, note or None)
+                saved = scenarios.save_scenario(frame.get_db(), auth_view.who(), name, m.scenario, note or None)
                 st.session_state[FLASH] = ctx.tr("funding.saved", name=saved)
                 st.rerun()  # so that the new scenario is offered for comparison at once
             except ValidationError as e:
                 st.error("\n".join(f"- {p}" for p in e.problems))
+            except DatabaseError as e:  # refused by the write path
+                st.error(str(e))
 
 
 def _compare(ctx: Ctx, m: Model, rows: pd.DataFrame, parsed: dict[str, Scenario]) -> pd.DataFrame | None:
@@ -743,16 +744,16 @@ def _manage(ctx: Ctx, parsed: dict[str, Scenario], readonly: bool) -> None:
                   args=(parsed[name], valid), icon=":material/tune:", help=ctx.tr("funding.apply_saved_help"))
         if readonly:
             return
-        c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
-        who = c1.text_input(ctx.tr("funding.delete_by"), key="fund_delete_by")
-        if c2.button(ctx.tr("funding.delete_button"), key="fund_delete", icon=":material/delete:",
+        if st.button(ctx.tr("funding.delete_button"), key="fund_delete", icon=":material/delete:",
                      help=ctx.tr("funding.delete", name=name)):
             try:
-                scenarios.delete_scenario(frame.get_db(), who, name)
+                scenarios.delete_scenario(frame.get_db(), auth_view.who(), name)
                 st.session_state[FLASH] = ctx.tr("funding.deleted", name=name)
                 st.rerun()
             except ValidationError as e:
                 st.error("\n".join(f"- {p}" for p in e.problems))
+            except DatabaseError as e:
+                st.error(str(e))
 
 
 # -- the minutes --------------------------------------------------------------------------------

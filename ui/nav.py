@@ -12,7 +12,20 @@ PAGES = [
     ("pages/kich_ban_von.py", "nav.funding", ":material/savings:"),
     ("pages/nhiem_vu.py", "nav.tasks", ":material/assignment_ind:"),
     ("pages/cap_nhat.py", "nav.update", ":material/edit_note:"),
+    ("pages/quan_tri.py", "nav.admin", ":material/admin_panel_settings:"),
 ]
+
+# Pages offered only to a signed-in role (app.py leaves them out of the navigation otherwise;
+# the page checks the role again).
+ROLE_PAGES = {"pages/quan_tri.py": "admin"}
+ROLE_RANK = {"viewer": 0, "editor": 1, "admin": 2}  # as lib.auth.RANK
+
+
+def in_menu(file: str, role: str | None) -> bool:
+    """Is the page in the menu of this role (None: a viewer)? Every page stays registered, so
+    that a link to a page for another role opens it (and it refuses) rather than Streamlit's
+    English "page not found"."""
+    return ROLE_RANK.get(role or "viewer", 0) >= ROLE_RANK[ROLE_PAGES.get(file, "viewer")]
 
 # Shorter labels in the navigation bar, so that every page fits on one line at 1280 px;
 # the page itself keeps its full title.

@@ -1,0 +1,511 @@
+"""Backups of the DuckDB file: export, list, preview, restore (pure domain, no Streamlit).
+
+A backup is a folder ``<dest_root>/<YYYYMMDD-HHMMSS>-<reason>/`` written by DuckDB's
+``EXPORT DATABASE ... (FORMAT parquet)`` (``schema.sql``, ``load.sql``, one parquet
+file per table) plus ``manifest.json`` (schema and data version, rows per table).
+The default ``dest_root`` is ``backups/`` beside the database file
+(``data/backups/`` for ``data/ct07.duckdb``).
+
+A restore never writes into the live file: it imports the folder into a new
+temporary file, checks every table's row count against the manifest, then
+swaps the new file in with one ``os.replace`` (the replaced file is kept as
+``<name>.bak-<time>``). It refuses while another process holds the file.
+
+    python -m lib.backup create [--db PATH] [--out DIR] [--reason TEXT]
+    python -m lib.backup list [--db PATH] [--out DIR]
+    python -m lib.backup preview FOLDER [--db PATH]
+    python -m lib.backup restore FOLDER [--db PATH]
+
+Every error exits with code 2 and a Vietnamese message.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import sys
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from lib.db import ROOT, Database, DatabaseError, db_path_from_env, latest_schema_version
+
+MANIFEST = "manifest.json"
+FORMAT = "ct07-backup/1"
+BACKUPS_DIRNAME = "backups"
+VERSION_FILE = ROOT / "VERSION"
+
+
+class BackupError(DatabaseError):
+    """A backup/restore error whose message is meant for the user (Vietnamese)."""
+
+
+# -- small helpers ---------------------------------------------------------------
+def default_dest_root(db_path: str | Path) -> Path:
+    """``backups/`` beside the database file."""
+    return Path(db_path).resolve().parent / BACKUPS_DIRNAME
+
+
+def _sql_str(value: str | Path) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _slug(reason: str) -> str:
+    text = (reason or "").replace("đ", "d").replace("Đ", "D")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    text = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return text[:40].strip("-") or "sao-luu"
+
+
+def app_version() -> str | None:
+    try:
+        return VERSION_FILE.read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def is_lock_error(error: BaseException) -> bool:
+    """DuckDB's "Could not set lock on file ... Conflicting lock is held" error."""
+    text = str(error).lower()  # not just "lock": "in block at location" is a damaged file
+    return isinstance(error, duckdb.Error) and ("could not set lock" in text or "conflicting lock" in text)
+
+
+def _lock_message(path: Path, error: BaseException) -> str:
+    pid = re.search(r"PID (\d+)", str(error))
+    who = f" (tiến trình PID {pid.group(1)})" if pid else ""
+    return (
+        f"Tệp dữ liệu {path} đang được một tiến trình khác mở{who}, thường là máy chủ ứng dụng "
+        "đang chạy. Hãy dừng ứng dụng (ví dụ: systemctl stop ct07) rồi chạy lại lệnh."
+    )
+
+
+def ensure_not_locked(path: str | Path) -> None:
+    """Raise BackupError if another process holds the DuckDB file (try it read-write)."""
+    path = Path(path)
+    if not path.exists():
+        return
+    try:
+        con = duckdb.connect(str(path))
+    except duckdb.Error as e:
+        if is_lock_error(e):
+            raise BackupError(_lock_message(path, e)) from e
+        return  # damaged or foreign file: not a lock; the caller decides
+    con.close()
+
+
+def _open_file(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    if not path.exists():
+        raise BackupError(f"Không tìm thấy tệp dữ liệu {path}.")
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as e:
+        if is_lock_error(e):
+            raise BackupError(_lock_message(path, e)) from e
+        raise BackupError(
+            f"Không mở được tệp dữ liệu {path}: {e}. Tệp có thể bị hỏng hoặc không phải tệp DuckDB."
+        ) from e
+
+
+def _table_counts(cur: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    names = [r[0] for r in cur.execute(
+        "SELECT table_name FROM duckdb_tables() "
+        "WHERE database_name = current_database() AND schema_name = 'main' AND NOT temporary "
+        "ORDER BY table_name"
+    ).fetchall()]
+    return {n: int(cur.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0]) for n in names}
+
+
+def _meta(cur: duckdb.DuckDBPyConnection, counts: dict[str, int]) -> dict[str, int | None]:
+    out: dict[str, int | None] = {"schema_version": None, "data_version": None}
+    if "meta" in counts:
+        for key, value in cur.execute(
+            "SELECT key, value FROM meta WHERE key IN ('schema_version', 'data_version')"
+        ).fetchall():
+            out[key] = int(value)
+    return out
+
+
+# -- backup ----------------------------------------------------------------------
+def backup(db_or_path: Database | str | Path, dest_root: str | Path | None = None,
+           reason: str = "thu-cong") -> Path:
+    """Export the database into ``<dest_root>/<YYYYMMDD-HHMMSS>-<reason>/``; return the folder.
+
+    ``db_or_path`` is either the process's open ``Database`` (the export reads one
+    committed snapshot through its connection, so it runs while the app serves) or a
+    file path (opened directly; refused while another process holds it).
+    """
+    if isinstance(db_or_path, Database):
+        db_path, con, own = db_or_path.path, db_or_path._con, False
+    else:
+        db_path = Path(db_or_path)
+        con, own = _open_file(db_path), True
+    dest = Path(dest_root) if dest_root else default_dest_root(db_path)
+    dest.mkdir(parents=True, exist_ok=True)
+    now = datetime.now()
+    base = f"{now:%Y%m%d-%H%M%S}-{_slug(reason)}"
+    final, n = dest / base, 2
+    while final.exists():
+        final, n = dest / f"{base}-{n}", n + 1
+    tmp = dest / f".tmp-{final.name}"
+    cur = con.cursor()
+    try:
+        try:  # fold the WAL into the file first; harmless if there is nothing to fold
+            cur.execute("CHECKPOINT")
+        except duckdb.Error:
+            pass
+        cur.begin()  # counts, versions and export from one snapshot
+        counts = _table_counts(cur)
+        versions = _meta(cur, counts)
+        cur.execute(f"EXPORT DATABASE {_sql_str(tmp.resolve())} (FORMAT parquet)")
+        cur.commit()
+        manifest = {
+            "format": FORMAT,
+            "created_at": now.isoformat(timespec="microseconds"),
+            "reason": reason,
+            **versions,
+            "tables": counts,
+            "app_version": app_version(),
+            "duckdb_version": duckdb.__version__,
+            "source": str(db_path.resolve()),
+        }
+        (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
+                                    encoding="utf-8")
+        _check_files(tmp, manifest)
+        os.replace(tmp, final)
+    except BaseException as e:
+        try:
+            cur.rollback()
+        except duckdb.Error:
+            pass
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(e, duckdb.Error):
+            raise BackupError(f"Không tạo được bản sao lưu của {db_path}: {e}") from e
+        raise
+    finally:
+        cur.close()
+        if own:
+            con.close()
+    return final
+
+
+# -- reading a backup --------------------------------------------------------------
+@dataclass
+class BackupInfo:
+    folder: Path
+    manifest: dict[str, Any] | None
+    error: str | None = None
+
+    @property
+    def created_at(self) -> str:
+        return (self.manifest or {}).get("created_at") or ""
+
+
+def read_manifest(folder: str | Path) -> dict[str, Any]:
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise BackupError(f"Không tìm thấy thư mục sao lưu {folder}.")
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError as e:
+        raise BackupError(f"Bản sao lưu {folder} bị hỏng: thiếu tệp {MANIFEST}.") from e
+    except (OSError, ValueError) as e:
+        raise BackupError(f"Bản sao lưu {folder} bị hỏng: không đọc được {MANIFEST} ({e}).") from e
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("tables"), dict):
+        raise BackupError(f"Bản sao lưu {folder} bị hỏng: {MANIFEST} không có danh sách bảng.")
+    return manifest
+
+
+def _copy_lines(folder: Path) -> dict[str, Path]:
+    """table -> parquet file in *this* folder, from load.sql (the folder may have moved)."""
+    load = folder / "load.sql"
+    if not load.exists() or not (folder / "schema.sql").exists():
+        raise BackupError(f"Bản sao lưu {folder} bị hỏng: thiếu schema.sql hoặc load.sql.")
+    out = {}
+    for m in re.finditer(r"^COPY\s+(.+?)\s+FROM\s+'((?:[^']|'')*)'", load.read_text(encoding="utf-8"),
+                         re.MULTILINE):
+        out[m.group(1).strip('"')] = folder / Path(m.group(2).replace("''", "'")).name
+    return out
+
+
+def _check_files(folder: Path, manifest: dict[str, Any]) -> dict[str, int]:
+    """Count the rows in every parquet file; raise BackupError on any mismatch with the manifest."""
+    files = _copy_lines(folder)
+    actual: dict[str, int] = {}
+    con = duckdb.connect()
+    try:
+        for table, expected in manifest["tables"].items():
+            f = files.get(table)
+            if f is None or not f.exists():
+                if int(expected) == 0 and f is None:
+                    actual[table] = 0
+                    continue
+                raise BackupError(
+                    f"Bản sao lưu {folder} bị hỏng: thiếu tệp dữ liệu của bảng {table}"
+                    f"{' (' + f.name + ')' if f else ''}. Không dùng bản này để khôi phục."
+                )
+            try:
+                actual[table] = int(con.execute(f"SELECT count(*) FROM read_parquet({_sql_str(f)})")
+                                    .fetchone()[0])
+            except duckdb.Error as e:
+                raise BackupError(f"Bản sao lưu {folder} bị hỏng: không đọc được {f.name} ({e}).") from e
+            if actual[table] != int(expected):
+                raise BackupError(
+                    f"Bản sao lưu {folder} bị hỏng: bảng {table} có {actual[table]} dòng, "
+                    f"nhưng {MANIFEST} ghi {expected} dòng. Không dùng bản này để khôi phục."
+                )
+    finally:
+        con.close()
+    return actual
+
+
+def verify(folder: str | Path) -> dict[str, Any]:
+    """Return the manifest after checking every table's parquet rows against it."""
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    _check_files(folder, manifest)
+    return manifest
+
+
+def list_backups(dest_root: str | Path) -> list[BackupInfo]:
+    """Backups under ``dest_root``, newest first (unfinished ``.tmp-*`` folders are skipped)."""
+    root = Path(dest_root)
+    if not root.is_dir():
+        return []
+    found = []
+    for folder in root.iterdir():
+        if not folder.is_dir() or folder.name.startswith("."):
+            continue
+        try:
+            found.append(BackupInfo(folder, read_manifest(folder)))
+        except BackupError as e:
+            found.append(BackupInfo(folder, None, str(e)))
+    return sorted(found, key=lambda b: (b.created_at, b.folder.name), reverse=True)
+
+
+def newest_backup(dest_root: str | Path) -> BackupInfo | None:
+    good = [b for b in list_backups(dest_root) if b.manifest is not None]
+    return good[0] if good else None
+
+
+@dataclass
+class Preview:
+    folder: Path
+    manifest: dict[str, Any]
+    backup_rows: dict[str, int]
+    current_rows: dict[str, int] | None = None
+    current_data_version: int | None = None
+    differences: list[tuple[str, int | None, int | None]] = field(default_factory=list)
+
+
+def preview(folder: str | Path, current: Database | str | Path | None = None) -> Preview:
+    """Rows per table in the backup and, given the current database, the tables whose counts differ."""
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    rows = _check_files(folder, manifest)
+    out = Preview(folder, manifest, rows)
+    if current is None:
+        return out
+    if isinstance(current, Database):
+        cur, con = current._con.cursor(), None
+    else:
+        con = _open_file(Path(current), read_only=True)
+        cur = con.cursor()
+    try:
+        cur.begin()
+        out.current_rows = _table_counts(cur)
+        out.current_data_version = _meta(cur, out.current_rows)["data_version"]
+        cur.commit()
+    finally:
+        cur.close()
+        if con is not None:
+            con.close()
+    for table in sorted(set(rows) | set(out.current_rows)):
+        a, b = rows.get(table), out.current_rows.get(table)
+        if a != b:
+            out.differences.append((table, a, b))
+    return out
+
+
+# -- restore -----------------------------------------------------------------------
+@dataclass
+class RestoreResult:
+    target: Path
+    replaced: Path | None
+    manifest: dict[str, Any]
+
+
+def restore(folder: str | Path, target_path: str | Path) -> RestoreResult:
+    """Build a new file from the backup, check it, then atomically put it at ``target_path``."""
+    folder, target = Path(folder).resolve(), Path(target_path).resolve()
+    manifest = verify(folder)
+    known = latest_schema_version()
+    if manifest.get("schema_version") and int(manifest["schema_version"]) > known:
+        raise BackupError(
+            f"Bản sao lưu {folder} có lược đồ phiên bản {manifest['schema_version']}, mới hơn "
+            f"phiên bản {known} mà mã nguồn này hiểu. Hãy cập nhật ứng dụng trước khi khôi phục."
+        )
+    ensure_not_locked(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    stamp = f"{datetime.now():%Y%m%d-%H%M%S}"
+    tmp = target.with_name(f".{target.name}.restore-{stamp}-{os.getpid()}")
+    tmp_wal = tmp.with_name(tmp.name + ".wal")
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            con.execute(f"IMPORT DATABASE {_sql_str(folder)}")
+            counts = _table_counts(con)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        expected = {t: int(n) for t, n in manifest["tables"].items()}
+        if counts != expected:
+            diff = ", ".join(f"{t}: {expected.get(t)} → {counts.get(t)}"
+                             for t in sorted(set(counts) | set(expected)) if counts.get(t) != expected.get(t))
+            raise BackupError(
+                f"Bản sao lưu {folder} bị hỏng: số dòng sau khi nhập không khớp {MANIFEST} ({diff}). "
+                "Tệp dữ liệu hiện tại không bị thay đổi."
+            )
+        replaced = None
+        if target.exists():
+            replaced = target.with_name(f"{target.name}.bak-{stamp}")
+            n = 2
+            while replaced.exists():
+                replaced, n = target.with_name(f"{target.name}.bak-{stamp}-{n}"), n + 1
+            try:  # keep the old file under its new name without the target ever missing
+                os.link(target, replaced)
+            except OSError:
+                shutil.copy2(target, replaced)
+            wal = target.with_name(target.name + ".wal")
+            if wal.exists():  # an old WAL must never be replayed onto the restored file
+                os.replace(wal, replaced.with_name(replaced.name + ".wal"))
+        os.replace(tmp, target)
+        return RestoreResult(target, replaced, manifest)
+    except duckdb.Error as e:
+        raise BackupError(
+            f"Không khôi phục được từ {folder}: {e}. Bản sao lưu có thể bị hỏng. "
+            "Tệp dữ liệu hiện tại không bị thay đổi."
+        ) from e
+    finally:
+        for p in (tmp, tmp_wal):
+            if p.exists():
+                p.unlink()
+
+
+def damaged_file_hint(db_path: str | Path) -> str:
+    """One Vietnamese sentence naming the newest backup and the restore command."""
+    root = default_dest_root(db_path)
+    try:
+        newest = newest_backup(root)
+    except OSError:
+        newest = None
+    if newest is None:
+        return f"Không tìm thấy bản sao lưu nào trong {root}."
+    return (
+        f"Bản sao lưu mới nhất: {newest.folder} (tạo lúc {newest.created_at[:19].replace('T', ' ')}). "
+        f"Khôi phục bằng lệnh: python -m lib.backup restore \"{newest.folder}\" --db \"{Path(db_path)}\""
+    )
+
+
+# -- command -----------------------------------------------------------------------
+def _print_preview(p: Preview) -> None:
+    m = p.manifest
+    print(f"Bản sao lưu: {p.folder}")
+    print(f"  tạo lúc {m.get('created_at', '?')}, lý do: {m.get('reason', '?')}, "
+          f"lược đồ {m.get('schema_version')}, phiên bản dữ liệu {m.get('data_version')}")
+    if p.current_rows is None:
+        for table, n in sorted(p.backup_rows.items()):
+            print(f"  {table}: {n} dòng")
+        return
+    print(f"  phiên bản dữ liệu hiện tại: {p.current_data_version}")
+    width = max(len(t) for t in set(p.backup_rows) | set(p.current_rows) | {"bảng"})
+    print(f"  {'bảng':<{width}}  sao lưu  hiện tại")
+    for table in sorted(set(p.backup_rows) | set(p.current_rows)):
+        a, b = p.backup_rows.get(table), p.current_rows.get(table)
+        mark = "  ← khác" if a != b else ""
+        print(f"  {table:<{width}}  {'-' if a is None else a:>7}  {'-' if b is None else b:>8}{mark}")
+    print(f"  {len(p.differences)} bảng có số dòng khác." if p.differences
+          else "  Số dòng mọi bảng giống nhau.")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m lib.backup",
+                                 description="Sao lưu và khôi phục tệp dữ liệu DuckDB.")
+    sub = ap.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("create", help="tạo bản sao lưu")
+    c.add_argument("--db", type=Path, help="tệp dữ liệu (mặc định: CT07_DB_PATH hoặc data/ct07.duckdb)")
+    c.add_argument("--out", type=Path, help="thư mục chứa bản sao lưu (mặc định: backups/ cạnh tệp dữ liệu)")
+    c.add_argument("--reason", default="thu-cong", help="lý do, ghi vào tên thư mục và manifest")
+    ls = sub.add_parser("list", help="liệt kê bản sao lưu, mới nhất trước")
+    ls.add_argument("--db", type=Path)
+    ls.add_argument("--out", type=Path)
+    pv = sub.add_parser("preview", help="xem số dòng từng bảng và khác biệt so với dữ liệu hiện tại")
+    pv.add_argument("folder", type=Path)
+    pv.add_argument("--db", type=Path)
+    rs = sub.add_parser("restore", help="khôi phục (tệp cũ được giữ lại dưới tên *.bak-<thời điểm>)")
+    rs.add_argument("folder", type=Path)
+    rs.add_argument("--db", type=Path)
+    args = ap.parse_args(argv)
+    db_path = args.db or db_path_from_env()
+    try:
+        if args.command == "create":
+            folder = backup(db_path, args.out, args.reason)
+            m = read_manifest(folder)
+            print(f"Đã tạo bản sao lưu: {folder}")
+            print(f"  {len(m['tables'])} bảng, {sum(m['tables'].values())} dòng, "
+                  f"phiên bản dữ liệu {m.get('data_version')}")
+        elif args.command == "list":
+            root = args.out or default_dest_root(db_path)
+            found = list_backups(root)
+            if not found:
+                print(f"Chưa có bản sao lưu nào trong {root}.")
+            for b in found:
+                if b.manifest is None:
+                    print(f"{b.folder.name}  [HỎNG] {b.error}")
+                else:
+                    m = b.manifest
+                    print(f"{b.folder.name}  {m.get('created_at', '')[:19].replace('T', ' ')}  "
+                          f"lý do: {m.get('reason')}  dữ liệu v{m.get('data_version')}  "
+                          f"{sum(m['tables'].values())} dòng")
+        elif args.command == "preview":
+            try:
+                p = preview(args.folder, db_path if db_path.exists() else None)
+            except BackupError as e:
+                if "đang được một tiến trình khác mở" not in str(e):
+                    raise
+                print(f"Lưu ý: không so sánh được với dữ liệu hiện tại. {e}")
+                p = preview(args.folder)
+            _print_preview(p)
+        elif args.command == "restore":
+            result = restore(args.folder, db_path)
+            print(f"Đã khôi phục {result.target} từ {args.folder}.")
+            if result.replaced:
+                print(f"  Tệp cũ được giữ tại {result.replaced}")
+    except (DatabaseError, OSError) as e:
+        print(f"Lỗi: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+def before_import(db: Database, who, action: str, reason: str) -> Path | None:
+    """The automatic backup before an import by a person (issue 10): checked against the same
+    permission as the import itself first, so nobody else can fill the disk with backups. The
+    app's own imports (seeding, default rule-sets: a ``system`` identity) make none."""
+    from lib import auth  # late: auth imports the database layer
+    if getattr(who, "role", None) == "system":
+        return None
+    cur = db._con.cursor()
+    try:
+        auth.authorize(cur, who, action)
+    finally:
+        cur.close()
+    return backup(db, reason=reason)

@@ -1,0 +1,55 @@
+"""The secretary signs in through the sidebar in a real browser and saves an update; the audit
+row names the account. A viewer sees no form."""
+import duckdb
+import pytest
+
+from tests.e2e.conftest import Server, wait_idle
+
+PASSWORD = "mat-khau-trinh-duyet"
+
+
+@pytest.fixture
+def server_with_account(tmp_path):
+    """A database with an editor account, made before the server opens (and locks) the file."""
+    from lib import auth
+    from lib.seed import open_database
+    path = tmp_path / "e2e.duckdb"
+    db = open_database(path)
+    auth.add_user(db, auth.CLI, "thuky", "Thư ký Ban Chỉ đạo", "editor", PASSWORD)
+    db.close()
+    s = Server(path, tmp_path / "streamlit.log")
+    yield s, path
+    s.stop()
+
+
+def test_sign_in_through_the_sidebar_then_save_an_update(server_with_account, page):
+    server, path = server_with_account
+    page.goto(server.url + "/cap_nhat")
+    wait_idle(page)
+    main = page.locator("[data-testid='stMain']")
+    main.get_by_text("Chỉ người được phân quyền mới cập nhật được; hãy đăng nhập").wait_for()
+    assert main.get_by_role("button", name="Kiểm tra và ghi").count() == 0      # a viewer: no form
+    assert page.get_by_text("Quản trị", exact=True).count() == 0                # no admin page in the menu
+    page.locator("[data-testid='stExpandSidebarButton']").click()
+    sidebar = page.locator("[data-testid='stSidebarContent']")
+    sidebar.get_by_label("Tên đăng nhập").fill("thuky")
+    sidebar.get_by_label("Mật khẩu").fill(PASSWORD)
+    sidebar.get_by_role("button", name="Đăng nhập").click()
+    wait_idle(page)
+    sidebar.get_by_text("Đã đăng nhập: Thư ký Ban Chỉ đạo (thư ký)").wait_for()
+    font = sidebar.get_by_text("Đã đăng nhập").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    assert font >= 18
+    main.get_by_text("Người cập nhật: Thư ký Ban Chỉ đạo (tài khoản thuky)").wait_for()
+    main.get_by_role("button", name="Kiểm tra và ghi").first.click()  # the first work, as it stands
+    wait_idle(page)
+    main.get_by_text("Đã ghi 1 cập nhật").wait_for()
+    sidebar.get_by_role("button", name="Đăng xuất").click()
+    wait_idle(page)
+    main.get_by_text("hãy đăng nhập").first.wait_for()
+    server.stop()  # the server holds the file
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        actor, action = con.execute("SELECT actor, action FROM audit_log WHERE action = 'status_update'").fetchone()
+        assert (actor, action) == ("thuky", "status_update")
+    finally:
+        con.close()
