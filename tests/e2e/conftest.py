@@ -114,3 +114,16 @@ def page_urls() -> list[tuple[str, str]]:
     from ui.nav import PAGES
     return [(Path(file).stem, "/" if i == 0 else "/" + Path(file).stem)
             for i, (file, _key, _icon) in enumerate(PAGES)]
+
+
+def town_off(page, name: str, town: str) -> None:
+    """Click a town pill off and wait until the click has landed: the URL no longer names the town
+    (on a busy machine a rerun is slow, and a click during a rerun must not be lost silently)."""
+    page.get_by_role("button", name=name, exact=True).click()
+    page.wait_for_function("(id) => { const t = new URLSearchParams(location.search).get('town');"
+                           " return t !== null && !t.split(',').includes(id); }", arg=town, timeout=30000)
+    wait_idle(page)
+
+
+OTHER_TOWNS = (("Trùng Khánh", "trung-khanh"), ("Cấp huyện", "huyen-trung-khanh"), ("Chưa rõ", "chua-ro"))
+"""The pills to click off to keep only thị trấn Trà Lĩnh."""

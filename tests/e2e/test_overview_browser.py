@@ -1,5 +1,5 @@
 """A user opens the overview, narrows the town filter and sees the figures change."""
-from tests.e2e.conftest import metric_value, wait_idle
+from tests.e2e.conftest import OTHER_TOWNS, metric_value, town_off, wait_idle
 
 HANDED_OVER = "Đã bàn giao"
 
@@ -34,9 +34,8 @@ def test_narrowing_the_town_filter_changes_the_figures(server, page):
     before = metric_value(page, HANDED_OVER)
     money_before = metric_value(page, "Tổng mức đầu tư")
     # keep only thị trấn Trà Lĩnh: click the other areas off
-    for name in ("Trùng Khánh", "Cấp huyện", "Chưa rõ"):
-        page.get_by_role("button", name=name, exact=True).click()
-        wait_idle(page)
+    for name, town in OTHER_TOWNS:
+        town_off(page, name, town)
     after = metric_value(page, HANDED_OVER)
     assert after != before
     assert works_of(after) < works_of(before)

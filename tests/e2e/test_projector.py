@@ -42,6 +42,7 @@ new MutationObserver(() => {
     // Before the first run has sent the app's style sheet, Streamlit's own status label shows for
     // a moment on a fresh load (a known limit, README "Giới hạn"); every rerun after that counts.
     if (!document.querySelector('.ct07-stamp, [data-testid="ct07-slide-count"]')) continue;
+    if (!document.querySelector('.ct07-style')) continue;  // the app's style sheet is not in the page (yet)
     const said = [box.innerText, ...[...box.querySelectorAll('[aria-label], [title]')]
                   .map(e => e.getAttribute('aria-label') || e.getAttribute('title'))];
     for (const s of said.map(x => (x || '').trim()).filter(Boolean))
