@@ -163,7 +163,8 @@ def _read_cells(data) -> list[tuple]:
         raise _file_error("ev.err.not_xlsx")
     from openpyxl import load_workbook  # parses its XML with defusedxml when installed
     try:
-        wb = load_workbook(io.BytesIO(bytes(data)), read_only=True, data_only=True)
+        # formulas are read as formulas (not their cached values) so that they can be refused by name
+        wb = load_workbook(io.BytesIO(bytes(data)), read_only=True, data_only=False)
         try:
             if not wb.worksheets:
                 raise _file_error("ev.err.no_sheet")
@@ -352,6 +353,11 @@ def preview_import(db: Database, area_id: str, data, today: date | None = None) 
         if all(_blank(get[k]) for k in ("code",) + VALUE_COLS):
             continue
         row = _Row(line, out.problems)
+        formulas = [k for k, v in get.items() if isinstance(v, str) and v.lstrip().startswith("=")]
+        for k in formulas:  # a value must be typed, not computed: a formula is said, never dropped
+            row.add(k, t("ev.err.formula", "vi"))
+        if formulas:
+            continue
         code = _text(row, "code", get["code"])
         if all(_blank(get[k]) for k in VALUE_COLS):
             if code is not None and code not in stds:

@@ -440,3 +440,13 @@ def app(tmp_path, monkeypatch):
     monkeypatch.setenv("CT07_DB_PATH", str(tmp_path / "app.duckdb"))
     monkeypatch.chdir(dbmod.ROOT)
     return new_app(tmp_path)
+
+
+def test_a_formula_in_the_checklist_is_refused_by_row_and_column_not_dropped(db):
+    filled = _fill(evidence.checklist_xlsx(db, "trung-khanh", RS), {
+        "TC4.1": {"Giá trị": "=1+1", "Ngày số liệu": "31/12/2024", "Tên văn bản": "Báo cáo lao động",
+                  "Số văn bản": '=HYPERLINK("http://example.invalid")'}})
+    p = evidence.preview_import(db, "trung-khanh", filled, TODAY)
+    assert not p.ok and not p.rows
+    assert any("cột «Giá trị»" in x and "công thức" in x for x in p.problems), p.problems
+    assert any("cột «Số văn bản»" in x and "công thức" in x for x in p.problems), p.problems
