@@ -53,6 +53,8 @@ def default_dest_root(db_path: str | Path) -> Path:
 
 
 def _sql_str(value: str | Path) -> str:
+    """A path as an SQL string literal (quotes doubled). EXPORT/IMPORT DATABASE take no bound
+    parameters; the only other SQL built here names tables read from the database's own catalog."""
     return "'" + str(value).replace("'", "''") + "'"
 
 
