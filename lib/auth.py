@@ -69,7 +69,8 @@ ACTIONS: dict[str, str] = {
 DEFAULT_ROLE = "admin"  # an action not listed above
 # what the application does by itself: first-time data, default rule-sets, sign-in counters, the CLI
 SYSTEM_ACTIONS = frozenset({"seed", "seed_demo", "import_rulesets", "sign_in", "sign_in_failed",
-                            "account_add", "account_password", "account_disable", "account_enable"})
+                            "account_add", "account_password", "account_disable", "account_enable",
+                            "restored"})  # "restored": the audit row of a restore (lib.backup.restore_in_place)
 
 MAX_FAILURES = 5
 LOCK_FOR = timedelta(minutes=15)

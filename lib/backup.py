@@ -399,6 +399,36 @@ def restore(folder: str | Path, target_path: str | Path) -> RestoreResult:
                 p.unlink()
 
 
+def restore_in_place(db: Database, who, folder: str | Path) -> tuple[RestoreResult, Path]:
+    """Restore the running server's own file from ``folder`` (the admin page): checked against
+    the ``restore`` permission first; the current data are backed up; the backup is checked and
+    rebuilt into a new file beside the old one, then swapped in while the write lock is held;
+    the old file is kept (``RestoreResult.replaced``). The data version only ever grows, so no
+    cached read of the old data is served again. Returns the result and the safety backup."""
+    from lib import auth  # late: auth imports the database layer
+    cur = db._con.cursor()
+    try:
+        auth.authorize(cur, who, "restore")
+    finally:
+        cur.close()
+    verify(folder)  # a damaged backup is refused before anything is touched
+    safety = backup(db, reason="truoc-khi-khoi-phuc")
+    old_version = db.data_version()
+    result = db.reopen_after(lambda path: restore(folder, path))
+    db.migrate()  # a backup of an older schema is brought up to date
+
+    def note(cur):
+        cur.execute("UPDATE meta SET value = CAST(greatest(CAST(value AS BIGINT), ?) AS VARCHAR) "
+                    "WHERE key = 'data_version'", [old_version])
+
+    # recorded in the restored file, by the admin who was authorised above (the restored accounts
+    # table may not hold that account any more: the row is written as the application's own)
+    db.write(auth.system(who.username), "restored", note, {
+        "folder": str(Path(folder).name), "replaced": str(result.replaced.name) if result.replaced else None,
+        "safety_backup": safety.name, "backup_created_at": result.manifest.get("created_at")})
+    return result, safety
+
+
 def damaged_file_hint(db_path: str | Path) -> str:
     """One Vietnamese sentence naming the newest backup and the restore command."""
     root = default_dest_root(db_path)

@@ -195,7 +195,7 @@ def compare(db, period_id: str | None = None, towns: list[str] | None = None, la
         return Changes(this["id"] if this else period_id, this.get("label_vi") if this else None,
                        _d(this["as_of"]) if this else None, None, None, None, _empty())
     works, history = flags.load_inputs(db, None, towns)
-    th = flags.Thresholds.from_settings(queries.settings(db))
+    th = flags.stored_thresholds(db)
     stages = queries.stages(db)
     labels = dict(zip(stages["code"], stages["label_vi" if lang == "vi" else "label_en"]))
     rows = changes_between(works, history, before["as_of"], this["as_of"], th, lang, labels)

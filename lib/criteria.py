@@ -9,7 +9,6 @@ never 0. Demo values (is_demo) are used only when asked for.
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -33,19 +32,29 @@ def _texts_from_repo() -> dict[str, str]:
     return {f: (rs.RULESETS_DIR / f).read_text(encoding="utf-8") for f in rs.FILES.values()}
 
 
-def import_rulesets(db: Database, who: Identity, texts: dict[str, str | bytes]) -> rs.RulesetCatalog:
+def import_rulesets(db: Database, who: Identity, texts: dict[str, str | bytes],
+                    today: date | None = None) -> rs.RulesetCatalog:
     """Check the five files and, when all is well, replace the stored rule-sets in one transaction.
 
-    Raises rulesets.RulesetError (a ValueError listing file, row and field) and writes nothing."""
+    Raises rulesets.RulesetError (a ValueError listing file, row and field) and writes nothing.
+    An import that lacks a rule-set in use (see rulesets_in_use) is refused with a
+    ValidationError naming it and what uses it, and writes nothing either. Rows are stored with
+    one INSERT ... SELECT per table, so even an import at the size limits holds the write lock
+    for well under a second."""
     catalog = rs.load_rulesets_from_texts(texts)
+    _refuse_removal(_reader(db), catalog, today)
     backup.before_import(db, who, "import_rulesets", "truoc-khi-nhap-bo-tieu-chi")
-    decoded = {name: (v.decode("utf-8-sig") if isinstance(v, bytes) else v).lstrip("\ufeff")
+    decoded = {name: (rs.decode(v) if isinstance(v, (bytes, bytearray)) else str(v)).lstrip("\ufeff")
                for name, v in texts.items() if name in rs.FILES.values()}
     now = datetime.now()
+    tables = _ruleset_tables(catalog)
+    files = pd.DataFrame({"name": list(decoded), "content": list(decoded.values()),
+                          "imported_at": [now] * len(decoded), "imported_by": [who.display_name] * len(decoded)})
 
     detail: dict = {"files": sorted(decoded)}
 
     def write(cur):
+        _refuse_removal(_reader(cur), catalog, today)   # again, in the transaction
         before = cur.execute("SELECT name, imported_at, imported_by, length(content) FROM ruleset_file "
                              "ORDER BY name").fetchall()
         detail["old"] = {"files": [{"name": n, "imported_at": str(at), "imported_by": by, "chars": c}
@@ -56,46 +65,138 @@ def import_rulesets(db: Database, who: Identity, texts: dict[str, str | bytes]) 
         for statement in ("DELETE FROM ruleset_file", "DELETE FROM ruleset", "DELETE FROM ruleset_group",
                           "DELETE FROM ruleset_standard", "DELETE FROM ruleset_level", "DELETE FROM regional_factor"):
             cur.execute(statement)
-        for name, content in decoded.items():
-            cur.execute("INSERT INTO ruleset_file VALUES (?, ?, ?, ?)", [name, content, now, who.display_name])
-        for r in catalog:
-            i = r.info
-            cur.execute("INSERT INTO ruleset (id, name, legal_source, valid_from, valid_to, classes, pass_mark, "
-                        "confidence, note, transition_article, transition_from, transition_class, "
-                        "transition_confidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [i.id, i.name, i.legal_source, i.valid_from, i.valid_to, ";".join(i.classes),
-                         i.pass_mark, i.confidence, i.note, i.transition_article,
-                         ";".join(i.transition_from) or None, i.transition_class, i.transition_confidence])
-            _insert_frame(cur, "ruleset_group", r.groups,
-                          ["ruleset_id", "class_code", "code", "name", "max_points", "min_points", "confidence", "note"])
-            _insert_frame(cur, "ruleset_standard", r.standards, [
-                "ruleset_id", "class_code", "code", "group_code", "name", "unit", "direction", "min_level",
-                "high_level", "min_points", "max_points", "is_count", "is_density", "confidence", "legal_source",
-                "note", "evidence", "bundle", "caveat"])
-            _insert_frame(cur, "ruleset_level", r.levels,
-                          ["ruleset_id", "standard_code", "level", "rank", "confidence", "note"])
-            _insert_frame(cur, "regional_factor", r.regional_factors, [
-                "ruleset_id", "region_code", "region_name", "kind", "factor_pct", "standards", "confidence",
-                "legal_source", "note"])
+        _insert_frame(cur, "ruleset_file", files, list(files.columns))
+        for table, (frame, columns) in tables.items():
+            _insert_frame(cur, table, frame, columns)
         return catalog
 
     return db.write(who, "import_rulesets", write, detail)
 
 
+# the columns of the ruleset_* tables, in the order of the typed frames of lib.rulesets
+TABLE_COLUMNS = {
+    "ruleset": ["id", "name", "legal_source", "valid_from", "valid_to", "classes", "pass_mark", "confidence",
+                "note", "transition_article", "transition_from", "transition_class", "transition_confidence"],
+    "ruleset_group": ["ruleset_id", "class_code", "code", "name", "max_points", "min_points", "confidence", "note"],
+    "ruleset_standard": ["ruleset_id", "class_code", "code", "group_code", "name", "unit", "direction",
+                         "min_level", "high_level", "min_points", "max_points", "is_count", "is_density",
+                         "confidence", "legal_source", "note", "evidence", "bundle", "caveat"],
+    "ruleset_level": ["ruleset_id", "standard_code", "level", "rank", "confidence", "note"],
+    "regional_factor": ["ruleset_id", "region_code", "region_name", "kind", "factor_pct", "standards",
+                        "confidence", "legal_source", "note"],
+}
+
+
+def _ruleset_tables(catalog: rs.RulesetCatalog) -> dict[str, tuple[pd.DataFrame, list[str]]]:
+    """Every row of every rule-set, one frame per table (built before the transaction)."""
+    infos = pd.DataFrame([{
+        "id": i.id, "name": i.name, "legal_source": i.legal_source, "valid_from": i.valid_from,
+        "valid_to": i.valid_to, "classes": ";".join(i.classes), "pass_mark": i.pass_mark,
+        "confidence": i.confidence, "note": i.note, "transition_article": i.transition_article,
+        "transition_from": ";".join(i.transition_from) or None, "transition_class": i.transition_class,
+        "transition_confidence": i.transition_confidence} for i in (r.info for r in catalog)],
+        columns=TABLE_COLUMNS["ruleset"])
+    out = {"ruleset": (infos, TABLE_COLUMNS["ruleset"])}
+    for table, attr in (("ruleset_group", "groups"), ("ruleset_standard", "standards"),
+                        ("ruleset_level", "levels"), ("regional_factor", "regional_factors")):
+        frames = [getattr(r, attr) for r in catalog if len(getattr(r, attr))]
+        frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=TABLE_COLUMNS[table])
+        out[table] = (frame, TABLE_COLUMNS[table])
+    return out
+
+
+def _cell(v, col: str):
+    if isinstance(v, (list, tuple)):
+        return ";".join(map(str, v))
+    if v is None or (not isinstance(v, str) and pd.isna(v)):
+        return None
+    return str(v) if col in ("min_level", "high_level") else v
+
+
 def _insert_frame(cur, table: str, frame: pd.DataFrame, columns: list[str]) -> None:
+    """All rows of ``frame`` in one INSERT ... SELECT (DuckDB reads the local frame by its name)."""
     if frame is None or frame.empty:
         return
-    placeholders = ", ".join("?" for _ in columns)
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
-    for row in frame.itertuples(index=False):
-        values = []
-        for col in columns:
-            v = getattr(row, col, None)
-            if isinstance(v, (list, tuple)):
-                v = ";".join(map(str, v))
-            values.append(None if v is None or (not isinstance(v, str) and pd.isna(v)) else
-                          (str(v) if col in ("min_level", "high_level") else v))
-        cur.execute(sql, values)
+    # DuckDB finds the frame by its name among this function's locals (a replacement scan):
+    # cursor.register would fail after a fetchone() earlier in the transaction left a result open
+    _ruleset_rows = pd.DataFrame({col: [_cell(v, col) for v in frame[col]] if col in frame.columns else None  # noqa: F841
+                                  for col in columns}, index=range(len(frame)))
+    names = ", ".join(columns)
+    cur.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _ruleset_rows")
+
+
+# -- rule-sets in use ---------------------------------------------------------------------------
+
+def _reader(source):
+    """A function (sql, params) -> list of row tuples, from a Database or a cursor in a transaction."""
+    if isinstance(source, Database):
+        return lambda sql, params=(): [tuple(r) for r in source.query(sql, list(params)).itertuples(index=False)]
+    return lambda sql, params=(): source.execute(sql, list(params)).fetchall()
+
+
+def rulesets_in_use(read, today: date | None = None, kept_codes: set[str] | frozenset = frozenset()
+                    ) -> dict[str, list[str]]:
+    """The stored rule-sets that something uses, each with what uses it (Vietnamese):
+
+    - the default rule-set (DEFAULT_RULESET): the criteria page, the funding page and the slides
+      open with it;
+    - a rule-set holding a standard that has an indicator value entered, or that a work is linked
+      to, when no other rule-set keeps that standard (``kept_codes``: the standard codes that stay,
+      e.g. those of an import; standard codes are shared between the versions of a text);
+    - the rule-set the criteria answer takes the legal status from today (in force, with a
+      transition rule for a programme town's target class);
+    - a rule-set a saved scenario names (today's scenarios name none: they are scored under the
+      rule-set chosen on the page).
+    ``read``: see _reader."""
+    today = today or date.today()
+    used: dict[str, list[str]] = {}
+
+    def add(rid, why):
+        if rid:
+            used.setdefault(str(rid), []).append(why)
+
+    add(DEFAULT_RULESET, "bộ mặc định của trang Tiêu chí, trang Kịch bản vốn và bản trình chiếu")
+    for table, what in (("indicator_value", "có giá trị chỉ tiêu đã nhập"),
+                        ("work_standard", "được gắn với công trình")):
+        codes: dict[str, list[str]] = {}
+        for rid, code in read(f"SELECT DISTINCT s.ruleset_id, s.code FROM {table} v "
+                              "JOIN ruleset_standard s ON s.code = v.standard_code ORDER BY 1, 2"):
+            if code not in kept_codes:
+                codes.setdefault(rid, []).append(code)
+        for rid, lost in codes.items():
+            add(rid, f"tiêu chuẩn {', '.join(lost[:8])}{'…' if len(lost) > 8 else ''} {what}"
+                     " và không còn trong bộ nào khác")
+    targets = {r[0] for r in read("SELECT DISTINCT target_class FROM programme_target WHERE target_class IS NOT NULL")}
+    for rid, t_from, v_from, v_to in read("SELECT id, transition_from, valid_from, valid_to FROM ruleset "
+                                          "WHERE transition_class IS NOT NULL ORDER BY id"):
+        covered = {x.strip() for x in str(t_from or "").split(";") if x.strip()} & targets
+        in_force = (v_from is None or pd.isna(v_from) or pd.Timestamp(v_from).date() <= today) and \
+                   (v_to is None or pd.isna(v_to) or today <= pd.Timestamp(v_to).date())
+        if covered and in_force:
+            add(rid, "cho tình trạng pháp lý hôm nay của thị trấn mục tiêu loại " + ", ".join(sorted(covered)))
+    import json
+    for name, params in read("SELECT name, params FROM scenario"):
+        try:
+            doc = json.loads(params)
+        except (TypeError, ValueError):
+            continue
+        rid = (doc.get("ruleset_id") or doc.get("ruleset")) if isinstance(doc, dict) else None
+        if isinstance(rid, str):
+            add(rid, f"kịch bản đã lưu '{str(name)[:60]}'")
+    return used
+
+
+def _refuse_removal(read, catalog: rs.RulesetCatalog, today: date | None = None) -> None:
+    """ValidationError when the import lacks a stored rule-set in use (nothing is written)."""
+    stored = {r[0] for r in read("SELECT id FROM ruleset")}
+    kept = {code for r in catalog for code in r.standards["code"]}
+    used = rulesets_in_use(read, today, kept)
+    missing = [rid for rid in sorted(used) if rid not in catalog
+               and (rid in stored or rid == DEFAULT_RULESET)]
+    if missing:
+        raise ValidationError([
+            f"{rs.FILES['rulesets']}: thiếu bộ tiêu chí '{rid}' đang được dùng ({'; '.join(used[rid])}). "
+            "Không nhập gì; hãy giữ bộ này trong tệp rồi nhập lại." for rid in missing])
 
 
 DEFAULT_IMPORTER = "dữ liệu mặc định (data/rulesets)"
@@ -110,7 +211,10 @@ def ensure_rulesets(db: Database) -> None:
     if stored.empty:
         import_rulesets(db, system(DEFAULT_IMPORTER), repo)
     elif (stored["imported_by"] == DEFAULT_IMPORTER).all() and dict(zip(stored["name"], stored["content"])) != repo:
-        import_rulesets(db, system(DEFAULT_IMPORTER), repo)
+        try:
+            import_rulesets(db, system(DEFAULT_IMPORTER), repo)
+        except ValidationError:   # the new defaults lack a rule-set in use: keep the stored copy
+            pass
 
 
 def catalog(db: Database) -> rs.RulesetCatalog:

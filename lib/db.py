@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -70,6 +71,29 @@ def _open_error_message(path: Path, error: Exception) -> str:
     from lib.backup import damaged_file_hint  # lazy: lib.backup imports this module
 
     return f"{message} Tệp có thể đã bị hỏng. {damaged_file_hint(path)}"
+
+
+class AlreadySubmitted(DatabaseError):
+    """This form's submit already wrote; nothing was written again. ``token`` finds what it wrote
+    (``Database.submitted``)."""
+
+    def __init__(self, token: str, at: datetime, username: str):
+        self.token, self.at, self.username = token, at, username
+        super().__init__(f"Lần gửi này đã được ghi lúc {at:%H:%M:%S %d/%m/%Y} ({username}); "
+                         "không ghi lại lần thứ hai.")
+
+
+def new_token() -> str:
+    """A fresh submit token for one view of a form (see ``Database.write``)."""
+    return secrets.token_urlsafe(16)
+
+
+def _claim_token(cur, token: str, action: str, username: str) -> None:
+    row = cur.execute("SELECT submitted_at, username FROM submission WHERE token = ?", [token]).fetchone()
+    if row is not None:
+        raise AlreadySubmitted(token, row[0], row[1])
+    cur.execute("INSERT INTO submission (token, action, username, submitted_at) VALUES (?, ?, ?, ?)",
+                [token, action, username, datetime.now()])
 
 
 class Database:
@@ -149,6 +173,20 @@ class Database:
     def data_version(self) -> int:
         return int(self.scalar("SELECT value FROM meta WHERE key = 'data_version'") or 0)
 
+    def submitted(self, token: str) -> dict | None:
+        """What the write of a submit token wrote (None: the token has not written): when, by whom,
+        the action and the audit row's new values (decoded JSON)."""
+        cur = self._con.cursor()
+        try:
+            row = cur.execute("SELECT s.submitted_at, s.username, s.action, a.new FROM submission s "
+                              "LEFT JOIN audit_log a ON a.id = s.audit_id WHERE s.token = ?", [token]).fetchall()
+        finally:
+            cur.close()
+        if not row:
+            return None
+        at, username, action, new = row[0]
+        return {"at": at, "username": username, "action": action, "new": json.loads(new) if new else None}
+
     def is_empty(self) -> bool:
         return not self.scalar("SELECT count(*) FROM programme")
 
@@ -159,6 +197,7 @@ class Database:
         action: str,
         fn: Callable[[duckdb.DuckDBPyConnection], T],
         detail: dict | None = None,
+        token: str | None = None,
     ) -> T:
         """Run ``fn(cursor)`` in one transaction, audited; roll back on any error.
 
@@ -166,7 +205,11 @@ class Database:
         here, in the transaction (``lib.auth.authorize``), and a refusal (``PermissionDenied``)
         writes nothing. The audit row names ``who.username``. ``detail`` is serialised after
         ``fn`` ran, so ``fn`` may fill ``detail["old"]``/``detail["new"]`` (the rows before and
-        after) from inside the transaction; those go to the audit row's own ``old``/``new`` columns."""
+        after) from inside the transaction; those go to the audit row's own ``old``/``new`` columns.
+
+        ``token`` is the submit token of the form behind this write (``new_token``): a token that
+        already wrote is refused (``AlreadySubmitted``, nothing written), so a double click, a
+        replayed message or two queued submits of one form never write twice."""
         from lib import auth  # lib.auth imports this module
 
         with self._lock:
@@ -174,14 +217,19 @@ class Database:
             try:
                 cur.begin()
                 auth.authorize(cur, who, action)
+                if token is not None:
+                    _claim_token(cur, token, action, who.username)
                 result = fn(cur)
                 rest = dict(detail or {})
                 old, new = rest.pop("old", None), rest.pop("new", None)
                 as_json = lambda v: None if v is None else json.dumps(v, ensure_ascii=False, default=str)  # noqa: E731
-                cur.execute(
-                    "INSERT INTO audit_log (logged_at, actor, action, detail, old, new) VALUES (?, ?, ?, ?, ?, ?)",
+                audit_id = cur.execute(
+                    "INSERT INTO audit_log (logged_at, actor, action, detail, old, new) VALUES (?, ?, ?, ?, ?, ?) "
+                    "RETURNING id",
                     [datetime.now(), who.username, action, as_json(rest), as_json(old), as_json(new)],
-                )
+                ).fetchall()[0][0]
+                if token is not None:
+                    cur.execute("UPDATE submission SET audit_id = ? WHERE token = ?", [audit_id, token])
                 cur.execute(
                     "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) "
                     "WHERE key = 'data_version'"
@@ -189,10 +237,31 @@ class Database:
                 cur.commit()
                 return result
             except Exception:
-                cur.rollback()
+                try:
+                    cur.rollback()
+                except Exception:  # e.g. the commit itself failed: the first error is the one to tell
+                    pass
                 raise
             finally:
                 cur.close()
+
+    def reopen_after(self, fn: Callable[[Path], T]) -> T:
+        """Close the file, run ``fn(path)`` (e.g. put a restored file in its place), open it again.
+
+        Holds the write lock throughout, so no write runs against a closed or half-replaced file;
+        when ``fn`` fails, whatever is at the path (``lib.backup.restore`` leaves the old file
+        untouched on failure) is opened again and the error is raised."""
+        with self._lock:
+            try:
+                self._con.execute("CHECKPOINT")
+            except duckdb.Error:
+                pass
+            self._con.close()
+            try:
+                return fn(self.path)
+            finally:
+                self._con = duckdb.connect(str(self.path))
+        # (migrate() is the caller's: it takes the lock itself)
 
     def close(self) -> None:
         self._con.close()

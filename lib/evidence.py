@@ -11,7 +11,7 @@ decisions on the town of a work the report leaves open.
   changes nothing the second time (no write, no audit row).
 * ``state_town``: the committee states the town of a work with no town (work_area basis
   ``committee``, the decision in ``work_area_decision``), audited; the work's numeric links
-  then count in that town's projected score (lib.scenarios.town_links reads work_area).
+  then count in that town's projected score (lib.scenario_towns.town_links reads work_area).
 * ``work_effect_rows``: which work moves which standard, in which town, on what basis.
 
 Never imports streamlit.
@@ -19,28 +19,26 @@ Never imports streamlit.
 from __future__ import annotations
 
 import hashlib
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import pandas as pd
 
-from lib import backup, criteria, export, fmt
+from lib import backup, criteria, export, fmt, xlsx_read
 from lib.auth import Identity
 from lib.db import Database
 from lib.i18n import t
 from lib.tables import Col, Table
 from lib.updates import HTML_TAG, ValidationError
 
-MAX_BYTES = 2 * 1024 * 1024          # the uploaded file
-MAX_UNZIPPED = 40 * 1024 * 1024      # what its parts may expand to (a zip bomb is refused)
-MAX_PARTS = 300
+MAX_BYTES = xlsx_read.MAX_BYTES      # the uploaded file (2 MB)
+MAX_UNZIPPED = xlsx_read.MAX_UNZIPPED
+MAX_PARTS = xlsx_read.MAX_PARTS
 MAX_ROWS = 500                       # data rows of a checklist
-MAX_COLS = 30
-HEADER_SEARCH = 20                   # the header row is looked for in the first rows
-MAX_TEXT = 300
+MAX_COLS = xlsx_read.MAX_COLS
+HEADER_SEARCH = xlsx_read.HEADER_SEARCH
+MAX_TEXT = xlsx_read.MAX_TEXT
 VALUE_MAX = 1e9                      # no standard of either rule-set comes near this
 BASIS = ("report", "inference", "committee")
 SHEET = "So lieu con thieu"
@@ -139,117 +137,31 @@ class Preview:
         return not self.problems
 
 
-def _file_error(key: str, **kw) -> ValidationError:
-    return ValidationError([t(key, "vi", **kw)])
-
-
 def _read_cells(data) -> list[tuple]:
-    """The first sheet's cells (values only), within the caps; any failure is a Vietnamese error."""
-    if not isinstance(data, (bytes, bytearray)):
-        raise _file_error("ev.err.not_xlsx")
-    if not data:
-        raise _file_error("ev.err.empty")
-    if len(data) > MAX_BYTES:
-        raise _file_error("ev.err.too_big", mb=fmt.number(MAX_BYTES / 1024 / 1024, 0))
-    try:
-        with zipfile.ZipFile(io.BytesIO(bytes(data))) as zf:
-            parts = zf.infolist()
-            names = {p.filename for p in parts}
-    except Exception:
-        raise _file_error("ev.err.not_xlsx") from None
-    if len(parts) > MAX_PARTS or sum(p.file_size for p in parts) > MAX_UNZIPPED:
-        raise _file_error("ev.err.too_big_inside")
-    if "[Content_Types].xml" not in names:
-        raise _file_error("ev.err.not_xlsx")
-    from openpyxl import load_workbook  # parses its XML with defusedxml when installed
-    try:
-        # formulas are read as formulas (not their cached values) so that they can be refused by name
-        wb = load_workbook(io.BytesIO(bytes(data)), read_only=True, data_only=False)
-        try:
-            if not wb.worksheets:
-                raise _file_error("ev.err.no_sheet")
-            ws = wb.worksheets[0]
-            cells = [tuple(row) for row in ws.iter_rows(min_row=1, max_row=HEADER_SEARCH + MAX_ROWS + 1,
-                                                        max_col=MAX_COLS, values_only=True)]
-        finally:
-            wb.close()
-    except ValidationError:
-        raise
-    except Exception:
-        raise _file_error("ev.err.not_xlsx") from None
-    return cells
+    """The first sheet's cells within this module's caps (lib.xlsx_read.read_cells)."""
+    return xlsx_read.read_cells(data, MAX_ROWS, MAX_COLS, MAX_BYTES, MAX_UNZIPPED, MAX_PARTS, HEADER_SEARCH)
 
 
-def _norm(text) -> str:
-    return re.sub(r"\s+", " ", str(text)).strip().casefold() if isinstance(text, str) else ""
+_norm, _blank = xlsx_read.norm, xlsx_read.blank
 
 
 def _header_map() -> dict[str, str]:
     """Normalised header (either language) -> column key."""
-    out = {}
-    for c in CHECKLIST.cols:
-        for lang in ("vi", "en"):
-            out[_norm(t(c.label, lang))] = c.key
-    return out
+    return xlsx_read.header_map({c.key: c.label for c in CHECKLIST.cols})
 
 
-def _blank(v) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip())
-
-
-class _Row:
+class _Row(xlsx_read.Row):
     """Problems of one row: each names the sheet row and the column header (Vietnamese)."""
 
     def __init__(self, line: int, problems: list[str]):
-        self.line, self.problems, self.bad = line, problems, False
-
-    def add(self, key: str, message: str) -> None:
-        self.bad = True
-        self.problems.append(t("ev.err.where", "vi", row=self.line, col=t(CHECKLIST.col(key).label, "vi"),
-                               msg=message))
+        super().__init__(line, problems, lambda key: t(CHECKLIST.col(key).label, "vi"))
 
 
 def _text(row: _Row, key: str, v) -> str | None:
-    if _blank(v):
-        return None
-    if isinstance(v, bool) or isinstance(v, (datetime, date)):
-        row.add(key, t("ev.err.not_text", "vi"))
-        return None
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    text = export._UNSAFE.sub("", str(v)).strip()
-    if len(text) > MAX_TEXT:
-        row.add(key, t("ev.err.too_long", "vi", n=MAX_TEXT))
-        return None
-    if HTML_TAG.search(text):
-        row.add(key, t("ev.err.html", "vi"))
-        return None
-    return text
+    return xlsx_read.text(row, key, v, MAX_TEXT)
 
 
-def _day(row: _Row, key: str, v, today: date) -> date | None:
-    if _blank(v):
-        return None
-    if isinstance(v, datetime):
-        d = v.date()
-    elif isinstance(v, date):
-        d = v
-    elif isinstance(v, str):
-        try:
-            d = fmt.parse_day(v.strip(), "vi")
-        except ValueError as e:
-            row.add(key, str(e))
-            return None
-    else:
-        row.add(key, t("ev.err.not_day", "vi", text=str(v)[:40]))
-        return None
-    if not fmt.DAY_MIN <= d <= fmt.DAY_MAX:
-        row.add(key, t("ev.err.day_range", "vi", text=fmt.day(d)))
-        return None
-    if d > today:
-        row.add(key, t("ev.err.future", "vi", text=fmt.day(d)))
-        return None
-    return d
+_day = xlsx_read.day
 
 
 def _standards(db: Database) -> dict[str, dict]:
@@ -272,6 +184,9 @@ def _value(row: _Row, v, std: dict) -> tuple[float | None, str | None]:
         return None, None
     if isinstance(v, (datetime, date)):
         row.add("value", t("ev.err.day_in_number", "vi"))
+        return None, None
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) > VALUE_MAX:  # hundreds of digits: no float holds it
+        row.add("value", t("ev.err.implausible", "vi", v=str(v)[:20] + "…"))
         return None, None
     try:
         num = fmt.parse_number(v)
@@ -316,19 +231,13 @@ def preview_import(db: Database, area_id: str, data, today: date | None = None) 
     except ValidationError as e:
         out.problems = list(e.problems)
         return out
-    headers = _header_map()
-    header_at, columns = None, {}
-    for i, row in enumerate(cells[:HEADER_SEARCH]):
-        found = {headers[_norm(v)]: j for j, v in enumerate(row) if _norm(v) in headers}
-        if "code" in found:
-            header_at, columns = i, found
-            break
+    header_at, columns = xlsx_read.find_header(cells, _header_map(), "code", HEADER_SEARCH)
     if header_at is None:
-        out.problems = [t("ev.err.no_header", "vi", col=t("ev.col_code", "vi"))]
+        out.problems = [t("xlsx.err.no_header", "vi", col=t("ev.col_code", "vi"))]
         return out
     missing = [k for k in ("code",) + VALUE_COLS if k not in columns]
     if missing:
-        out.problems = [t("ev.err.missing_col", "vi", col=t(CHECKLIST.col(k).label, "vi")) for k in missing]
+        out.problems = [t("xlsx.err.missing_col", "vi", col=t(CHECKLIST.col(k).label, "vi")) for k in missing]
         return out
     for row in cells[:header_at]:  # the town named in the file's first lines must be this town
         for v in row:
@@ -340,7 +249,7 @@ def preview_import(db: Database, area_id: str, data, today: date | None = None) 
     body = cells[header_at + 1:]
     filled = [i for i, r in enumerate(body) if any(not _blank(v) for v in r)]
     if filled and filled[-1] >= MAX_ROWS:
-        out.problems = [t("ev.err.too_many_rows", "vi", n=MAX_ROWS)]
+        out.problems = [t("xlsx.err.too_many_rows", "vi", n=MAX_ROWS)]
         return out
     if area_id not in set(db.query("SELECT id FROM area")["id"]):
         out.problems = [t("ev.err.unknown_area", "vi", area=area_id)]
@@ -349,13 +258,13 @@ def preview_import(db: Database, area_id: str, data, today: date | None = None) 
     seen: dict[str, int] = {}
     for i, cells_row in enumerate(body):
         line = header_at + 2 + i  # the sheet's own row number
-        get = {k: (cells_row[j] if j < len(cells_row) else None) for k, j in columns.items()}
+        get = xlsx_read.row_cells(cells_row, columns)
         if all(_blank(get[k]) for k in ("code",) + VALUE_COLS):
             continue
         row = _Row(line, out.problems)
-        formulas = [k for k, v in get.items() if isinstance(v, str) and v.lstrip().startswith("=")]
+        formulas = [k for k, v in get.items() if xlsx_read.is_formula(v)]
         for k in formulas:  # a value must be typed, not computed: a formula is said, never dropped
-            row.add(k, t("ev.err.formula", "vi"))
+            row.add(k, t("xlsx.err.formula", "vi"))
         if formulas:
             continue
         code = _text(row, "code", get["code"])
@@ -506,7 +415,7 @@ def state_town(db: Database, who: Identity, work_id: str, area_id: str | None, d
         except ValueError as e:
             bad("ev.f_date", str(e))
     if day_ is not None and day_ > today:
-        bad("ev.f_date", t("ev.err.future", "vi", text=fmt.day(day_)))
+        bad("ev.f_date", t("xlsx.err.future", "vi", text=fmt.day(day_)))
     if problems:
         raise ValidationError(problems)
     note = t("ev.area_note", "vi", ref=ref, date=fmt.day(day_))

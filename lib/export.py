@@ -30,10 +30,13 @@ def neutralise(value):
 
 
 def _clean(df: pd.DataFrame) -> pd.DataFrame:
+    """Every text cell neutralised, and the header too (a column may be named after user text,
+    e.g. a scenario compared side by side)."""
     out = df.copy()
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
             out[column] = out[column].map(neutralise)
+    out.columns = [neutralise(c) if isinstance(c, str) else c for c in out.columns]
     return out
 
 

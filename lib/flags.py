@@ -102,7 +102,11 @@ _LIMITS = {  # field -> (lowest, highest) accepted
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Flag thresholds; the setting key of each field is ``flag_<field>``. Validated on creation."""
+    """Flag thresholds; the setting key of each field is ``flag_<field>``. Validated on creation.
+
+    ``from_settings`` also checks the other numeric settings of the ``setting`` table
+    (``OTHER_SETTINGS``: ``stale_after_days``, the age of the data stamp's warning), so one call
+    validates every setting a user can save (lib.updates.save_settings)."""
     overdue_delayed_months: int = 3
     overdue_red_months: int = 12
     overdue_severe_months: int = 36
@@ -111,14 +115,17 @@ class Thresholds:
     stalled_periods: int = 2
     stale_days: int = 180
 
+    # settings that are not flag thresholds: key -> (lowest, highest, default)
+    OTHER_SETTINGS = {"stale_after_days": (1, 3650, 180)}
+
     def __post_init__(self):
         for f in fields(self):
             value, key = getattr(self, f.name), "flag_" + f.name
             low, high = _LIMITS[f.name]
             if isinstance(value, bool) or not isinstance(value, int):
-                raise ValueError(t("flags.err.not_int", "vi", name=key, value=value))
+                raise ValueError(t("flags.err.not_int", "vi", name=_setting_name(key), value=value))
             if not low <= value <= high:
-                raise ValueError(t("flags.err.range", "vi", name=key, value=value, low=low, high=high))
+                raise ValueError(t("flags.err.range", "vi", name=_setting_name(key), value=value, low=low, high=high))
         if not self.overdue_delayed_months <= self.overdue_red_months <= self.overdue_severe_months:
             raise ValueError(t("flags.err.order", "vi", a="flag_overdue_delayed_months",
                                b="flag_overdue_red_months", c="flag_overdue_severe_months",
@@ -126,18 +133,113 @@ class Thresholds:
                                cv=self.overdue_severe_months))
 
     @classmethod
-    def from_settings(cls, settings: dict) -> "Thresholds":
-        """From ``queries.settings(db)``; missing keys keep their defaults, other keys are ignored."""
-        kwargs = {}
+    def from_settings(cls, settings: dict, strict: bool = True) -> "Thresholds":
+        """From ``queries.settings(db)`` (or the raw text of the ``setting`` table); missing keys
+        keep their defaults, other keys are ignored. ``strict`` (saving): a bad value raises
+        ValueError naming the setting, in Vietnamese; ``strict=False`` (drawing a page): a bad
+        stored value is replaced by its default (see ``checked`` for the reasons to show)."""
+        if strict:
+            problems = cls.problems(settings)
+            if problems:
+                raise ValueError(" ".join(problems))
+        return cls.checked(settings)[0]
+
+    @classmethod
+    def checked(cls, settings: dict) -> tuple["Thresholds", list[str]]:
+        """The thresholds with every bad stored value replaced by its default, and the reasons
+        (one Vietnamese sentence per bad setting, naming it and the default used): for a page to
+        draw with the defaults and say so, instead of failing."""
+        kwargs, problems = {}, []
+        for f in fields(cls):
+            key = "flag_" + f.name
+            if key not in settings:
+                continue
+            try:
+                value = _as_int(settings[key], key)
+                low, high = _LIMITS[f.name]
+                if not low <= value <= high:
+                    raise ValueError(t("flags.err.range", "vi", name=_setting_name(key), value=value,
+                                       low=low, high=high))
+                kwargs[f.name] = value
+            except ValueError as e:
+                problems.append(_default_used(str(e), f.default))
+        order = ("overdue_delayed_months", "overdue_red_months", "overdue_severe_months")
+        vals = [kwargs.get(n, getattr(cls, n)) for n in order]
+        if not vals[0] <= vals[1] <= vals[2]:
+            problems.append(t("flags.err.order", "vi", a="flag_" + order[0], b="flag_" + order[1],
+                              c="flag_" + order[2], av=vals[0], bv=vals[1], cv=vals[2])
+                            + f" Đang dùng giá trị mặc định {getattr(cls, order[0])}, {getattr(cls, order[1])}, "
+                              f"{getattr(cls, order[2])}.")
+            for n in order:
+                kwargs.pop(n, None)
+        for key in cls.OTHER_SETTINGS:
+            if key in settings:
+                _, problem = cls.setting_int(settings, key)
+                if problem:
+                    problems.append(problem)
+        return cls(**kwargs), problems
+
+    @classmethod
+    def problems(cls, settings: dict) -> list[str]:
+        """Why the settings cannot be saved (no default substituted): [] when all are valid."""
+        problems = []
         for f in fields(cls):
             key = "flag_" + f.name
             if key in settings:
-                kwargs[f.name] = _as_int(settings[key], key)
-        return cls(**kwargs)
+                try:
+                    value = _as_int(settings[key], key)
+                    low, high = _LIMITS[f.name]
+                    if not low <= value <= high:
+                        problems.append(t("flags.err.range", "vi", name=_setting_name(key), value=value,
+                                          low=low, high=high))
+                except ValueError as e:
+                    problems.append(str(e))
+        if not problems:
+            try:
+                cls(**{f.name: _as_int(settings["flag_" + f.name], "flag_" + f.name)
+                       for f in fields(cls) if "flag_" + f.name in settings})
+            except ValueError as e:
+                problems.append(str(e))
+        for key, (low, high, _) in cls.OTHER_SETTINGS.items():
+            if key in settings:
+                try:
+                    value = _as_int(settings[key], key)
+                    if not low <= value <= high:
+                        problems.append(t("flags.err.range", "vi", name=_setting_name(key), value=value,
+                                          low=low, high=high))
+                except ValueError as e:
+                    problems.append(str(e))
+        return problems
+
+    @classmethod
+    def setting_int(cls, settings: dict, key: str) -> tuple[int, str | None]:
+        """A numeric setting of OTHER_SETTINGS (e.g. ``stale_after_days``): its value, or its
+        default with the Vietnamese reason when the stored value is not valid."""
+        low, high, default = cls.OTHER_SETTINGS[key]
+        if key not in settings:
+            return default, None
+        try:
+            value = _as_int(settings[key], key)
+            if not low <= value <= high:
+                raise ValueError(t("flags.err.range", "vi", name=_setting_name(key), value=value, low=low, high=high))
+            return value, None
+        except ValueError as e:
+            return default, _default_used(str(e), default)
+
+
+def _setting_name(key: str) -> str:
+    """“Cảnh báo «số liệu đã cũ» sau (ngày)” (stale_after_days): the label users see, and the key."""
+    label = t(f"setting.{key}", "vi")
+    return key if label == f"setting.{key}" or not label else f"“{label}” ({key})"
+
+
+def _default_used(reason: str, default) -> str:
+    return f"{reason} Đang dùng giá trị mặc định {default}."
 
 
 def _as_int(value, key: str) -> int:
     """An int, or a string or float holding a whole number; else ValueError naming the key."""
+    shown = value if not isinstance(value, str) or len(value) <= 40 else value[:40] + "…"
     try:
         if isinstance(value, bool):
             raise ValueError
@@ -146,7 +248,7 @@ def _as_int(value, key: str) -> int:
             raise ValueError
         return int(number)
     except (ValueError, OverflowError):
-        raise ValueError(t("flags.err.not_int", "vi", name=key, value=value)) from None
+        raise ValueError(t("flags.err.not_int", "vi", name=_setting_name(key), value=shown)) from None
 
 
 # -- dates --------------------------------------------------------------------------------
@@ -456,8 +558,9 @@ def funding_gap(status: pd.DataFrame, plan: pd.DataFrame | None, lang: str = "vi
 
     ``status``: one row per work (``status_as_of`` or ``queries.works``). ``plan``: rows
     (work_id, year, allocated_vnd). Need = total_investment_vnd; allocated = the sum of the plan's
-    years <= expected year. Gap > 0: amber, red when nothing is allocated. Works handed over, or
-    with no amount or expected year, are skipped. No plan (None or empty): no rows.
+    known amounts for years <= expected year. Gap > 0: amber, red when the plan allocates 0. Works
+    handed over, with no amount or expected year, or with no plan amount recorded (unknown, never
+    read as 0) are skipped. No plan (None or empty): no rows.
     """
     records = [{k: _value(v) for k, v in r.items()} for r in status.to_dict("records")]
     for r in records:
@@ -474,8 +577,10 @@ def _funding_rows(records: list[dict], plan: pd.DataFrame | None, lang: str) -> 
         total, year = s.get("total_investment_vnd"), s.get("expected_year")
         if s.get("is_handed_over") or total is None or year is None:
             continue
-        mine = plan[(plan["work_id"] == s["id"]) & (plan["year"] <= year)]
-        allocated = int(mine["allocated_vnd"].fillna(0).sum())
+        mine = plan[(plan["work_id"] == s["id"]) & (plan["year"] <= year)]["allocated_vnd"].dropna()
+        if mine.empty:  # no plan recorded for this work (or no amount in it): unknown, not "nothing allocated"
+            continue
+        allocated = int(mine.sum())
         gap = int(total) - allocated
         if gap <= 0:
             continue
@@ -752,20 +857,27 @@ def load_inputs(db, eval_date=None, towns: list[str] | None = None) -> tuple[pd.
     return works, history[history["work_id"].isin(works["id"])].reset_index(drop=True)
 
 
+def stored_thresholds(db) -> Thresholds:
+    """The thresholds of the ``setting`` table for drawing a page: a bad stored value (an older
+    version, an edit by hand) gives way to its default; the frame says which (ui/frame.py)."""
+    return Thresholds.from_settings(queries.settings(db), strict=False)
+
+
 def evaluate(db, eval_date=None, towns: list[str] | None = None, thresholds: Thresholds | None = None,
              lang: str = "vi", plan: pd.DataFrame | None = None) -> pd.DataFrame:
     """Flags of the works of ``towns`` as of ``eval_date`` (default: newest period's as_of), with the
     thresholds of the setting table unless given."""
     d = _to_date(eval_date) or default_eval_date(db)
-    th = thresholds or Thresholds.from_settings(queries.settings(db))
+    th = thresholds or stored_thresholds(db)
     works, history = load_inputs(db, d, towns)
+    plan = queries.capital_plan(db) if plan is None else plan  # the yearly plans imported (funding_gap)
     return flag_works(works, history, d, th, lang, plan)
 
 
 def trend(db, towns: list[str] | None = None, thresholds: Thresholds | None = None, rules=None) -> pd.DataFrame:
     """``trend_frames`` for the reporting periods of ``db``."""
     works, history = load_inputs(db, None, towns)
-    th = thresholds or Thresholds.from_settings(queries.settings(db))
+    th = thresholds or stored_thresholds(db)
     return trend_frames(works, history, queries.periods(db), th, rules)
 
 

@@ -47,12 +47,14 @@ def parse_number(value) -> float | None:
         try:
             number_ = float(text)
         except ValueError:
-            raise ValueError(f"'{value}' không phải là số") from None
+            raise ValueError(f"'{value[:40]}' không phải là số") from None
     else:
         try:
             number_ = float(value)
+        except OverflowError:  # an integer of hundreds of digits
+            raise ValueError("quá lớn, không phải là số hữu hạn") from None
         except (TypeError, ValueError):
-            raise ValueError(f"'{value}' không phải là số") from None
+            raise ValueError(f"'{str(value)[:40]}' không phải là số") from None
     if number_ != number_ or number_ in (float("inf"), float("-inf")):
         raise ValueError("không phải là số hữu hạn")
     return number_

@@ -13,7 +13,7 @@ Two steps, so that the document can be tested without a database:
   pack is still written, with a line saying the chart could not be drawn.
 
 ``build_pack`` does both; ``scenario_minutes_docx`` writes the funding-scenario minutes
-(the same content as ``scenarios.minutes_markdown``) with the same header and fonts.
+(the same content as ``scenario_report.minutes_markdown``) with the same header and fonts.
 
 Amounts read the Vietnamese way through ``lib.fmt`` ("1,036 tỷ đồng"); an unknown amount reads
 "chưa có số liệu", never 0. Never imports streamlit.
@@ -29,7 +29,7 @@ from datetime import date, datetime
 import pandas as pd
 from docx.shared import Cm
 
-from lib import charts, flags, fmt, overview, queries, scenarios
+from lib import charts, flags, fmt, overview, queries, scenario, scenario_report, whatif
 from lib.docx_common import (Letterhead, add_run, clean_text, date_line, grid_table, heading, national_header,
                              new_document, new_section, paragraph, place_from_issuer, signature_block,
                              text_width_cm, title_block, to_bytes, upper_vi)
@@ -517,11 +517,11 @@ def build_pack(db, *, period_id: str | None, towns: list[str] | None, eval_date:
 
 # -- scenario minutes -------------------------------------------------------------------------
 
-def scenario_minutes_docx(name: str, scenario: scenarios.Scenario, o: scenarios.Outcomes, *, as_of_text: str,
+def scenario_minutes_docx(name: str, scenario: scenario.Scenario, o: whatif.Outcomes, *, as_of_text: str,
                           period_label: str, town_names: Mapping[str, str], stage_labels: Mapping[str, str],
                           not_simulated_names: Mapping[str, str], ruleset_name: str, uses_demo: bool,
                           lang: str = "vi", now: datetime | None = None, head: Letterhead | None = None) -> bytes:
-    """``scenarios.minutes_markdown`` as a Word document with the ND30 header: the same lines
+    """``scenario_report.minutes_markdown`` as a Word document with the ND30 header: the same lines
     (every parameter, the data's date, the key results, what was left out), numbers the
     Vietnamese way. ``head``: ``letterhead(db)`` (default: ``DEFAULT_LETTERHEAD``)."""
     now = now or datetime.now()
@@ -534,13 +534,13 @@ def scenario_minutes_docx(name: str, scenario: scenarios.Scenario, o: scenarios.
     if uses_demo:
         paragraph(doc, t("funding.demo_banner", lang), bold=True)
     heading(doc, t("funding.min_params", lang))
-    for label, value in scenarios.parameter_rows(scenario, town_names, stage_labels, lang):
+    for label, value in scenario_report.parameter_rows(scenario, town_names, stage_labels, lang):
         p = paragraph(doc, "")
         add_run(p, f"- {label}: ")
         add_run(p, value)
     paragraph(doc, f"- {t('funding.min_model', lang)}")
     heading(doc, t("funding.min_results", lang))
-    for label, value in scenarios.outcome_rows(o, town_names, lang):
+    for label, value in scenario_report.outcome_rows(o, town_names, lang):
         p = paragraph(doc, "")
         add_run(p, f"- {label}: ")
         add_run(p, value)

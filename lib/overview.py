@@ -5,10 +5,12 @@ Unknown amounts are counted as unknown, never summed as 0.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 
 from lib import flags as flags_
+from lib import fmt
 from lib.i18n import t
 from lib.queries import UNKNOWN_TOWN
 from lib.tables import Col, Table
@@ -167,3 +169,60 @@ def town_table_rows(works: pd.DataFrame, options: pd.DataFrame, lang: str = "vi"
     total = {"label": t("overview.total_row", lang), "n": k.n_works, "n_handed_over": k.n_handed_over,
              "investment_vnd": k.investment_vnd, "n_missing_amount": k.n_missing_amount}
     return rows, total
+
+
+# -- money progress: the yearly capital plan against what was disbursed ---------------------------
+
+@dataclass(frozen=True)
+class PlanYear:
+    """The capital plan of one year for the works shown (table capital_plan, imported from the
+    departments' spreadsheets). Sums of the known amounts; None when none is known."""
+    year: int
+    n_works: int
+    allocated_vnd: int | None
+    disbursed_vnd: int | None
+    sources: tuple[str, ...]      # the rows' sources (else their allocation decisions), distinct
+    entered_on: date | None       # when the newest of these rows was entered
+
+    @property
+    def disbursed_pct(self) -> float | None:
+        if self.allocated_vnd and self.disbursed_vnd is not None:
+            return 100 * self.disbursed_vnd / self.allocated_vnd
+        return None
+
+
+def plan_year(plan: pd.DataFrame, works: pd.DataFrame, year: int | None = None) -> PlanYear | None:
+    """The plan of the works in ``works`` for ``year``: the newest planned year not after it, else the
+    first planned year (None: the newest). None when the works have no plan at all (never 0)."""
+    mine = plan[plan["work_id"].isin(set(works["id"]))] if len(plan) else plan
+    if mine is None or mine.empty:
+        return None
+    years = sorted(int(y) for y in mine["year"].unique())
+    before = [y for y in years if year is None or y <= year]
+    chosen = before[-1] if before else years[0]
+    rows = mine[mine["year"] == chosen]
+    sources = []
+    for r in rows.itertuples():
+        src = r.source_ref if isinstance(r.source_ref, str) and r.source_ref.strip() else r.decision_ref
+        if isinstance(src, str) and src.strip() and src.strip() not in sources:
+            sources.append(src.strip())
+    entered = rows["entered_at"].max()
+    return PlanYear(chosen, int(rows["work_id"].nunique()), _sum_known(rows["allocated_vnd"]),
+                    _sum_known(rows["disbursed_vnd"]), tuple(sources),
+                    None if fmt.is_missing(entered) else pd.Timestamp(entered).date())
+
+
+def plan_line(p: PlanYear | None, lang: str = "vi") -> str | None:
+    """'Kế hoạch vốn năm 2023 (3 công trình): 12,5 tỷ đồng · đã giải ngân 4 tỷ đồng (32 %). Nguồn: ...'."""
+    if p is None:
+        return None
+    pct = p.disbursed_pct
+    text = t("imp.money_line", lang, year=p.year, n=p.n_works, allocated=fmt.ty(p.allocated_vnd, lang),
+             disbursed=fmt.ty(p.disbursed_vnd, lang))
+    if pct is not None:
+        text += " " + t("imp.money_pct", lang, pct=fmt.percent(pct, lang, 0))
+    shown = list(p.sources[:2])
+    if len(p.sources) > 2:
+        shown.append(t("imp.money_more", lang, n=len(p.sources) - 2))
+    return text + ". " + t("imp.money_source", lang, source="; ".join(shown) if shown else t("imp.money_sheet", lang),
+                           date=fmt.day(p.entered_on, lang))

@@ -75,7 +75,11 @@ def delay_causes(db: Database) -> pd.DataFrame:
 def settings(db: Database) -> dict[str, object]:
     out: dict[str, object] = {}
     for row in db.query("SELECT key, value, value_type FROM setting").itertuples():
-        out[row.key] = {"int": int, "float": float}.get(row.value_type, str)(row.value)
+        cast = {"int": int, "float": float}.get(row.value_type, str)
+        try:
+            out[row.key] = cast(row.value)
+        except (TypeError, ValueError, OverflowError):  # stored by hand or by an older version:
+            out[row.key] = row.value  # flags.Thresholds.checked substitutes the default and says so
     return out
 
 
@@ -163,6 +167,16 @@ def status_history(db: Database, work_id: str) -> pd.DataFrame:
         "WHERE su.work_id = ? ORDER BY su.as_of, su.id",
         [work_id],
     )
+
+
+def capital_plan(db: Database, work_ids: list[str] | None = None) -> pd.DataFrame:
+    """The yearly capital plans (lib/importer.py): work_id, year, allocated_vnd, disbursed_vnd,
+    decision_ref, source_ref, entered_by, entered_at, row_version; of ``work_ids`` when given.
+    Empty when no plan was imported (the funding-gap flag then raises nothing)."""
+    return db.query(
+        "SELECT work_id, year, allocated_vnd, disbursed_vnd, decision_ref, source_ref, entered_by, entered_at, "
+        "row_version FROM capital_plan WHERE ?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], work_id) "
+        "ORDER BY work_id, year", [work_ids, work_ids])
 
 
 def department_tasks(db: Database) -> pd.DataFrame:

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -93,6 +94,17 @@ OPTIONAL_COLUMNS = {
 }
 
 _TOL = 1e-9
+
+# Limits of an import (the files of the repository are 60 kB together, 103 standards, cells
+# under 600 characters): far above any real rule-set, low enough that checking and storing an
+# import takes seconds, never minutes, and a typo (a whole workbook pasted in a cell) is refused.
+MAX_FILE_BYTES = 5_000_000        # one file
+MAX_TOTAL_BYTES = 10_000_000      # the five files together
+MAX_ROWS = 20_000                 # data rows of one file
+MAX_CELL_CHARS = 4_000            # one cell
+MAX_NUMBER = 1e12                 # |a number| (points, levels, ranks, factors)
+_BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 # ----------------------------------------------------------------------------- errors
@@ -171,10 +183,13 @@ def _number(c: _Collector, r: _Row, col: str, *, required: bool = False,
         value = float(text)
     except ValueError:
         hint = " (dùng dấu chấm thập phân, không dùng dấu phân cách hàng nghìn)" if "," in text else ""
-        c.add(r.file, r.line, col, f"không phải số ('{text}'){hint}")
+        c.add(r.file, r.line, col, f"không phải số ('{text[:40]}'){hint}")
         return None
     if not math.isfinite(value):
-        c.add(r.file, r.line, col, f"không phải số hữu hạn ('{text}')")
+        c.add(r.file, r.line, col, f"không phải số hữu hạn ('{text[:40]}')")
+        return None
+    if abs(value) > MAX_NUMBER:
+        c.add(r.file, r.line, col, f"số quá lớn ('{text[:40]}'); giá trị tuyệt đối tối đa {_n(MAX_NUMBER)}")
         return None
     if non_negative and value < 0:
         c.add(r.file, r.line, col, f"không được âm ({text})")
@@ -236,35 +251,106 @@ def read_csv_rows(path: Path, kind: str, c: _Collector) -> list[_Row]:
     if not path.exists():
         c.add(name, None, None, "không tìm thấy tệp")
         return []
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        c.add(name, None, None, "tệp không phải UTF-8")
-        return []
-    return read_csv_text(text, name, kind, c)
+    return read_csv_text(decode(path.read_bytes()), name, kind, c)
+
+
+def decode(content: bytes) -> str:
+    """UTF-8 text of a file. Bytes that are not UTF-8 become lone surrogates (surrogateescape),
+    which read_csv_text reports with the row and the column they are in."""
+    return content.decode("utf-8-sig", errors="surrogateescape").lstrip("\ufeff")
+
+
+def text_size(text: str) -> int:
+    """The size of a text in UTF-8 bytes (a lone surrogate counts as the 3 bytes it would take)."""
+    return len(text.encode("utf-8", errors="surrogatepass"))
+
+
+def _n(x: float) -> str:
+    """A whole number in the Vietnamese way: 20.000."""
+    return f"{int(x):,}".replace(",", ".")
+
+
+def _mb(size: float) -> str:
+    """Megabytes with one decimal, Vietnamese comma: 11,7."""
+    return f"{size / 1e6:.1f}".rstrip("0").rstrip(".").replace(".", ",")
+
+
+def _cell_problem(value: str) -> str | None:
+    """Why a cell cannot be stored (too long, not UTF-8, control characters), or None."""
+    if len(value) > MAX_CELL_CHARS:
+        return f"ô dài {_n(len(value))} ký tự, tối đa {_n(MAX_CELL_CHARS)} ký tự"
+    if _SURROGATES.search(value):
+        return "có ký tự không hợp lệ (không phải UTF-8); lưu lại tệp dạng CSV UTF-8"
+    if _BAD_CHARS.search(value):
+        return "có ký tự điều khiển không in được; xoá ký tự đó rồi nhập lại"
+    return None
 
 
 def read_csv_text(text: str, name: str, kind: str, c: _Collector) -> list[_Row]:
-    """Parse the text of one file (see read_csv_rows)."""
+    """Parse the text of one file (see read_csv_rows). Refuses, naming the file, the line and the
+    column, a file over MAX_FILE_BYTES or MAX_ROWS rows and a cell over MAX_CELL_CHARS characters,
+    with bytes that are not UTF-8 or with control characters."""
+    size = text_size(text)
+    if size > MAX_FILE_BYTES:
+        c.add(name, None, None, f"tệp {_mb(size)} MB, vượt giới hạn {_mb(MAX_FILE_BYTES)} MB "
+              "của một tệp bộ tiêu chí")
+        return []
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, MAX_FILE_BYTES + 1))  # a long cell is reported below, with its column
+    try:
+        return _read_rows(text, name, kind, c)
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _read_rows(text: str, name: str, kind: str, c: _Collector) -> list[_Row]:
     reader = csv.reader(text.splitlines())
     try:
         header = [_clean(h) for h in next(reader)]
     except StopIteration:
         c.add(name, 1, None, "tệp rỗng, thiếu dòng tiêu đề")
         return []
+    except csv.Error as e:
+        c.add(name, 1, None, f"dòng tiêu đề không đọc được dạng CSV ({e})")
+        return []
+    for i, h in enumerate(header, start=1):
+        problem = _cell_problem(h)
+        if problem:
+            c.add(name, 1, f"thứ {i}", problem)
+            return []
     missing = [col for col in COLUMNS[kind] if col not in header]
     for col in missing:
         c.add(name, 1, col, "thiếu cột")
     if missing:
         return []
     rows = []
-    for line, raw in enumerate(reader, start=2):
+    line = 1
+    while True:
+        line += 1
+        try:
+            raw = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as e:
+            c.add(name, line, None, f"không đọc được dạng CSV ({e})")
+            continue
         if not raw or all(v.strip() == "" for v in raw):
             continue
+        if len(rows) >= MAX_ROWS:
+            c.add(name, line, None, f"tệp có hơn {_n(MAX_ROWS)} dòng số liệu, vượt giới hạn của một tệp "
+                  "bộ tiêu chí")
+            return rows
         if len(raw) != len(header):
             c.add(name, line, None, f"có {len(raw)} cột, cần {len(header)}")
             continue
-        rows.append(_Row(name, line, {h: _clean(v) for h, v in zip(header, raw)}))
+        bad = False
+        for h, v in zip(header, raw):
+            problem = _cell_problem(v)
+            if problem:
+                c.add(name, line, h or None, problem)
+                bad = True
+        if not bad:
+            rows.append(_Row(name, line, {h: _clean(v) for h, v in zip(header, raw)}))
     return rows
 
 
@@ -427,20 +513,21 @@ def load_rulesets_from_texts(texts: dict[str, str | bytes]) -> RulesetCatalog:
     or the copies kept in the database). Bytes must be UTF-8."""
     c = _Collector()
     raw = {}
+    decoded = {fname: decode(v) if isinstance(v, (bytes, bytearray)) else str(v).lstrip("\ufeff")
+               for fname, v in texts.items() if fname in FILES.values()}
+    total = sum(text_size(v) for v in decoded.values())
+    if total > MAX_TOTAL_BYTES:
+        c.add(", ".join(sorted(decoded)), None, None,
+              f"các tệp cộng lại {_mb(total)} MB, vượt giới hạn {_mb(MAX_TOTAL_BYTES)} MB "
+              "của một lần nhập")
+        c.raise_if_any()
     for kind, fname in FILES.items():
-        content = texts.get(fname)
+        content = decoded.get(fname)
         if content is None:
             c.add(fname, None, None, "không tìm thấy tệp")
             raw[kind] = []
             continue
-        if isinstance(content, bytes):
-            try:
-                content = content.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                c.add(fname, None, None, "tệp không phải UTF-8")
-                raw[kind] = []
-                continue
-        raw[kind] = read_csv_text(content.lstrip("\ufeff"), fname, kind, c)
+        raw[kind] = read_csv_text(content, fname, kind, c)
     c.raise_if_any()
     return build_catalog(raw, c)
 
@@ -527,9 +614,10 @@ def build_catalog(raw: dict[str, list[_Row]], c: _Collector | None = None) -> Ru
                            "max_points": mx, "min_points": mn, "confidence": conf,
                            "note": r.get("note") or None, "line": r.line})
 
+    group_keys = {(g["ruleset_id"], g["class_code"], g["code"]) for g in group_rows}
+
     def group_exists(rid: str, cls: str, code: str) -> bool:
-        return any(g["ruleset_id"] == rid and g["code"] == code and g["class_code"] in (None, cls)
-                   for g in group_rows)
+        return (rid, cls, code) in group_keys or (rid, None, code) in group_keys
 
     # -- standards.csv (first pass: everything but the named levels)
     std_rows = []
@@ -688,13 +776,15 @@ def build_catalog(raw: dict[str, list[_Row]], c: _Collector | None = None) -> Ru
             used[code] = f["line"]
 
     # -- cross-checks: the points of a group
+    by_group: dict[tuple[str, str, str], list[dict]] = {}
+    for s_row in std_rows:
+        by_group.setdefault((s_row["ruleset_id"], s_row["class_code"], s_row["group_code"]), []).append(s_row)
     for g in group_rows:
         if g["max_points"] is None:
             continue
         classes = [g["class_code"]] if g["class_code"] else list(infos[g["ruleset_id"]].classes)
         for cls in classes:
-            members = [s for s in std_rows if s["ruleset_id"] == g["ruleset_id"]
-                       and s["class_code"] == cls and s["group_code"] == g["code"]]
+            members = by_group.get((g["ruleset_id"], cls, g["code"]), [])
             known = [s["max_points"] for s in members if s["max_points"] is not None]
             total = sum(known)
             if total > g["max_points"] + _TOL or (
@@ -702,14 +792,19 @@ def build_catalog(raw: dict[str, list[_Row]], c: _Collector | None = None) -> Ru
                 c.add(FILES["groups"], g["line"], "max_points",
                       f"tổng điểm tối đa các tiêu chuẩn loại {cls} ({total:g}) khác điểm tối đa của nhóm "
                       f"{g['code']} ({g['max_points']:g})")
+    groups_of: dict[str, list[dict]] = {}
+    for g in group_rows:
+        groups_of.setdefault(g["ruleset_id"], []).append(g)
+    lines_of = {}
+    for r in raw["rulesets"]:
+        lines_of.setdefault(r.get("id"), r.line)
     for rid, info in infos.items():
         if info.pass_mark is None:
             continue
         for cls in info.classes:
-            gmax = [g["max_points"] for g in group_rows if g["ruleset_id"] == rid
-                    and g["class_code"] in (None, cls)]
+            gmax = [g["max_points"] for g in groups_of.get(rid, []) if g["class_code"] in (None, cls)]
             if gmax and all(m is not None for m in gmax) and info.pass_mark > sum(gmax) + _TOL:
-                line = next(r.line for r in raw["rulesets"] if r.get("id") == rid)
+                line = lines_of[rid]
                 c.add(FILES["rulesets"], line, "pass_mark",
                       f"điểm đạt ({info.pass_mark:g}) lớn hơn tổng điểm tối đa loại {cls} ({sum(gmax):g})")
 
@@ -720,16 +815,18 @@ def build_catalog(raw: dict[str, list[_Row]], c: _Collector | None = None) -> Ru
                     + ["min_value", "high_value", "min_named", "high_named", "line"])
     levels_df = _frame(level_rows, COLUMNS["levels"] + ["level_key", "line"])
     factors_df = _frame(factor_rows, COLUMNS["regional_factors"] + ["line"])
+    parts = [_split(df) for df in (groups_df, std_df, levels_df, factors_df)]
     catalog = {}
     for rid, info in infos.items():
-        catalog[rid] = Ruleset(
-            info=info,
-            groups=_own(groups_df, rid),
-            standards=_own(std_df, rid),
-            levels=_own(levels_df, rid),
-            regional_factors=_own(factors_df, rid),
-        )
+        groups, stds, levels, factors = (p.get(rid, df.iloc[0:0].reset_index(drop=True))
+                                         for p, df in zip(parts, (groups_df, std_df, levels_df, factors_df)))
+        catalog[rid] = Ruleset(info=info, groups=groups, standards=stds, levels=levels, regional_factors=factors)
     return RulesetCatalog(catalog)
+
+
+def _split(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The rows of each rule-set, in file order (one pass, not one filter per rule-set)."""
+    return {rid: part.reset_index(drop=True) for rid, part in df.groupby("ruleset_id", sort=False)}
 
 
 _FLOAT_COLS = {"max_points", "min_points", "min_value", "high_value", "rank", "factor_pct"}

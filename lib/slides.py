@@ -35,7 +35,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from lib import changes as changes_mod
-from lib import criteria, flags, fmt, funding, overview, queries, scenarios
+from lib import criteria, flags, fmt, funding, overview, queries, scenario, scenario_store, scenario_towns, whatif
 from lib.db import Database
 from lib.i18n import t
 from lib.tables import Col, Table
@@ -386,7 +386,7 @@ def changes(db: Database, towns, period_id: str | None, lang: str = "vi",
 # -- 5. criteria -------------------------------------------------------------------------------------
 
 def programme_towns(db: Database, towns) -> list[str]:
-    ids = list(scenarios.programme_towns(db)) or list(PROGRAMME_TOWNS)
+    ids = list(scenario_towns.programme_towns(db)) or list(PROGRAMME_TOWNS)
     return [x for x in ids if towns is None or x in towns]
 
 
@@ -446,32 +446,32 @@ def criteria_slide(db: Database, town: str, ruleset_id: str = criteria.DEFAULT_R
 @dataclass(frozen=True)
 class Run:
     """A scenario run, reduced to what the slide says."""
-    scenario: scenarios.Scenario
-    outcomes: scenarios.Outcomes
+    scenario: scenario.Scenario
+    outcomes: whatif.Outcomes
     all_done_year: int | None      # every simulated work complete by then; None: not within the horizon
     n_open: int                    # simulated works not complete by the end of the horizon
 
 
-def run_scenario(db: Database, scenario: scenarios.Scenario, period_id: str | None) -> Run:
+def run_scenario(db: Database, scenario: scenario.Scenario, period_id: str | None) -> Run:
     works = queries.works(db, list(scenario.towns) if scenario.towns is not None else None, period_id)
-    result = scenarios.run(scenarios.funding_frame(works), scenario)
+    result = whatif.run(whatif.funding_frame(works), scenario)
     return summarise(result, scenario)
 
 
-def summarise(result: funding.SimulationResult, scenario: scenarios.Scenario) -> Run:
+def summarise(result: funding.SimulationResult, scenario: scenario.Scenario) -> Run:
     years = result.per_work["completion_year"]
     n_open = int(years.isna().sum())
     done = None if n_open or not len(years) else int(years.max())
-    return Run(scenario, scenarios.outcomes_of(result, scenario), done, n_open)
+    return Run(scenario, whatif.outcomes_of(result, scenario), done, n_open)
 
 
-def latest_saved(db: Database, towns=None) -> tuple[dict, scenarios.Scenario] | None:
+def latest_saved(db: Database, towns=None) -> tuple[dict, scenario.Scenario] | None:
     """The most recently saved scenario that can be read, (its row, the scenario): the newest one
     saved for exactly the areas ``towns`` (None: every area) when there is one, else the newest."""
     readable = []
-    for r in scenarios.list_scenarios(db).to_dict("records"):
+    for r in scenario_store.list_scenarios(db).to_dict("records"):
         try:
-            readable.append((r, scenarios.Scenario.from_json(r["params"])))
+            readable.append((r, scenario.Scenario.from_json(r["params"])))
         except ValidationError:
             continue
     wanted = None if towns is None else set(towns)
@@ -491,10 +491,10 @@ def funding_slide(db: Database, period: dict | None, towns=None, lang: str = "vi
     names = {x: overview.town_label(x, options, lang) for x in options["id"]}
     if saved is None:
         row, cur = None, None
-        base = run_scenario(db, scenarios.default_scenario(as_of_year, towns), period_id)
+        base = run_scenario(db, scenario.default_scenario(as_of_year, towns), period_id)
     else:
         row, sc = saved
-        plain = scenarios.default_scenario(as_of_year, sc.towns)
+        plain = scenario.default_scenario(as_of_year, sc.towns)
         base_sc = dataclasses.replace(plain, end_year=max(sc.end_year, plain.start_year))
         base, cur = run_scenario(db, base_sc, period_id), run_scenario(db, sc, period_id)
     shown = cur or base

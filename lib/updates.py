@@ -15,8 +15,11 @@ from datetime import date, datetime
 import pandas as pd
 
 from lib.auth import Identity
-from lib.db import Database
+from lib.db import Database, DatabaseError
+from lib import fmt
 from lib.fmt import is_blank, parse_number
+from lib.i18n import t
+from lib.tables import Col, Table
 
 HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
 YEAR_MIN, YEAR_MAX = 2000, 2100
@@ -170,40 +173,193 @@ def _latest_expected(db: Database, before: date) -> dict[str, int]:
     return {r.work_id: int(r.expected_year) for r in df.itertuples()}
 
 
-def record(db: Database, who: Identity, period: Period, updates: list[Update], *, new_period: bool) -> int:
+# the values of a status update a user sees and may change, in the order they are shown
+VALUE_FIELDS = ("stage", "physical_pct", "disbursed_vnd", "expected_year", "note", "delay_cause")
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What one save wrote, read back from the database in the same transaction."""
+    period_id: str
+    rows: tuple[dict, ...]      # one dict per status_update row written: work_id and VALUE_FIELDS
+
+    @property
+    def count(self) -> int:
+        return len(self.rows)
+
+    @property
+    def work_ids(self) -> list[str]:
+        return [r["work_id"] for r in self.rows]
+
+
+@dataclass(frozen=True)
+class Conflict:
+    key: str            # the work (or the setting) changed since the user's view was read
+    theirs: dict        # what is stored now: VALUE_FIELDS, period_id, entered_by, entered_at (a setting: value)
+    yours: dict         # what this save asked for
+
+
+class ConflictError(DatabaseError):
+    """The save was built on an out-of-date view: someone recorded these works since. Nothing written."""
+
+    def __init__(self, conflicts: list[Conflict]):
+        self.conflicts = conflicts
+        names = ", ".join(c.key for c in conflicts)
+        super().__init__(f"Không ghi: {names} đã được người khác cập nhật sau khi bạn mở biểu mẫu. "
+                         "Hãy xem số liệu mới nhất rồi nhập lại.")
+
+
+def versions(db: Database, work_ids: list[str] | None = None) -> dict[str, int]:
+    """Each work's row version: the id of its newest status update (0: none). A save that saw
+    an older version is refused (``record(seen=...)``)."""
+    df = db.query("SELECT w.id, coalesce(max(s.id), 0) AS v FROM work w LEFT JOIN status_update s "
+                  "ON s.work_id = w.id GROUP BY w.id")
+    out = {r.id: int(r.v) for r in df.itertuples()}
+    return out if work_ids is None else {w: out.get(w, 0) for w in work_ids}
+
+
+def receipt_of(db: Database, token: str) -> Receipt | None:
+    """The receipt of a save already written under ``token`` (None: nothing was written under it):
+    the page shows it even when a rerun cut it short between the write and its message."""
+    done = db.submitted(token)
+    if done is None or done["action"] != "status_update" or not done["new"]:
+        return None
+    rows = tuple({k: r.get(k) for k in ("work_id", *VALUE_FIELDS)} for r in done["new"])
+    return Receipt(done["new"][0].get("period_id"), rows)
+
+
+def _newest(cur, work_ids: list[str]) -> dict[str, dict]:
+    rows = cur.execute(
+        "SELECT work_id, id, period_id, entered_by, entered_at, " + ", ".join(VALUE_FIELDS) +
+        " FROM (SELECT *, row_number() OVER (PARTITION BY work_id ORDER BY id DESC) AS rn FROM status_update "
+        "WHERE list_contains(?, work_id)) WHERE rn = 1", [work_ids]).fetchall()
+    cols = ["work_id", "id", "period_id", "entered_by", "entered_at", *VALUE_FIELDS]
+    return {r[0]: dict(zip(cols, r)) for r in rows}
+
+
+def _as_dict(u: Update) -> dict:
+    return {"stage": u.stage, "physical_pct": u.physical_pct, "disbursed_vnd": u.disbursed_vnd,
+            "expected_year": u.expected_year, "note": u.note, "delay_cause": u.delay_cause}
+
+
+def check_versions(cur, clean: list[Update], seen: dict[str, int]) -> None:
+    """Inside a write: refuse (ConflictError) when a work changed since ``seen`` was read."""
+    ids = [u.work_id for u in clean if u.work_id in seen]
+    if not ids:
+        return
+    newest = _newest(cur, ids)
+    conflicts = [Conflict(u.work_id, newest[u.work_id], _as_dict(u)) for u in clean
+                 if u.work_id in seen and newest.get(u.work_id, {}).get("id", 0) != seen[u.work_id]]
+    if conflicts:
+        raise ConflictError(conflicts)
+
+
+FIELD_LABELS = {"stage": "update.stage", "physical_pct": "update.physical", "disbursed_vnd": "update.disbursed",
+                "expected_year": "update.expected", "note": "update.note", "delay_cause": "update.cause"}
+
+CONFLICT_TABLE = Table("update_conflict", (
+    Col("work", "update.conflict_col_work", width=8, wrap=False),
+    Col("field", "update.conflict_col_field", width=12),
+    Col("theirs", "update.conflict_col_theirs", width=20),
+    Col("yours", "update.conflict_col_yours", width=20),
+))
+
+
+def value_text(field_: str, value, labels: dict[str, dict[str, str]], lang: str = "vi") -> str:
+    """One value of a status update as the user reads it; ``labels``: {"stage": {code: label},
+    "delay_cause": {code: label}}. Unknown reads "chưa có số liệu"."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+        return t("common.no_data", lang)
+    if field_ in labels:
+        return labels[field_].get(value, str(value))
+    if field_ == "physical_pct":
+        return f"{fmt.number(value, 1, lang)} %"
+    if field_ == "disbursed_vnd":
+        return fmt.ty(value, lang)
+    return str(value)
+
+
+def receipt_lines(receipt: Receipt, labels: dict[str, dict[str, str]], lang: str = "vi") -> list[str]:
+    """One line per row written: the work and every value as stored."""
+    return [t("update.receipt_line", lang, work=r["work_id"], values="; ".join(
+        f"{t(FIELD_LABELS[f], lang)}: {value_text(f, r[f], labels, lang)}" for f in VALUE_FIELDS))
+        for r in receipt.rows]
+
+
+def conflict_rows(error: ConflictError, labels: dict[str, dict[str, str]], lang: str = "vi") -> pd.DataFrame:
+    """For CONFLICT_TABLE, work by work: who stored the newest values and when, then every field
+    whose stored value differs from what this save asked for (both values)."""
+    rows = []
+    for c in error.conflicts:
+        by = t("update.conflict_by", lang, name=c.theirs.get("entered_by") or "?", period=c.theirs.get("period_id"),
+               time=c.theirs["entered_at"].strftime("%H:%M %d/%m/%Y") if c.theirs.get("entered_at") else "?")
+        rows.append({"work": c.key, "field": t("update.conflict_who", lang), "theirs": by,
+                     "yours": t("update.conflict_not_written", lang)})
+        for f in VALUE_FIELDS:
+            theirs, yours = value_text(f, c.theirs.get(f), labels, lang), value_text(f, c.yours.get(f), labels, lang)
+            if theirs != yours:
+                rows.append({"work": c.key, "field": t(FIELD_LABELS[f], lang), "theirs": theirs, "yours": yours})
+    return pd.DataFrame(rows, columns=["work", "field", "theirs", "yours"])
+
+
+def insert_updates(cur, period: Period, clean: list[Update], who: Identity, now: datetime) -> tuple[dict, ...]:
+    """Inside a write: append ``clean`` (already validated) in one set-based insert and freeze the
+    baseline years; returns the rows as written."""
+    incoming_updates = pd.DataFrame({  # read by name in the SQL below (DuckDB's replacement scan)
+        "work_id": [u.work_id for u in clean],
+        "stage": pd.array([u.stage for u in clean], dtype="string"),
+        "physical_pct": pd.array([u.physical_pct for u in clean], dtype="Float64"),
+        "disbursed_vnd": pd.array([u.disbursed_vnd for u in clean], dtype="Int64"),
+        "expected_year": pd.array([u.expected_year for u in clean], dtype="Int64"),
+        "note": pd.array([u.note for u in clean], dtype="string"),
+        "delay_cause": pd.array([u.delay_cause for u in clean], dtype="string"),
+        "ord": range(len(clean)),
+    })
+    written = cur.execute(
+        "INSERT INTO status_update (work_id, period_id, as_of, stage, physical_pct, disbursed_vnd, "
+        "expected_year, note, delay_cause, source_ref, entered_by, entered_at) "
+        "SELECT work_id, ?, ?, stage, physical_pct, disbursed_vnd, expected_year, note, delay_cause, ?, ?, ? "
+        "FROM incoming_updates ORDER BY ord RETURNING work_id, " + ", ".join(VALUE_FIELDS),
+        [period.id, period.as_of, period.source_ref or f"Cập nhật kỳ {period.id}", who.display_name, now],
+    ).fetchall()
+    # the baseline is frozen at the first expected year ever recorded
+    cur.execute("UPDATE work SET baseline_year = i.expected_year, baseline_set_at = ? FROM incoming_updates i "
+                "WHERE work.id = i.work_id AND i.expected_year IS NOT NULL AND work.baseline_year IS NULL",
+                [period.as_of])
+    order = {u.work_id: i for i, u in enumerate(clean)}
+    rows = [dict(zip(("work_id", *VALUE_FIELDS), r)) for r in written]
+    return tuple(sorted(rows, key=lambda r: order[r["work_id"]]))
+
+
+def record(db: Database, who: Identity, period: Period, updates: list[Update], *, new_period: bool,
+           seen: dict[str, int] | None = None, token: str | None = None,
+           row_labels: list[str] | None = None) -> Receipt:
     """Validate, then write the period (when new) and every update in one transaction.
 
     ``who`` is the signed-in identity (the write path checks its role; its name is recorded).
-    Returns the number of updates written. Raises ValidationError (nothing written)."""
+    ``seen``: the row version (``versions``) of each work when the user's view was read; a work
+    recorded since is refused with both values (ConflictError). ``token``: the view's submit
+    token; a second submit of it is refused (``AlreadySubmitted``). Returns the Receipt of what was
+    written. Raises ValidationError (nothing written)."""
     validate_period(period, db, new=new_period)
     if not updates:
         raise ValidationError(["Chưa có dòng cập nhật nào."])
-    clean = validate_updates(updates, db, period.as_of)
+    clean = validate_updates(updates, db, period.as_of, row_labels)
     now = datetime.now()
 
     def write(cur):
+        if seen is not None:
+            check_versions(cur, clean, seen)
         if new_period:
             cur.execute("INSERT INTO reporting_period (id, label_vi, as_of, as_of_precision, source_ref) "
                         "VALUES (?, ?, ?, 'day', ?)", [period.id, period.label_vi.strip(), period.as_of,
                                                        period.source_ref])
-        for u in clean:
-            cur.execute(
-                "INSERT INTO status_update (work_id, period_id, as_of, stage, physical_pct, disbursed_vnd, "
-                "expected_year, note, delay_cause, source_ref, entered_by, entered_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [u.work_id, period.id, period.as_of, u.stage, u.physical_pct, u.disbursed_vnd, u.expected_year,
-                 u.note, u.delay_cause, period.source_ref or f"Cập nhật kỳ {period.id}", who.display_name, now])
-            if u.expected_year is not None:
-                # the baseline is frozen at the first expected year ever recorded
-                cur.execute("UPDATE work SET baseline_year = ?, baseline_set_at = ? "
-                            "WHERE id = ? AND baseline_year IS NULL", [u.expected_year, period.as_of, u.work_id])
-        return len(clean)
+        written = insert_updates(cur, period, clean, who, now)
+        detail["new"] = [{"period_id": period.id, **r} for r in written]  # rows are only added: no old values
+        return Receipt(period.id, written)
 
-    new = [{"work_id": u.work_id, "period_id": period.id, "stage": u.stage, "physical_pct": u.physical_pct,
-            "disbursed_vnd": u.disbursed_vnd, "expected_year": u.expected_year, "note": u.note,
-            "delay_cause": u.delay_cause} for u in clean]  # rows are only added: no old values
-    return db.write(who, "status_update", write,
-                    {"period": period.id, "new_period": new_period, "works": [u.work_id for u in clean], "new": new})
+    detail: dict = {"period": period.id, "new_period": new_period, "works": [u.work_id for u in clean]}
+    return db.write(who, "status_update", write, detail, token=token)
 
 
 def slips(db: Database, work_id: str | None = None) -> pd.DataFrame:
@@ -218,8 +374,12 @@ def slips(db: Database, work_id: str | None = None) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def save_settings(db: Database, who: Identity, values: dict[str, object]) -> None:
-    """Change settings (e.g. flag thresholds) in one audited transaction, after checking them."""
+def save_settings(db: Database, who: Identity, values: dict[str, object], *,
+                  seen: dict[str, object] | None = None, token: str | None = None) -> None:
+    """Change settings (e.g. flag thresholds) in one audited transaction, after checking them.
+
+    ``seen``: the values the form showed; a setting changed since is refused with both values
+    (ConflictError). ``token``: the form's submit token (see ``Database.write``)."""
     from lib.flags import Thresholds  # the flag rules own their thresholds' validation
 
     current = dict(zip(*[db.query("SELECT key, value FROM setting")[c] for c in ("key", "value")]))
@@ -228,21 +388,25 @@ def save_settings(db: Database, who: Identity, values: dict[str, object]) -> Non
         raise ValidationError([f"Tham số {k}: không có trong bảng setting" for k in unknown])
     merged = {k: v for k, v in current.items()}
     merged.update({k: v for k, v in values.items()})
-    try:
-        Thresholds.from_settings(merged)
-    except ValueError as e:
-        raise ValidationError([str(e)]) from e
+    problems = Thresholds.problems(merged)  # one message per bad setting, each naming it
+    if problems:
+        raise ValidationError(problems)
 
     detail: dict = {k: str(v) for k, v in values.items()}
 
     def write(cur):
-        detail["old"] = {key: cur.execute("SELECT value FROM setting WHERE key = ?", [key]).fetchone()[0]
+        detail["old"] = {key: cur.execute("SELECT value FROM setting WHERE key = ?", [key]).fetchall()[0][0]
                          for key in values}
+        if seen is not None:
+            stale = [Conflict(k, {"value": detail["old"][k]}, {"value": str(values[k])}) for k in values
+                     if k in seen and str(seen[k]) != str(detail["old"][k])]
+            if stale:
+                raise ConflictError(stale)
         detail["new"] = {key: str(value) for key, value in values.items()}
         for key, value in values.items():
             cur.execute("UPDATE setting SET value = ? WHERE key = ?", [str(value), key])
 
-    db.write(who, "settings", write, detail)
+    db.write(who, "settings", write, detail, token=token)
 
 
 TABLE_FIELDS = ["stage", "physical_pct", "disbursed_vnd", "expected_year", "note", "cause"]

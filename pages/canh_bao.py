@@ -57,7 +57,7 @@ if len(trend):
 with st.expander(ctx.tr("alerts.causes_report")):
     st.caption(ctx.tr("alerts.causes_note"))
     alerts_view.report_causes(ctx)
-th = flags.Thresholds.from_settings(frame.read(queries.settings))
+th = frame.read(flags.stored_thresholds)
 st.caption(ctx.tr("alerts.rules_note", red=th.overdue_red_months, severe=th.overdue_severe_months,
                   risk=th.at_risk_months, risk_c=th.at_risk_construction_months,
                   stalled=th.stalled_periods, stale=th.stale_days))

@@ -1,12 +1,12 @@
 """Cập nhật kỳ báo cáo: the secretary records each work's status for a reporting period."""
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 import streamlit as st
 
 from lib import fmt, queries, updates
-from lib.db import DatabaseError
-from ui import auth_view, frame
+from lib.db import AlreadySubmitted, DatabaseError, new_token
+from ui import auth_view, frame, import_view, table
 
 ctx = frame.page_header()
 who = auth_view.who()  # the signed-in identity: the write path checks its role again
@@ -31,7 +31,7 @@ pending = st.session_state.pop("upd_goto", None)  # a period just created: keep 
 if pending in set(periods["id"]):
     st.session_state["upd_mode"], st.session_state["upd_period"] = "existing", pending
 
-st.caption(ctx.tr("auth.acting_as", name=who.display_name, username=who.username))
+st.caption(ctx.tr("auth.acting_as", name=fmt.md_escape(who.display_name), username=fmt.md_escape(who.username)))
 h2, h3 = st.columns([1.2, 1.6], vertical_alignment="bottom")
 mode = h2.radio(ctx.tr("update.period_mode"), ["existing", "new"], horizontal=True, key="upd_mode",
                 format_func=lambda m: ctx.tr(f"update.period_{m}"))
@@ -59,44 +59,119 @@ else:
                             as_of, source or None)
 
 
-def save(rows: list[updates.Update], labels: list[str] | None = None) -> None:
+LABELS = {"stage": stage_label, "delay_cause": cause_label}
+
+
+def show_errors(problems: list[str]) -> None:
+    st.error(ctx.tr("update.errors", n=len(problems)) + "\n\n" + "\n".join(f"- {fmt.md_escape(p, 400)}"
+                                                                        for p in problems))
+
+
+# Streamlit may stop a run at any use of st.session_state when a new click has arrived (and replays
+# the click's trigger into the next run). So the database, not the session, says whether a form's
+# submit has written: every view carries a submit token, a token that wrote has its receipt in the
+# database (``updates.receipt_of``), and each run first says the receipts of its views' tokens and
+# drops those views. Messages are keyed by token, so saying one twice shows it once.
+VIEWS = ("upd_view_one", "upd_view_all")
+
+
+def forget_views() -> None:
+    """After a write (or on request): the next run reads the newest data and takes new submit tokens."""
+    for key in (*VIEWS, "upd_conflict"):
+        st.session_state.pop(key, None)
+
+
+def view(key: str, work_ids: list[str]) -> dict:
+    """The data a form is built from, read once and kept until a save: the widgets keep their
+    identity across reruns (another user's save does not reset what is being typed), and the row
+    versions and the submit token are those of what the user saw."""
+    v = st.session_state.get(key)
+    if v is None or v["works"] != work_ids:
+        fresh = frame.read(queries.works, None, None).set_index("id")
+        v = {"works": work_ids, "rows": fresh.loc[work_ids].reset_index(), "seen": updates.versions(db, work_ids),
+             "token": new_token(), "read_at": datetime.now()}
+        st.session_state[key] = v
+    return v
+
+
+def flash(key: str, kind: str, lines: list[str]) -> None:
+    """Say it on the next run (keyed: saying it again replaces it). The rerun happens at the end of
+    this run (``upd_rerun``): when two submits reach one run, each is saved and said."""
+    st.session_state.setdefault("upd_flash", {})[key] = (kind, lines)
+    st.session_state["upd_rerun"] = True
+
+
+def said(receipt: updates.Receipt, token: str) -> None:
+    """A write's receipt on screen (count and rows, as written), then its view dropped."""
+    flash(token, "success", [ctx.tr("update.saved_rows", n=receipt.count, period=receipt.period_id),
+                             *updates.receipt_lines(receipt, LABELS, ctx.lang)])
+    forget_views()
+    st.session_state[frame.GOTO_PERIOD] = receipt.period_id
+    st.session_state["upd_goto"] = receipt.period_id
+
+
+def save(v: dict, rows: list[updates.Update], labels: list[str] | None = None) -> None:
     try:
-        n = updates.record(db, who, period, rows, new_period=(mode == "new")) if labels is None else \
-            _record_with_labels(rows, labels)
+        receipt = updates.record(db, who, period, rows, new_period=(mode == "new"), seen=v["seen"],
+                                 token=v["token"], row_labels=labels)
     except updates.ValidationError as e:
-        st.error(ctx.tr("update.errors", n=len(e.problems)) + "\n\n" + "\n".join(f"- {p}" for p in e.problems))
+        show_errors(e.problems)
+        return
+    except updates.ConflictError as e:  # someone saved these works since this view was read
+        st.session_state["upd_conflict"] = e  # shown at the top of the page, above the forms
+        st.session_state["upd_rerun"] = True
+        return
+    except AlreadySubmitted as e:  # this view's submit wrote already: say what it wrote, write nothing
+        earlier = updates.receipt_of(db, e.token)
+        if earlier is not None:
+            said(earlier, e.token)
+        else:
+            flash(e.token, "info", [ctx.tr("update.already", user=e.username,
+                                           time=e.at.strftime("%H:%M:%S %d/%m/%Y"))])
+            forget_views()
         return
     except DatabaseError as e:  # refused by the write path (role, disabled account)
-        st.error(str(e))
+        st.error(fmt.md_escape(str(e), 400))
         return
-    st.session_state[frame.GOTO_PERIOD] = period.id
-    st.session_state["upd_goto"] = period.id
-    st.session_state["upd_flash"] = ctx.tr("update.saved", n=n, period=period.id)
-    st.rerun()
+    said(receipt, v["token"])
 
 
-def _record_with_labels(rows, labels):
-    # validate with the table's own row names, then write
-    updates.validate_updates(rows, db, period.as_of, labels)
-    return updates.record(db, who, period, rows, new_period=(mode == "new"))
+for _key in VIEWS:  # a view whose submit wrote in a run that was cut short: say it now
+    _v = st.session_state.get(_key)
+    _done = updates.receipt_of(db, _v["token"]) if _v is not None else None
+    if _done is not None:
+        said(_done, _v["token"])
 
+for kind, lines in list(st.session_state.get("upd_flash", {}).values()):
+    getattr(st, kind)("\n".join(f"- {fmt.md_escape(x, 600)}" if i else fmt.md_escape(x, 600)
+                                for i, x in enumerate(lines)))
 
-if "upd_flash" in st.session_state:
-    st.success(st.session_state.pop("upd_flash"))
+if "upd_conflict" in st.session_state:
+    conflict = st.session_state["upd_conflict"]
+    st.error(ctx.tr("update.conflict", n=len(conflict.conflicts)))
+    table.show(ctx, updates.CONFLICT_TABLE, updates.conflict_rows(conflict, LABELS, ctx.lang))
+    if st.button(ctx.tr("update.reload"), key="upd_reload", icon=":material/refresh:"):
+        forget_views()
+        st.rerun()
 
 works = frame.read(queries.works, None, None)
-tab_one, tab_all, tab_settings = st.tabs([ctx.tr("update.tab_one"), ctx.tr("update.tab_period"),
-                                          ctx.tr("update.tab_settings")])
+tab_one, tab_all, tab_import, tab_settings = st.tabs([ctx.tr("update.tab_one"), ctx.tr("update.tab_period"),
+                                                      ctx.tr("update.tab_import"), ctx.tr("update.tab_settings")],
+                                                     key="upd_tab")  # the open tab is kept across reruns
 with tab_one:
     names = dict(zip(works["id"], works["name"]))
     wid = st.selectbox(ctx.tr("update.work"), list(works["id"]), key="upd_work", placeholder=ctx.tr("common.choose"),
                        format_func=lambda i: f"{i} · {names[i]}")
-    w = works.set_index("id").loc[wid]
+    one = view("upd_view_one", [wid])
+    w = one["rows"].iloc[0]
     st.caption(ctx.tr("update.current", stage=w["stage_vi"] if not fmt.is_missing(w["stage_vi"]) else ctx.tr("common.no_data"),
                       year=w["expected_year"] if not fmt.is_missing(w["expected_year"]) else ctx.tr("common.no_data"),
                       baseline=w["baseline_year"] if not fmt.is_missing(w["baseline_year"]) else ctx.tr("common.no_data"),
-                      date=fmt.as_of(w["status_as_of"].date(), w["status_precision"], ctx.lang) if not fmt.is_missing(w["status_as_of"]) else ctx.tr("common.no_data")))
-    with st.form("upd_one_form"):
+                      date=fmt.as_of(w["status_as_of"].date(), w["status_precision"], ctx.lang) if not fmt.is_missing(w["status_as_of"]) else ctx.tr("common.no_data"))
+               + " " + ctx.tr("update.view_from", time=one["read_at"].strftime("%H:%M:%S")))
+    # the form's identity is its view's token: once a save has written and the view is dropped, a click
+    # still queued for the old form finds no form and writes nothing (see ``view``)
+    with st.form(f"upd_one_form_{one['token']}"):
         c1, c2, c3, c4 = st.columns(4)
         stage_opts = [None] + list(stages["code"])
         current_stage = w["stage"] if not fmt.is_missing(w["stage"]) else None
@@ -117,19 +192,21 @@ with tab_one:
                              placeholder=ctx.tr("common.choose"), filter_mode=None,
                              format_func=lambda c: cause_label.get(c, blank) if c else blank)
         if st.form_submit_button(ctx.tr("update.save"), type="primary"):
-            save([updates.Update(wid, stage, pct, disbursed or None, year, note or None, cause)])
+            save(one, [updates.Update(wid, stage, pct, disbursed or None, year, note or None, cause)])
 
 with tab_all:
     st.caption(ctx.tr("update.editor_help"))
+    every = view("upd_view_all", list(works["id"]))
+    shown = every["rows"]
     prefill = pd.DataFrame({
-        "work_id": works["id"], "name": works["name"],
-        "stage": [stage_label.get(s) if not fmt.is_missing(s) else None for s in works["stage"]],
-        "physical_pct": works["physical_pct"].astype("float"),
-        "disbursed_vnd": [fmt.number(v, 0, ctx.lang) if not fmt.is_missing(v) else "" for v in works["disbursed_vnd"]],
-        "expected_year": works["expected_year"].astype("Float64").astype("float"),
-        "note": [""] * len(works),
-        "cause": [""] * len(works)})
-    edited = st.data_editor(prefill, key="upd_table", hide_index=True, width="stretch", num_rows="fixed",
+        "work_id": shown["id"], "name": shown["name"],
+        "stage": [stage_label.get(s) if not fmt.is_missing(s) else None for s in shown["stage"]],
+        "physical_pct": shown["physical_pct"].astype("float"),
+        "disbursed_vnd": [fmt.number(v, 0, ctx.lang) if not fmt.is_missing(v) else "" for v in shown["disbursed_vnd"]],
+        "expected_year": shown["expected_year"].astype("Float64").astype("float"),
+        "note": [""] * len(shown),
+        "cause": [""] * len(shown)})
+    edited = st.data_editor(prefill, key=f"upd_table_{every['token']}", hide_index=True, width="stretch", num_rows="fixed",
                             disabled=["work_id", "name"], column_config={
         "work_id": st.column_config.TextColumn(ctx.tr("register.col_id"), width="small"),
         "name": st.column_config.TextColumn(ctx.tr("register.col_name"), width="large"),
@@ -140,34 +217,53 @@ with tab_all:
         "note": st.column_config.TextColumn(ctx.tr("update.note")),
         "cause": st.column_config.SelectboxColumn(ctx.tr("update.cause"), options=[""] + list(cause_label.values())),
     })
-    if st.button(ctx.tr("update.save"), key="upd_all_save", type="primary"):
+    if st.button(ctx.tr("update.save"), key=f"upd_all_save_{every['token']}", type="primary"):
         rows, labels = updates.rows_from_table(prefill, edited, {v: k for k, v in stage_label.items()},
                                                {v: k for k, v in cause_label.items()})
         if rows:
-            save(rows, labels)
+            save(every, rows, labels)
         else:
             st.info(ctx.tr("update.nothing_changed"))
 
 
+with tab_import:  # the departments' spreadsheets: templates, preview by row and column, all or nothing
+    import_view.render(ctx, db, who)
+
+
 def settings_form() -> None:
-    current = frame.read(queries.settings)
     rows = frame.read(queries.setting_rows)
-    with st.form("upd_settings"):
+    snap = st.session_state.get("upd_view_settings")
+    if snap is not None and db.submitted(snap["token"]) is not None:  # saved in a run cut short
+        flash(snap["token"], "success", [ctx.tr("update.settings_saved")])
+        st.session_state.pop("upd_view_settings", None)
+        snap = None
+    if snap is None:  # the values the form shows, kept until a save (see ``view``)
+        snap = {"values": dict(zip(rows["key"], rows["value"])), "token": new_token()}
+        st.session_state["upd_view_settings"] = snap
+    with st.form(f"upd_settings_{snap['token']}"):
         values = {}
         for r in rows.itertuples():
-            values[r.key] = st.number_input(ctx.tr(f"setting.{r.key}"), value=int(r.value), step=1,
-                                            help=f"{r.description} ({r.key})")
+            values[r.key] = st.number_input(ctx.tr(f"setting.{r.key}"), value=int(snap["values"].get(r.key, r.value)),
+                                            step=1, help=f"{r.description} ({r.key})")
         if st.form_submit_button(ctx.tr("update.settings_save")):
-            changed = {k: v for k, v in values.items() if str(v) != str(current.get(k))}
+            changed = {k: v for k, v in values.items() if str(v) != str(snap["values"].get(k))}
             try:
                 if changed:
-                    updates.save_settings(db, who, changed)
-                st.session_state["upd_flash"] = ctx.tr("update.settings_saved")
-                st.rerun()
+                    updates.save_settings(db, who, changed, seen=snap["values"], token=snap["token"])
+                flash(snap["token"], "success", [ctx.tr("update.settings_saved")])
+                st.session_state.pop("upd_view_settings", None)
             except updates.ValidationError as e:
-                st.error(ctx.tr("update.errors", n=len(e.problems)) + "\n\n" + "\n".join(f"- {p}" for p in e.problems))
+                show_errors(e.problems)
+            except updates.ConflictError as e:
+                for c in e.conflicts:
+                    st.error(ctx.tr("update.settings_conflict", setting=ctx.tr(f"setting.{c.key}"),
+                                    theirs=c.theirs["value"], yours=c.yours["value"]))
+                st.session_state.pop("upd_view_settings", None)  # the next run shows the stored values
+            except AlreadySubmitted:  # this form's submit wrote already: nothing written again
+                flash(snap["token"], "success", [ctx.tr("update.settings_saved")])
+                st.session_state.pop("upd_view_settings", None)
             except DatabaseError as e:  # e.g. the account was disabled meanwhile: refused by the write path
-                st.error(str(e))
+                st.error(fmt.md_escape(str(e), 400))
 
 
 with tab_settings:
@@ -176,3 +272,7 @@ with tab_settings:
         settings_form()
     else:
         st.info(ctx.tr("auth.need_role", role=auth_view.role_label("admin", ctx.lang)))
+
+if st.session_state.pop("upd_rerun", False):  # after every save of this run: show what was written
+    st.rerun()
+st.session_state["upd_flash"] = {}  # this run drew every message and reached its end: they were seen

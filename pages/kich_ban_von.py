@@ -8,19 +8,21 @@ the end of the horizon (and of the programme), then the compact sliders, then wh
 """
 import streamlit as st
 
-from lib import criteria
-from ui import frame
+from lib import whatif
+from ui import criteria_view, frame
 from ui import funding_view as fv
 
 ctx = frame.page_header()
-catalog = frame.read(criteria.catalog)
+catalog = criteria_view.load_catalog(ctx)  # says why, when no stored rule-set can be used
+if catalog is None:
+    st.stop()
 defaults = fv.defaults(ctx, catalog.ids)
 fv.init_state(defaults)
 
 lead = st.container()
 fv.sliders(ctx, defaults)
 results = st.container()
-fv.controls(ctx, defaults, fv.stage_labels(ctx))
+fv.controls(ctx, defaults, frame.read(whatif.stage_labels, ctx.lang))
 banner, towns = st.container(), st.container()
 tabs = st.tabs([ctx.tr("funding.tab_works"), ctx.tr("funding.tab_money"), ctx.tr("funding.tab_towns"),
                 ctx.tr("funding.tab_goal"), ctx.tr("funding.tab_saved"), ctx.tr("funding.tab_minutes")])

@@ -1,5 +1,5 @@
 """Quản trị (admins only): the accounts, and the audit log with filters."""
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -32,6 +32,11 @@ BACKUPS = Table("admin_backups", (
     Col("rows", "admin.col_rows", "int", width=12),
     Col("state", "admin.col_state", width=14),
 ))
+RESTORE_DIFF = Table("admin_restore_diff", (
+    Col("table", "admin.col_table", width=20),
+    Col("backup", "admin.col_rows_backup", "int", width=12),
+    Col("current", "admin.col_rows_current", "int", width=12),
+))
 CELL = 400  # characters of a JSON cell shown; the whole row stays in the database
 
 ctx = frame.page_header()
@@ -57,7 +62,7 @@ def _cut(value) -> str | None:
 
 
 tab_users, tab_audit, tab_backup = st.tabs([ctx.tr("admin.tab_accounts"), ctx.tr("admin.tab_audit"),
-                                           ctx.tr("admin.tab_backup")])
+                                           ctx.tr("admin.tab_backup")], key="admin_tab")  # kept across reruns
 with tab_users:
     users = frame.read(auth.list_users)
     rows = pd.DataFrame({
@@ -156,3 +161,36 @@ with tab_backup:
         "state": [ctx.tr("admin.backup_ok") if b.manifest is not None else ctx.tr("admin.backup_bad") for b in found]})
     table.show(ctx, BACKUPS, rows, empty=ctx.tr("admin.backup_none"),
                caption=ctx.tr("admin.backup_caption", root=str(root)))
+    good = [b for b in found if b.manifest is not None]
+    if good:
+        st.subheader(ctx.tr("admin.restore_title"))
+        names = [b.folder.name for b in good]
+        pick = st.selectbox(ctx.tr("admin.restore_pick"), names, index=None, key="admin_restore_pick",
+                            placeholder=ctx.tr("common.choose"))
+        if pick is not None:
+            chosen = good[names.index(pick)]
+            try:
+                p = backup.preview(chosen.folder, db)
+            except DatabaseError as e:
+                st.error(fmt.md_escape(str(e), 400))
+            else:
+                diff = pd.DataFrame({"table": [d[0] for d in p.differences], "backup": [d[1] for d in p.differences],
+                                     "current": [d[2] for d in p.differences]})
+                made = p.manifest.get("created_at")
+                made = datetime.fromisoformat(made).strftime("%H:%M:%S %d/%m/%Y") if made else "?"
+                st.caption(ctx.tr("admin.restore_preview", created=made, version=p.manifest.get("data_version"),
+                                  current=p.current_data_version))
+                table.show(ctx, RESTORE_DIFF, diff, empty=ctx.tr("admin.restore_same"))
+                sure = st.checkbox(ctx.tr("admin.restore_confirm"), key="admin_restore_sure")
+                if st.button(ctx.tr("admin.restore_go"), key="admin_restore_go", type="primary", disabled=not sure,
+                             icon=":material/settings_backup_restore:"):
+                    try:
+                        result, safety = backup.restore_in_place(db, who, chosen.folder)
+                    except DatabaseError as e:
+                        st.error(fmt.md_escape(str(e), 600))
+                    else:
+                        st.cache_data.clear()  # every cached read of the replaced data goes
+                        st.session_state.pop("admin_restore_pick", None)
+                        st.session_state.pop("admin_restore_sure", None)
+                        _done(ctx.tr("admin.restore_done", folder=pick, safety=safety.name,
+                                     kept=result.replaced.name if result.replaced else "—"))

@@ -15,6 +15,9 @@ flagged = alerts_view.works_flagged(ctx, when)   # one row per work: the flags p
 
 k = overview.kpis(works)
 widgets.overview_kpis(ctx, k, overview.late_works(flagged), when)
+money = overview.plan_line(overview.plan_year(frame.read(queries.capital_plan), works, when.year), ctx.lang)
+if money:  # the yearly capital plan against disbursement; nothing when no plan was imported
+    widgets.note(money)
 
 by_stage = overview.by_stage(works, stages, ctx.lang)
 left, right = st.columns(2)

@@ -8,5 +8,9 @@ PY=${PYTHON:-python3}
 VENV=${CT07_VENV:-.venv}
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt
-exec "$VENV/bin/python" -m streamlit run app.py \
-    --server.address "${CT07_ADDRESS:-localhost}" --server.port "${CT07_PORT:-8501}"
+ADDRESS=${CT07_ADDRESS:-localhost}
+if [ "$ADDRESS" = localhost ] || [ "$ADDRESS" = 127.0.0.1 ]; then
+    exec "$VENV/bin/python" -m streamlit run app.py --server.address "$ADDRESS" --server.port "${CT07_PORT:-8501}"
+fi
+# on the network: the guarded ASGI server (deploy/asgi.py), as deploy/ct07.service runs it
+exec "$VENV/bin/python" -m uvicorn deploy.asgi:app --host "$ADDRESS" --port "${CT07_PORT:-8501}"

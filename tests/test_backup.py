@@ -237,3 +237,48 @@ def test_an_import_backs_up_first_and_only_for_someone_allowed_to_import(db):
     assert bk.list_backups(root) == []
     criteria.import_rulesets(db, admin(db), texts)
     assert [b.manifest["reason"] for b in bk.list_backups(root)] == ["truoc-khi-nhap-bo-tieu-chi"]
+
+
+def test_restore_in_place_from_the_running_server(tmp_path):
+    """The admin page's restore: the server's own open file is replaced by the backup's data; the
+    current data are backed up first; the data version only grows; an editor may not restore."""
+    from lib import auth, seed, updates
+    from tests.auth_helpers import admin, editor
+    from datetime import date
+    db = Database(tmp_path / "ct07.duckdb")
+    seed.load_seed(db)
+    boss = admin(db)
+    folder = bk.backup(db, reason="truoc-ky-6")
+    before = {t: _rows(db, t) for t in ("work", "status_update", "reporting_period")}
+    updates.record(db, editor(db), updates.Period("2023-06", "Kỳ 6/2023", date(2023, 6, 30)),
+                   [updates.Update("XH-09", stage="da_ban_giao")], new_period=True)
+    version_after_edit = db.data_version()
+    with pytest.raises(auth.PermissionDenied):
+        bk.restore_in_place(db, editor(db), folder)
+    result, safety = bk.restore_in_place(db, boss, folder)
+    assert {t: _rows(db, t) for t in before} == before             # the edit is gone, the old rows are back
+    assert db.data_version() > version_after_edit                  # no cached read of the old data matches
+    last = db.query("SELECT actor, action, detail FROM audit_log ORDER BY id DESC LIMIT 1").iloc[0]
+    assert (last["actor"], last["action"]) == (boss.username, "restored") and folder.name in last["detail"]
+    assert result.replaced is not None and result.replaced.exists()  # the old file kept beside
+    # the safety backup holds the edit that the restore removed
+    assert bk.read_manifest(safety)["tables"]["status_update"] == len(before["status_update"]) + 1
+    updates.record(db, editor(db), updates.Period("2023-06", "Kỳ 6/2023", date(2023, 6, 30)),
+                   [updates.Update("XH-09", stage="da_ban_giao")], new_period=True)  # the server writes on
+    db.close()
+
+
+def test_a_damaged_backup_is_refused_before_the_running_file_is_touched(tmp_path):
+    from lib import seed
+    from tests.auth_helpers import admin
+    db = Database(tmp_path / "ct07.duckdb")
+    seed.load_seed(db)
+    folder = bk.backup(db, reason="hong")
+    (folder / "work.parquet").write_bytes(b"not parquet")
+    boss = admin(db)
+    version = db.data_version()
+    with pytest.raises(DatabaseError):
+        bk.restore_in_place(db, boss, folder)
+    assert db.data_version() == version  # nothing restored, nothing written
+    assert db.scalar("SELECT count(*) FROM work") == 18
+    db.close()

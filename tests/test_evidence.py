@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from lib import criteria, evidence, scenarios
+from lib import criteria, evidence, scenario_towns
 from lib import db as dbmod
 from lib.db import Database
 from lib.updates import ValidationError
@@ -314,7 +314,7 @@ def test_any_cell_contents_give_a_vietnamese_error_or_a_clean_write(db, cells, c
 
 def _projection(db, town="trung-khanh"):
     # NQ 111: 2A.III.16 counts cultural works; the illustrative values make every standard known
-    return scenarios.town_projection(db, town, "nq111-2025", True, (("XH-01", 2024),), (2023, 2025)).rows
+    return scenario_towns.town_projection(db, town, "nq111-2025", True, (("XH-01", 2024),), (2023, 2025)).rows
 
 
 def test_stating_the_town_of_xh01_moves_that_towns_projected_score(db):

@@ -348,10 +348,15 @@ def test_funding_gap_with_a_plan():
         {"work_id": "A", "year": 2024, "allocated_vnd": 400_000_000},   # fully funded by 2024
         {"work_id": "B", "year": 2023, "allocated_vnd": 300_000_000},
         {"work_id": "B", "year": 2025, "allocated_vnd": 700_000_000},   # after the expected year
+        {"work_id": "C", "year": 2023, "allocated_vnd": 0},             # the plan gives it nothing
         {"work_id": "E", "year": 2023, "allocated_vnd": 1},
+        {"work_id": "F", "year": 2023, "allocated_vnd": None},          # a plan row without an amount
     ])
+    works.append(work("F"))
+    history.append(upd(work_id="F", expected=2024))
     f = run(history, "2023-01-01", works=works, plan=plan)
     gap = f[f["rule"] == "funding_gap"].set_index("work_id")
+    # D handed over, E has no amount, F's plan amount is unknown: none is flagged, none read as 0
     assert sorted(gap.index) == ["B", "C"]
     assert (gap.loc["B", "severity"], gap.loc["B", "gap_vnd"], gap.loc["B", "cause"]) == ("amber", 700_000_000, "von")
     assert gap.loc["B", "message"] == ("Kế hoạch vốn đến năm 2024 mới bố trí 0,3 tỷ đồng trên tổng mức đầu tư "

@@ -10,10 +10,10 @@ import docx
 import openpyxl
 import pytest
 
-from lib import criteria, flags, meeting_pack, scenarios
+from lib import criteria, flags, meeting_pack, scenario_report, whatif
 from lib.docx_common import clean_text, date_line, place_from_issuer
 from lib.fmt import TY
-from lib.scenarios import Scenario
+from lib.scenario import Scenario
 from lib.seed import open_database
 from tests.auth_helpers import admin, editor  # noqa: E402,F401
 
@@ -266,8 +266,8 @@ def test_clean_text_and_dates():
 def _scenario_items(db):
     a = Scenario(2023, 2030, state_budget_vnd=12.5 * TY, non_state_vnd=2 * TY)
     b = Scenario(2023, 2030, state_budget_vnd=20.5 * TY, rule="pro_rata")
-    return [("Kịch bản A", a, scenarios.outcomes(db, a, None, criteria.DEFAULT_RULESET, False)),
-            ("Ngân sách 20,5 tỷ", b, scenarios.outcomes(db, b, None, criteria.DEFAULT_RULESET, False))]
+    return [("Kịch bản A", a, whatif.outcomes(db, a, None, criteria.DEFAULT_RULESET, False)),
+            ("Ngân sách 20,5 tỷ", b, whatif.outcomes(db, b, None, criteria.DEFAULT_RULESET, False))]
 
 
 def test_scenario_minutes_docx_has_the_markdown_content(db):
@@ -285,7 +285,7 @@ def test_scenario_minutes_docx_has_the_markdown_content(db):
     for line in ("Vốn ngân sách nhà nước mỗi năm: 12,5 tỷ đồng", "Vốn ngoài ngân sách mỗi năm: 2 tỷ đồng",
                  "Tổng vốn mỗi năm: 14,5 tỷ đồng"):
         assert f"- {line}" in _texts(d)
-    markdown = scenarios.minutes_markdown(clean_text(name), s, o, **kw)
+    markdown = scenario_report.minutes_markdown(clean_text(name), s, o, **kw)
     texts = _texts(d)
     for line in markdown.splitlines():
         line = line.removeprefix("### ").strip("*")
@@ -296,8 +296,8 @@ def test_scenario_minutes_docx_has_the_markdown_content(db):
 
 def test_comparison_workbook_keeps_numbers_as_numbers(db):
     items = _scenario_items(db)
-    table = scenarios.comparison_frame(items, {}, {"dang_gpmb": "Đang GPMB"}, "vi", detail=True)
-    ws = openpyxl.load_workbook(io.BytesIO(scenarios.comparison_xlsx(table, ["Lập ngày 05/02/2026"]))).active
+    table = scenario_report.comparison_frame(items, {}, {"dang_gpmb": "Đang GPMB"}, "vi", detail=True)
+    ws = openpyxl.load_workbook(io.BytesIO(scenario_report.comparison_xlsx(table, ["Lập ngày 05/02/2026"]))).active
     rows = {ws.cell(r, 1).value: [ws.cell(r, c) for c in (2, 3)] for r in range(4, ws.max_row + 1)}
     state = rows["Vốn ngân sách nhà nước mỗi năm"]
     assert [c.value for c in state] == [12.5, 20.5] and all(c.data_type == "n" for c in state)

@@ -1,4 +1,5 @@
-"""Named funding scenarios (lib/scenarios.py) and the charts of the what-if page (lib/charts_funding.py)."""
+"""Named funding scenarios (lib/scenario.py, scenario_store.py, scenario_towns.py, scenario_report.py)
+and the charts of the what-if page (lib/charts_funding.py); the model itself: tests/test_whatif.py."""
 from __future__ import annotations
 
 import io
@@ -9,8 +10,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from lib import charts_funding, criteria, funding, queries, scenarios
-from lib.scenarios import Scenario
+from lib import (charts_funding, criteria, funding, queries, scenario, scenario_report, scenario_store,
+                 scenario_towns, whatif)
+from lib.scenario import Scenario
 from lib.updates import ValidationError
 from lib.auth import PermissionDenied  # noqa: E402
 from tests.auth_helpers import admin, editor  # noqa: E402,F401
@@ -31,12 +33,12 @@ def problems(fn) -> list[str]:
 # -- the scenario: defaults, round trip, validation --------------------------------------
 
 def test_default_scenario_starts_the_year_after_the_data():
-    s = scenarios.default_scenario(2022)
+    s = scenario.default_scenario(2022)
     assert (s.start_year, s.end_year) == (2023, 2030)
     assert s.state_budget_vnd == 10 * TY and s.non_state_vnd == 0 and s.rule == "priority"
     assert s.shares == dict(funding.DEFAULT_DONE_SHARE) and s.months == dict(funding.DEFAULT_MONTHS_TO_START)
     assert s.towns is None
-    later = scenarios.default_scenario(2031, ["tra-linh"])
+    later = scenario.default_scenario(2031, ["tra-linh"])
     assert (later.start_year, later.end_year, later.towns) == (2032, 2039, ("tra-linh",))
 
 
@@ -113,7 +115,7 @@ def test_from_dict_refuses_unknown_fields_newer_versions_and_missing_horizon():
 def test_a_scenario_runs_the_funding_simulation_with_its_parameters():
     works = pd.DataFrame({"work_id": ["A", "B"], "total_vnd": [10 * TY, 4 * TY], "stage": ["dang_thi_cong", "dang_gpmb"]})
     s = base(state_budget_vnd=3 * TY, non_state_vnd=1 * TY, cost_overrun_pct=10, rule="nearly_finished")
-    r = scenarios.run(works, s)
+    r = whatif.run(works, s)
     expected = funding.simulate(works, funding.Assumptions(cost_overrun_pct=10),
                                 funding.Envelope(2023, 2030, 3 * TY, 1 * TY), "nearly_finished")
     assert funding.completion_map(r) == funding.completion_map(expected)
@@ -126,17 +128,17 @@ def test_save_list_load_delete(db):
     s = base(state_budget_vnd=15 * TY)
     who = editor(db, "Thư ký", "thuky")
     before = db.data_version()
-    name = scenarios.save_scenario(db, who, "  Ngân sách   15 tỷ ", s, "họp tháng 3")
+    name = scenario_store.save_scenario(db, who, "  Ngân sách   15 tỷ ", s, "họp tháng 3")
     assert name == "Ngân sách 15 tỷ" and db.data_version() == before + 1
-    rows = scenarios.list_scenarios(db)
+    rows = scenario_store.list_scenarios(db)
     assert rows["name"].tolist() == ["Ngân sách 15 tỷ"]
     assert rows.iloc[0]["created_by"] == "Thư ký" and rows.iloc[0]["note"] == "họp tháng 3"
     assert json.loads(rows.iloc[0]["params"])["state_budget_vnd"] == 15_000_000_000
-    assert scenarios.load_scenario(db, name) == s
+    assert scenario_store.load_scenario(db, name) == s
     audit = db.query("SELECT actor, action, detail FROM audit_log ORDER BY id DESC LIMIT 1").iloc[0]
     assert (audit["actor"], audit["action"]) == ("thuky", "save_scenario") and "Ngân sách 15 tỷ" in audit["detail"]
-    scenarios.delete_scenario(db, who, name)
-    assert scenarios.list_scenarios(db).empty
+    scenario_store.delete_scenario(db, who, name)
+    assert scenario_store.list_scenarios(db).empty
     last = db.query("SELECT actor, action, old, new FROM audit_log ORDER BY id DESC LIMIT 1").iloc[0]
     assert (last["actor"], last["action"]) == ("thuky", "delete_scenario")
     old = json.loads(last["old"])  # what was deleted can be read back from the audit log
@@ -145,12 +147,12 @@ def test_save_list_load_delete(db):
 
 
 def test_names_are_unique_whatever_the_case(db):
-    scenarios.save_scenario(db, editor(db, "A"), "Kịch bản 1", base())
+    scenario_store.save_scenario(db, editor(db, "A"), "Kịch bản 1", base())
     other = editor(db, "B")
     version = db.data_version()
-    found = problems(lambda: scenarios.save_scenario(db, other, "kịch BẢN  1", base(state_budget_vnd=1 * TY)))
+    found = problems(lambda: scenario_store.save_scenario(db, other, "kịch BẢN  1", base(state_budget_vnd=1 * TY)))
     assert found == ["Tên kịch bản: «Kịch bản 1» đã có; hãy chọn tên khác (hoặc xoá kịch bản cũ trước)"]
-    assert db.data_version() == version and len(scenarios.list_scenarios(db)) == 1
+    assert db.data_version() == version and len(scenario_store.list_scenarios(db)) == 1
 
 
 @pytest.mark.parametrize("actor, name, note, expected", [
@@ -161,25 +163,25 @@ def test_names_are_unique_whatever_the_case(db):
 ])
 def test_bad_names_and_notes_are_refused(db, actor, name, note, expected):
     who = editor(db, actor)
-    found = problems(lambda: scenarios.save_scenario(db, who, name, base(), note))
+    found = problems(lambda: scenario_store.save_scenario(db, who, name, base(), note))
     assert any(expected in p for p in found), found
-    assert scenarios.list_scenarios(db).empty
+    assert scenario_store.list_scenarios(db).empty
 
 
 @pytest.mark.parametrize("nobody", [None, "", "<b>A</b>", "Thư ký"])
 def test_saving_or_deleting_needs_a_signed_in_editor(db, nobody):
     """A viewer (no identity) or a typed name is refused by the write path, whatever the form did."""
     with pytest.raises(PermissionDenied):
-        scenarios.save_scenario(db, nobody, "Tốt", base())
-    assert scenarios.list_scenarios(db).empty
-    scenarios.save_scenario(db, editor(db), "Tốt", base())
+        scenario_store.save_scenario(db, nobody, "Tốt", base())
+    assert scenario_store.list_scenarios(db).empty
+    scenario_store.save_scenario(db, editor(db), "Tốt", base())
     with pytest.raises(PermissionDenied):
-        scenarios.delete_scenario(db, nobody, "Tốt")
-    assert scenarios.list_scenarios(db)["name"].tolist() == ["Tốt"]
+        scenario_store.delete_scenario(db, nobody, "Tốt")
+    assert scenario_store.list_scenarios(db)["name"].tolist() == ["Tốt"]
 
 
 def test_an_unknown_town_is_refused(db):
-    found = problems(lambda: scenarios.save_scenario(db, editor(db, "A"), "X", base(towns=["ha-noi"])))
+    found = problems(lambda: scenario_store.save_scenario(db, editor(db, "A"), "X", base(towns=["ha-noi"])))
     assert found == ["Địa bàn (towns): «ha-noi» không có trong danh mục địa bàn"]
 
 
@@ -197,42 +199,42 @@ def test_nothing_is_half_written(db, monkeypatch):
 
     monkeypatch.setattr(db, "write", failing)
     with pytest.raises(RuntimeError):
-        scenarios.save_scenario(db, who, "Giữa chừng", base())
+        scenario_store.save_scenario(db, who, "Giữa chừng", base())
     assert db.scalar("SELECT count(*) FROM scenario") == 0
     assert db.scalar("SELECT count(*) FROM audit_log") == n_audit and db.data_version() == version
 
 
 def test_loading_a_missing_or_damaged_scenario_names_it(db):
-    assert problems(lambda: scenarios.load_scenario(db, "Không có")) == ["Không có kịch bản «Không có»"]
+    assert problems(lambda: scenario_store.load_scenario(db, "Không có")) == ["Không có kịch bản «Không có»"]
     db.write(admin(db), "damage", lambda cur: cur.execute(
         "INSERT INTO scenario VALUES ('Hỏng', '{\"start_year\": 2023, \"end_year\": 2030, \"rule\": \"x\"}', "
         "'test', now(), NULL)"))
-    found = problems(lambda: scenarios.load_scenario(db, "Hỏng"))
+    found = problems(lambda: scenario_store.load_scenario(db, "Hỏng"))
     assert found[0].startswith("Kịch bản «Hỏng» đã lưu không hợp lệ: Cách phân bổ vốn (rule)")
-    assert problems(lambda: scenarios.delete_scenario(db, editor(db, "A"), "Không có")) == ["Không có kịch bản «Không có»"]
+    assert problems(lambda: scenario_store.delete_scenario(db, editor(db, "A"), "Không có")) == ["Không có kịch bản «Không có»"]
     with pytest.raises(PermissionDenied):
-        scenarios.delete_scenario(db, " ", "Hỏng")
+        scenario_store.delete_scenario(db, " ", "Hỏng")
 
 
 # -- running on the programme's works ---------------------------------------------------------
 
 def test_works_without_an_amount_are_not_simulated_never_zero(db):
-    frame = scenarios.funding_frame(queries.works(db))
+    frame = whatif.funding_frame(queries.works(db))
     assert math.isnan(frame.set_index("work_id").loc["XH-03", "total_vnd"])
     assert frame.set_index("work_id").loc["XH-02", "town"] == "tra-linh"
     assert pd.isna(frame.set_index("work_id").loc["GT-01", "town"])  # area not stated
-    r = scenarios.run(frame, scenarios.default_scenario(2022))
+    r = whatif.run(frame, scenario.default_scenario(2022))
     assert set(r.not_simulated["work_id"]) == {"XH-03", "CT-01", "CT-02", "QH-01", "QH-02"}
-    o = scenarios.outcomes_of(r, scenarios.default_scenario(2022))
+    o = whatif.outcomes_of(r, scenario.default_scenario(2022))
     assert (o.n_simulated, o.n_not_simulated) == (13, 5)
 
 
 def test_more_money_moves_completion_years_earlier(db):
     works = queries.works(db)
-    frame = scenarios.funding_frame(works)
-    b = scenarios.run(frame, base())
-    r = scenarios.run(frame, base(state_budget_vnd=20 * TY))
-    moved = scenarios.compare_completion(works, b, r).set_index("work_id")
+    frame = whatif.funding_frame(works)
+    b = whatif.run(frame, base())
+    r = whatif.run(frame, base(state_budget_vnd=20 * TY))
+    moved = whatif.compare_completion(works, b, r).set_index("work_id")
     assert (moved.loc["GT-01", "base_year"], moved.loc["GT-01", "year"]) == (2028, 2026)
     assert moved.loc["GT-01", "change"] == "earlier" and moved.loc["GT-01", "change_years"] == -2
     assert moved.loc["GT-01", "delay_years"] == 3  # against the report's 2023
@@ -242,32 +244,32 @@ def test_more_money_moves_completion_years_earlier(db):
 
 
 def test_goal_all_matches_the_funding_goal_seek(db):
-    frame = scenarios.funding_frame(queries.works(db))
-    g = scenarios.goal_all(db, base(), None, 2027)
+    frame = whatif.funding_frame(queries.works(db))
+    g = whatif.goal_all(db, base(), None, 2027)
     assert g.envelope_vnd == funding.min_envelope_to_finish_all_by(frame, funding.Assumptions(), 2027, 2023)
-    r = scenarios.run(frame, base(state_budget_vnd=g.envelope_vnd))
+    r = whatif.run(frame, base(state_budget_vnd=g.envelope_vnd))
     assert r.per_work["completion_year"].max() <= 2027
-    tight = scenarios.run(frame, base(state_budget_vnd=g.envelope_vnd - funding.PRECISION_VND))
+    tight = whatif.run(frame, base(state_budget_vnd=g.envelope_vnd - funding.PRECISION_VND))
     assert not (tight.per_work["completion_year"].dropna().max() <= 2027 and tight.per_work["completion_year"].notna().all())
-    too_soon = scenarios.goal_all(db, base(), None, 2023)
+    too_soon = whatif.goal_all(db, base(), None, 2023)
     assert too_soon.envelope_vnd is None and "GT-02" in too_soon.too_late  # procedures take 12 months
 
 
 def test_a_town_without_data_is_not_scored_zero(db):
-    p = scenarios.town_projection(db, "trung-khanh", criteria.DEFAULT_RULESET, False, (), (2023, 2024))
+    p = scenario_towns.town_projection(db, "trung-khanh", criteria.DEFAULT_RULESET, False, (), (2023, 2024))
     assert p.class_code == "IV" and p.status == "chua_du_so_lieu"
     assert (p.n_scored, p.n_total) == (0, 15) and p.rows["total"].isna().all()
-    assert scenarios.town_result_text(p, 2030, "vi") == "chưa đủ số liệu để chấm điểm (đã chấm 0/15 tiêu chuẩn)"
-    assert scenarios.class_for(db, "trung-khanh", "nq111-2025") == "III"
-    assert scenarios.class_for(db, "tra-linh", criteria.DEFAULT_RULESET) == "V"
-    g = scenarios.goal_town(db, base(), None, "trung-khanh", criteria.DEFAULT_RULESET, False, 2028)
+    assert scenario_report.town_result_text(p, 2030, "vi") == "chưa đủ số liệu để chấm điểm (đã chấm 0/15 tiêu chuẩn)"
+    assert scenario_towns.class_for(db, "trung-khanh", "nq111-2025") == "III"
+    assert scenario_towns.class_for(db, "tra-linh", criteria.DEFAULT_RULESET) == "V"
+    g = whatif.goal_town(db, base(), None, "trung-khanh", criteria.DEFAULT_RULESET, False, 2028)
     assert g.status == "no_data" and g.envelope_vnd is None and (g.n_scored, g.n_total) == (0, 15)
 
 
 def test_a_work_counts_only_for_its_own_town(db):
-    assert set(scenarios.unattributed_links(db)["work_id"]) == {"XH-01"}  # the report gives no town
-    assert "XH-01" not in set(scenarios.town_links(db, "trung-khanh")["work_id"])
-    assert set(scenarios.town_links(db, "tra-linh")["work_id"]) >= {"XH-09", "XH-10", "QH-02"}
+    assert set(scenario_towns.unattributed_links(db)["work_id"]) == {"XH-01"}  # the report gives no town
+    assert "XH-01" not in set(scenario_towns.town_links(db, "trung-khanh")["work_id"])
+    assert set(scenario_towns.town_links(db, "tra-linh")["work_id"]) >= {"XH-09", "XH-10", "QH-02"}
 
 
 def _give_gt02_a_big_effect(db):
@@ -279,13 +281,13 @@ def _give_gt02_a_big_effect(db):
 
 def test_projected_score_reaches_the_class_when_the_linked_work_completes(db):
     _give_gt02_a_big_effect(db)
-    links = scenarios.town_links(db, "trung-khanh")
-    never = scenarios.town_projection(db, "trung-khanh", "nq111-2025", True,
-                                      scenarios.relevant_completion(links, {}), (2026, 2027))
+    links = scenario_towns.town_links(db, "trung-khanh")
+    never = scenario_towns.town_projection(db, "trung-khanh", "nq111-2025", True,
+                                      scenario_towns.relevant_completion(links, {}), (2026, 2027))
     assert never.status == "khong_dat" and never.uses_demo and never.pass_mark == 75
-    key = scenarios.relevant_completion(links, {"GT-02": 2027, "XH-08": 2025})
+    key = scenario_towns.relevant_completion(links, {"GT-02": 2027, "XH-08": 2025})
     assert key == (("GT-02", 2027),)  # only works with a numeric effect move the score
-    p = scenarios.town_projection(db, "trung-khanh", "nq111-2025", True, key, (2026, 2027, 2028))
+    p = scenario_towns.town_projection(db, "trung-khanh", "nq111-2025", True, key, (2026, 2027, 2028))
     assert p.status == "dat" and p.first_year == 2027
     assert p.rows.set_index("year").loc[2026, "verdict"] == "khong_dat"
 
@@ -293,15 +295,15 @@ def test_projected_score_reaches_the_class_when_the_linked_work_completes(db):
 def test_goal_seeking_a_town_class_is_the_smallest_envelope(db):
     _give_gt02_a_big_effect(db)
     s = base()
-    g = scenarios.goal_town(db, s, None, "trung-khanh", "nq111-2025", True, 2026)
+    g = whatif.goal_town(db, s, None, "trung-khanh", "nq111-2025", True, 2026)
     assert g.status == "ok" and g.class_code == "III" and g.envelope_vnd > 0
-    frame = scenarios.funding_frame(queries.works(db))
+    frame = whatif.funding_frame(queries.works(db))
     same = funding.min_envelope_for(lambda r: (funding.completion_map(r)["GT-02"] or 9999) <= 2026,
                                     frame, s.assumptions(), 2023, 2026)
     assert g.envelope_vnd == same
-    unreachable = scenarios.goal_town(db, s, None, "trung-khanh", "nq111-2025", True, 2023)
+    unreachable = whatif.goal_town(db, s, None, "trung-khanh", "nq111-2025", True, 2023)
     assert unreachable.status == "unreachable" and unreachable.best_total < 75
-    no_link = scenarios.goal_town(db, s, None, "tra-linh", "nq111-2025", True, 2030)
+    no_link = whatif.goal_town(db, s, None, "tra-linh", "nq111-2025", True, 2030)
     assert no_link.status == "unreachable"  # demo values fall short and no work of Trà Lĩnh moves them
 
 
@@ -310,8 +312,8 @@ def test_goal_seeking_a_town_class_is_the_smallest_envelope(db):
 def _items(db):
     a = base()
     b = base(state_budget_vnd=20.5 * TY, rule="pro_rata", towns=["trung-khanh"])
-    oa = scenarios.outcomes(db, a, None, criteria.DEFAULT_RULESET, False)
-    ob = scenarios.outcomes(db, b, None, criteria.DEFAULT_RULESET, False)
+    oa = whatif.outcomes(db, a, None, criteria.DEFAULT_RULESET, False)
+    ob = whatif.outcomes(db, b, None, criteria.DEFAULT_RULESET, False)
     return [("Đang xem", a, oa), ("Ngân sách 20,5 tỷ", b, ob)]
 
 
@@ -320,7 +322,7 @@ NAMES = {"trung-khanh": "Thị trấn Trùng Khánh", "tra-linh": "Thị trấn 
 
 def test_comparison_puts_parameters_and_outcomes_side_by_side(db):
     items = _items(db)
-    table = scenarios.comparison_frame(items, NAMES, {}, "vi").set_index("Thông số, kết quả")
+    table = scenario_report.comparison_frame(items, NAMES, {}, "vi").set_index("Thông số, kết quả")
     assert list(table.columns) == ["Đang xem", "Ngân sách 20,5 tỷ"]
     assert table.loc["Vốn ngân sách nhà nước mỗi năm"].tolist() == ["10 tỷ đồng", "20,5 tỷ đồng"]
     assert table.loc["Cách phân bổ vốn"].tolist() == ["Theo thứ tự ưu tiên", "Chia theo tỷ lệ nhu cầu"]
@@ -330,18 +332,18 @@ def test_comparison_puts_parameters_and_outcomes_side_by_side(db):
         "chưa đủ số liệu để chấm điểm (đã chấm 0/15 tiêu chuẩn)"] * 2
     assert table.loc["Thị trấn Trà Lĩnh, loại V"].tolist()[1] == "-"  # not among that scenario's towns
     with pytest.raises(ValueError):
-        scenarios.comparison_frame(items * 3, NAMES, {}, "vi")
+        scenario_report.comparison_frame(items * 3, NAMES, {}, "vi")
 
 
 def test_comparison_exports_as_xlsx_and_json(db):
     items = _items(db)
-    detail = scenarios.comparison_frame(items, NAMES, {"dang_gpmb": "Đang GPMB"}, "vi", detail=True)
-    ws = openpyxl.load_workbook(io.BytesIO(scenarios.comparison_xlsx(detail, ["Lập ngày 01/01/2026"]))).active
+    detail = scenario_report.comparison_frame(items, NAMES, {"dang_gpmb": "Đang GPMB"}, "vi", detail=True)
+    ws = openpyxl.load_workbook(io.BytesIO(scenario_report.comparison_xlsx(detail, ["Lập ngày 01/01/2026"]))).active
     assert ws.title == "So sánh kịch bản" and ws.cell(1, 1).value == "Lập ngày 01/01/2026"
     assert [c.value for c in ws[3]] == ["Thông số, kết quả", "Đang xem", "Ngân sách 20,5 tỷ"]
     labels = [ws.cell(r, 1).value for r in range(4, ws.max_row + 1)]
     assert "Đã thực hiện: Đang GPMB" in labels and "Tháng đến khởi công: Đang GPMB" in labels
-    data = json.loads(scenarios.comparison_json(
+    data = json.loads(scenario_report.comparison_json(
         [{"name": n, "scenario": s, "outcomes": o} for n, s, o in items], {"ruleset": criteria.DEFAULT_RULESET}))
     assert data["ruleset"] == criteria.DEFAULT_RULESET
     second = data["scenarios"][1]
@@ -353,25 +355,25 @@ def test_comparison_exports_as_xlsx_and_json(db):
 
 def test_minutes_write_out_every_parameter(db):
     (_, s, o), _ = _items(db)
-    text = scenarios.minutes_markdown("Đang xem", s, o, as_of_text="tháng 12/2022", period_label="Sơ kết 01 năm",
+    text = scenario_report.minutes_markdown("Đang xem", s, o, as_of_text="tháng 12/2022", period_label="Sơ kết 01 năm",
                                       town_names=NAMES, stage_labels={"dang_gpmb": "Đang GPMB"},
                                       not_simulated_names={"XH-03": "Bãi rác"}, ruleset_name="NQ 1210",
                                       uses_demo=True, lang="vi")
-    for label, _value in scenarios.parameter_rows(s, NAMES, {}, "vi"):
+    for label, _value in scenario_report.parameter_rows(s, NAMES, {}, "vi"):
         assert f"- {label}: " in text
     assert "Số liệu tính đến tháng 12/2022" in text and "Vốn ngân sách nhà nước mỗi năm: 10 tỷ đồng" in text
     assert "Đang GPMB 10 %, 6 tháng" in text and "XH-03 (Bãi rác)" in text
     assert "Đang dùng dữ liệu minh hoạ — không phải số liệu thật" in text
-    english = scenarios.minutes_markdown("Shown", s, o, as_of_text="Dec 2022", period_label="p", town_names=NAMES,
+    english = scenario_report.minutes_markdown("Shown", s, o, as_of_text="Dec 2022", period_label="p", town_names=NAMES,
                                          stage_labels={}, not_simulated_names={}, ruleset_name="r", uses_demo=False,
                                          lang="en")
     assert "State budget per year: 10 billion VND" in english
 
 
 def test_envelope_to_state_rounds_up_to_the_slider_step():
-    assert scenarios.envelope_to_state(12.75 * TY, 0, TY / 2) == 13 * TY
-    assert scenarios.envelope_to_state(12.5 * TY, 2 * TY, TY / 2) == 10.5 * TY
-    assert scenarios.envelope_to_state(1 * TY, 5 * TY, TY / 2) == 0
+    assert scenario.envelope_to_state(12.75 * TY, 0, TY / 2) == 13 * TY
+    assert scenario.envelope_to_state(12.5 * TY, 2 * TY, TY / 2) == 10.5 * TY
+    assert scenario.envelope_to_state(1 * TY, 5 * TY, TY / 2) == 0
 
 
 # -- charts -------------------------------------------------------------------------------------

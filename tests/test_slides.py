@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import changes, criteria, flags, fmt, overview, queries, scenarios, slides
+from lib import changes, criteria, flags, fmt, overview, queries, scenario, scenario_store, slides, whatif
 from lib.fmt import TY
 from lib.i18n import t
 from lib.tables import Col, Table
@@ -247,14 +247,14 @@ def test_points_known_are_shown_without_a_maximum_while_some_are_unknown(db, mon
 
 def _finish_year(db, sc):
     works = queries.works(db, list(sc.towns) if sc.towns is not None else None)
-    r = scenarios.run(scenarios.funding_frame(works), sc)
+    r = whatif.run(whatif.funding_frame(works), sc)
     years = r.per_work["completion_year"]
     return (None if years.isna().any() else int(years.max())), float(r.per_work["outstanding_vnd"].sum())
 
 
 def test_without_a_saved_scenario_the_baseline_is_shown(db):
     s = one(slides.build(db), "funding")
-    base = scenarios.default_scenario(2022)
+    base = scenario.default_scenario(2022)
     year, left = _finish_year(db, base)
     assert s.facts["scenario"] is None
     assert s.title.startswith("Chưa có kịch bản đã lưu")
@@ -264,13 +264,13 @@ def test_without_a_saved_scenario_the_baseline_is_shown(db):
 
 
 def test_the_newest_saved_scenario_against_the_baseline(db):
-    scenarios.save_scenario(db, editor(db, "Văn phòng"), "Ít vốn", scenarios.Scenario(2023, 2030, 2 * TY))
-    rich = scenarios.Scenario(2023, 2030, 40 * TY)
-    scenarios.save_scenario(db, editor(db, "Văn phòng"), "Nhiều vốn <40>", rich)
+    scenario_store.save_scenario(db, editor(db, "Văn phòng"), "Ít vốn", scenario.Scenario(2023, 2030, 2 * TY))
+    rich = scenario.Scenario(2023, 2030, 40 * TY)
+    scenario_store.save_scenario(db, editor(db, "Văn phòng"), "Nhiều vốn <40>", rich)
     s = one(slides.build(db), "funding")
     assert s.facts["scenario"] == "Nhiều vốn <40>"
     year, left = _finish_year(db, rich)
-    base_year, base_left = _finish_year(db, scenarios.default_scenario(2022))
+    base_year, base_left = _finish_year(db, scenario.default_scenario(2022))
     assert (s.facts["all_done_year"], s.facts["outstanding_vnd"]) == (year, left)
     assert (s.facts["base_all_done_year"], s.facts["base_outstanding_vnd"]) == (base_year, base_left)
     assert year is not None and (base_year is None or year <= base_year)
@@ -350,12 +350,31 @@ def test_every_slide_and_a_bad_number_run_without_exception(app):
         assert len(feet) == 1 and "Số liệu tính đến tháng 12/2022 · kỳ Sơ kết 01 năm (tháng 12/2022)" in feet[0]
         titles.append(slide_title(app))
     assert len(set(titles)) == n, "one message a slide"
-    for bad in ("abc", "0", str(n + 1), "-2", "1.5"):
+    for bad in ("abc", "0", str(n + 1), "99", "-2", "1.5", "<img src=x onerror=alert(1)>",
+                "![x](http://evil.example/a.png)", "9" * 5000):
         app.query_params["slide"] = bad
         app.run()
         assert not app.exception, (bad, [e.value for e in app.exception])
         assert counter(app) == (1, n)
         assert app.query_params["slide"] == ["1"] or app.query_params["slide"] == "1"
+        said = [w.value for w in app.warning]   # never silent: the link asked for another slide
+        assert len(said) == 1 and "đang mở trang 1" in said[0] and f"(từ 1 đến {n})" in said[0], said
+        assert not re.search(r"(?<!\\)<img|(?<!\\)\]\(", said[0]) and len(said[0]) < 300, said
+    app.query_params["slide"] = "2"
+    app.run()
+    assert counter(app) == (2, n) and not app.warning
+
+
+def test_a_bad_language_or_period_in_the_link_is_said_on_the_slides(app):
+    app.query_params["slide"] = "1"
+    app.query_params["lang"] = "<b>fr</b>"
+    app.query_params["period"] = "[bấm](http://evil.example)"
+    app.switch_page(PAGE).run()      # the link opened first: straight onto the slides
+    assert not app.exception, [e.value for e in app.exception]
+    assert counter(app)[0] == 1
+    said = " ".join(w.value for w in app.warning)
+    assert "ngôn ngữ không hỗ trợ" in said and "kỳ báo cáo không tồn tại" in said, said
+    assert not re.search(r"(?<!\\)<b>|(?<!\\)\]\(", said), said
 
 
 def test_buttons_move_between_slides_and_keep_it_in_the_url(app):
@@ -398,7 +417,7 @@ def test_data_in_titles_and_tables_is_escaped_on_the_page(app, tmp_path):
     db = open_database(tmp_path / "app.duckdb")
     db.write(admin(db), "rename", lambda cur: cur.execute(
         "UPDATE work SET name = 'Đường <b>in đậm</b> & co' WHERE id = 'GT-01'"))
-    scenarios.save_scenario(db, editor(db, "Văn phòng"), "Kịch bản A & B", scenarios.Scenario(2023, 2030, 30 * TY))
+    scenario_store.save_scenario(db, editor(db, "Văn phòng"), "Kịch bản A & B", scenario.Scenario(2023, 2030, 30 * TY))
     db.close()
     app.query_params["slide"] = "3"
     app.run()
@@ -428,12 +447,12 @@ def test_parse_index():
 
 
 def test_the_filter_picks_the_scenario_saved_for_those_towns(db):
-    scenarios.save_scenario(db, editor(db, "Văn phòng"), "Trà Lĩnh 5 tỷ", scenarios.Scenario(2023, 2030, 5 * TY, towns=("tra-linh",)))
-    scenarios.save_scenario(db, editor(db, "Văn phòng"), "Mọi địa bàn 30 tỷ", scenarios.Scenario(2023, 2030, 30 * TY))
+    scenario_store.save_scenario(db, editor(db, "Văn phòng"), "Trà Lĩnh 5 tỷ", scenario.Scenario(2023, 2030, 5 * TY, towns=("tra-linh",)))
+    scenario_store.save_scenario(db, editor(db, "Văn phòng"), "Mọi địa bàn 30 tỷ", scenario.Scenario(2023, 2030, 30 * TY))
     assert one(slides.build(db), "funding").facts["scenario"] == "Mọi địa bàn 30 tỷ"
     mine = one(slides.build(db, ["tra-linh"]), "funding")
     assert mine.facts["scenario"] == "Trà Lĩnh 5 tỷ"
-    base_year, base_left = _finish_year(db, scenarios.default_scenario(2022, ("tra-linh",)))
+    base_year, base_left = _finish_year(db, scenario.default_scenario(2022, ("tra-linh",)))
     assert (mine.facts["base_all_done_year"], mine.facts["base_outstanding_vnd"]) == (base_year, base_left)
     # no scenario for the district level: the newest one, whose areas the table states
     other = one(slides.build(db, ["huyen-trung-khanh"]), "funding")
@@ -449,3 +468,16 @@ def test_a_large_table_is_split_quickly():
     pages = slides.paginate(slides.FLAG_TABLE, rows)
     assert time.perf_counter() - started < 5
     assert sum(len(p) for p in pages) == 3000
+
+
+@pytest.mark.parametrize("case, words", [("without_default", "trang chiếu tiêu chí dùng bộ"),
+                                         ("invalid", "Chưa dựng được bản trình chiếu")])
+def test_the_slides_survive_any_stored_rulesets(app, case, words):
+    from tests.test_criteria import _only, _store, repo_texts
+    app.query_params["slide"] = "1"
+    app.run()
+    _store(_only(repo_texts(), {"nq111-2025"}) if case == "without_default"
+           else {**repo_texts(), "standards.csv": "không phải CSV\n"})
+    app.switch_page(PAGE).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any(words in w.value for w in app.warning), [w.value for w in app.warning]

@@ -100,3 +100,20 @@ def test_hostile_text_is_escaped():
 def test_unknown_kind_is_refused():
     with pytest.raises(ValueError):
         Col("x", "y", kind="colour")
+
+
+def test_files_of_a_table_neutralise_formulas_in_cells_and_headers():
+    import csv
+
+    spec = Table("hostile", (Col("name", "register.col_name"), Col("note", "register.col_note", width=10)))
+    cells = ['=HYPERLINK("http://evil.example")', "+1", "-x", "@SUM(A1)", "\tx", "\rx", "-", "bình thường"]
+    data = spec.file_frame(pd.DataFrame({"name": cells, "note": cells}))
+    data.columns = ["=A1", "@b"]                  # a header made of user text (a scenario's name)
+    rows = list(csv.reader(io.StringIO(export.to_csv_bytes(data).decode("utf-8-sig"), newline="")))
+    starts = export.FORMULA_START
+    assert [c for r in rows for c in r if c.startswith(starts) and c != "-"] == []
+    assert rows[1][0] == "'" + cells[0]             # the text itself is kept, after the apostrophe
+    ws = load_workbook(io.BytesIO(export.to_xlsx_bytes(data, "s", ["=meta"]))).active
+    values = [c.value for r in ws.iter_rows() for c in r if isinstance(c.value, str)]
+    assert [v for v in values if v.startswith(starts) and v != "-"] == []
+    assert all(c.data_type != "f" for r in ws.iter_rows() for c in r)

@@ -22,7 +22,8 @@ def test_a_period_for_all_works_is_written_in_one_go(db):
         Update("XH-09", stage="da_ban_giao", physical_pct=100),
         Update("XH-10", stage="dang_thi_cong", physical_pct="85,5", disbursed_vnd="1.200.000.000"),
     ], new_period=True)
-    assert n == 2
+    assert n.count == 2 and n.work_ids == ["XH-09", "XH-10"]
+    assert n.rows[1]["physical_pct"] == 85.5 and n.rows[1]["disbursed_vnd"] == 1_200_000_000  # as written
     w = queries.works(db).set_index("id")
     assert w.loc["XH-09", "stage"] == "da_ban_giao"
     assert w.loc["XH-10", "physical_pct"] == 85.5 and w.loc["XH-10", "disbursed_vnd"] == 1_200_000_000
@@ -133,3 +134,81 @@ def test_a_new_period_must_agree_with_its_code_and_not_be_in_the_future(db):
     with pytest.raises(ValidationError, match="tương lai"):
         updates.record(db, editor(db, "thư ký"), Period("2100-01", "x", date(2100, 1, 31)), [Update("XH-09")], new_period=True)
     assert updates.default_period_label("2023-06") == "Kỳ tháng 6/2023"
+
+
+# -- no silent loss: row versions and submit tokens -------------------------------------------------
+
+def test_two_editors_saving_the_same_work_one_is_refused_with_both_values(db):
+    anh, binh = editor(db, "Anh", "anh"), editor(db, "Bình", "binh")
+    updates.record(db, anh, P, [Update("XH-10", stage="dang_thi_cong")], new_period=True)
+    seen = updates.versions(db)                       # both open the form now
+    first = updates.record(db, anh, P, [Update("XH-10", stage="dang_thi_cong", physical_pct=40)],
+                           new_period=False, seen=seen)
+    assert first.count == 1
+    before = count(db, "status_update")
+    with pytest.raises(updates.ConflictError) as e:
+        updates.record(db, binh, P, [Update("XH-10", stage="da_ban_giao", physical_pct=100),
+                                     Update("XH-09", stage="da_ban_giao")], new_period=False, seen=seen)
+    assert count(db, "status_update") == before       # nothing of Bình's save, not even XH-09
+    [c] = e.value.conflicts
+    assert c.key == "XH-10" and "XH-10" in str(e.value)
+    assert c.theirs["physical_pct"] == 40 and c.theirs["entered_by"] == "Anh"   # what is recorded now
+    assert c.yours["stage"] == "da_ban_giao" and c.yours["physical_pct"] == 100  # what Bình asked for
+    # after looking at the newest values, Bình saves on a fresh view
+    again = updates.record(db, binh, P, [Update("XH-10", stage="da_ban_giao", physical_pct=100)],
+                           new_period=False, seen=updates.versions(db))
+    assert again.rows[0]["stage"] == "da_ban_giao"
+
+
+def test_a_save_on_other_works_is_not_a_conflict(db):
+    who = editor(db)
+    updates.record(db, who, P, [Update("XH-10", stage="dang_thi_cong")], new_period=True)
+    seen = updates.versions(db)
+    updates.record(db, who, P, [Update("XH-10", stage="dang_thi_cong", physical_pct=50)], new_period=False)
+    r = updates.record(db, who, P, [Update("XH-09", stage="da_ban_giao")], new_period=False, seen=seen)
+    assert r.work_ids == ["XH-09"]
+
+
+def test_a_form_submitted_twice_writes_once(db):
+    from lib.db import AlreadySubmitted, new_token
+    who = editor(db)
+    token = new_token()
+    updates.record(db, who, P, [Update("XH-09", stage="da_ban_giao")], new_period=True, token=token)
+    rows, audits = count(db, "status_update"), count(db, "audit_log")
+    with pytest.raises(AlreadySubmitted) as e:
+        updates.record(db, who, P, [Update("XH-09", stage="da_ban_giao")], new_period=False, token=token)
+    assert "đã được ghi" in str(e.value)
+    assert (count(db, "status_update"), count(db, "audit_log")) == (rows, audits)
+
+
+def test_a_refused_save_leaves_its_token_usable(db):
+    from lib.db import new_token
+    who = editor(db)
+    token = new_token()
+    with pytest.raises(ValidationError):
+        updates.record(db, who, P, [Update("XH-09", stage="xong")], new_period=True, token=token)
+    assert updates.record(db, who, P, [Update("XH-09", stage="da_ban_giao")], new_period=True, token=token).count == 1
+
+
+def test_a_threshold_changed_since_the_form_was_opened_is_refused(db):
+    who = admin(db)
+    shown = dict(zip(*[db.query("SELECT key, value FROM setting")[c] for c in ("key", "value")]))
+    key = next(iter(shown))
+    other = str(int(shown[key]) + 1)
+    updates.save_settings(db, who, {key: other}, seen=shown)
+    with pytest.raises(updates.ConflictError) as e:
+        updates.save_settings(db, who, {key: str(int(shown[key]) + 2)}, seen=shown)
+    [c] = e.value.conflicts
+    assert (c.key, c.theirs["value"], c.yours["value"]) == (key, other, str(int(shown[key]) + 2))
+    assert db.scalar("SELECT value FROM setting WHERE key = ?", [key]) == other
+
+
+def test_the_receipt_of_a_token_is_read_back_from_the_database(db):
+    from lib.db import new_token
+    who = editor(db)
+    token = new_token()
+    assert updates.receipt_of(db, token) is None                      # nothing written under it yet
+    written = updates.record(db, who, P, [Update("XH-09", stage="da_ban_giao", physical_pct=100)],
+                             new_period=True, token=token)
+    again = updates.receipt_of(db, token)
+    assert again == written and again.period_id == "2023-06"

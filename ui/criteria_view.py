@@ -1,6 +1,7 @@
 """The town scorecard: pieces of the criteria page."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date
 
 import pandas as pd
@@ -27,6 +28,47 @@ def demo_toggle(ctx: Ctx) -> bool:
 
 def demo_banner(ctx: Ctx) -> None:
     st.warning(ctx.tr("crit.demo_banner"), icon=":material/science:")
+
+
+def load_catalog(ctx: Ctx):
+    """The stored rule-sets, or None after saying in Vietnamese why there are none to use: no
+    rule-set stored, or stored files that no longer pass the checks (written by an older
+    version or by hand). The caller then shows the import box."""
+    if frame.read(criteria.ruleset_file_info).empty:
+        st.warning(ctx.tr("crit.rs_none"), icon=":material/rule:")
+        return None
+    try:
+        catalog = frame.read(criteria.catalog)
+    except RulesetError as e:
+        st.error(ctx.tr("crit.rs_invalid", n=len(e.issues)) + "\n\n"
+                 + "\n".join(f"- {fmt.md_escape(i, 300)}" for i in e.issues[:20]), icon=":material/error:")
+        return None
+    if not len(catalog):
+        st.warning(ctx.tr("crit.rs_none"), icon=":material/rule:")
+        return None
+    return catalog
+
+
+def default_ruleset(ctx: Ctx, catalog) -> str:
+    """criteria.DEFAULT_RULESET when stored; else the first rule-set, with a notice."""
+    if criteria.DEFAULT_RULESET in catalog:
+        return criteria.DEFAULT_RULESET
+    first = catalog.ids[0]
+    st.warning(ctx.tr("crit.rs_default_missing", id=fmt.md_escape(criteria.DEFAULT_RULESET),
+                      name=fmt.md_escape(catalog[first].info.name)), icon=":material/rule:")
+    return first
+
+
+@contextmanager
+def guard(ctx: Ctx, ruleset):
+    """Draw a part of the page; when the chosen rule-set's data do not allow it (a class with no
+    standard, a standard without a group...), say so in Vietnamese instead of failing, so the
+    rest of the page, and the import box, still draw."""
+    try:
+        yield
+    except (KeyError, ValueError, IndexError, TypeError, ZeroDivisionError, AttributeError) as e:
+        st.warning(ctx.tr("crit.rs_broken", name=fmt.md_escape(ruleset.info.name),
+                          error=fmt.md_escape(str(e).strip("'\""), 300)), icon=":material/warning:")
 
 
 def programme_towns(ctx: Ctx) -> list[str]:
@@ -92,9 +134,9 @@ def class_selector(ctx: Ctx, col, town: str, ruleset, target: str | None, target
                    else ctx.tr("crit.class_label", c=target) if target else ctx.tr("common.no_data"))
     target_text = target_text[:1].lower() + target_text[1:] if ctx.lang == "vi" else target_text
     if cls != default_class(ruleset, target):
-        st.caption(ctx.tr("crit.class_chosen", c=cls, target=target_text))
+        st.caption(ctx.tr("crit.class_chosen", c=fmt.md_escape(cls), target=fmt.md_escape(target_text)))
     else:
-        st.caption(ctx.tr("crit.class_follows", target=target_text))
+        st.caption(ctx.tr("crit.class_follows", target=fmt.md_escape(target_text)))
     return cls
 
 
@@ -244,7 +286,7 @@ def legal_note(ctx: Ctx, info, law, today: date | None = None) -> None:
         lines.append(ctx.tr("crit.transition_note", date=fmt.day(law.valid_from, ctx.lang) if law.valid_from
                             else ctx.tr("common.no_data"), legal=law.legal_source or law.name))
     if lines:
-        st.info(" ".join(lines), icon=":material/gavel:")
+        st.info(fmt.md_escape(" ".join(lines), 2000), icon=":material/gavel:")
 
 
 def kpis(ctx: Ctx, res) -> None:
@@ -364,25 +406,51 @@ def entry_form(ctx: Ctx, town: str, standards: pd.DataFrame) -> None:
                     criteria.add_indicator_value(frame.get_db(), auth_view.who(), town, code, value, as_of, source, note or None,
                                                  confidence)
                     names = dict(zip(ctx.town_options["id"], ctx.town_options["name"]))
-                    st.session_state["crit_flash"] = ctx.tr("crit.enter_saved", code=code, town=names.get(town, town))
+                    st.session_state["crit_flash"] = ctx.tr("crit.enter_saved", code=fmt.md_escape(code),
+                                                                 town=fmt.md_escape(names.get(town, town)))
                     st.rerun()  # redraw the scorecard with the new value
                 except ValidationError as e:
-                    st.error("\n".join(f"- {p}" for p in e.problems))
+                    st.error("\n".join(f"- {fmt.md_escape(p, 400)}" for p in e.problems))
                 except DatabaseError as e:  # refused by the write path
-                    st.error(str(e))
+                    st.error(fmt.md_escape(str(e), 400))
 
 
-def import_box(ctx: Ctx) -> None:
-    with st.expander(ctx.tr("crit.import")):
+def ruleset_file_bytes(content: str) -> bytes:
+    """A stored rule-set file as a download: the same CSV, with every text cell that a
+    spreadsheet would read as a formula (= + - @, tab, CR) prefixed with an apostrophe
+    (lib.export.neutralise); numbers such as -5 stay numbers."""
+    import csv
+    import io
+
+    from lib import export
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for row in csv.reader(io.StringIO(content, newline="")):
+        writer.writerow([cell if _is_number(cell) else export.neutralise(cell) for cell in row])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def import_box(ctx: Ctx, expanded: bool = False) -> None:
+    with st.expander(ctx.tr("crit.import"), expanded=expanded):
         db = frame.get_db()
         stored = frame.read(criteria.ruleset_file_info)
         for r in stored.itertuples():
-            st.caption(ctx.tr("crit.import_stored", name=fmt.md_escape(r.name), at=fmt.day(r.imported_at.date(), ctx.lang),
+            at = fmt.day(r.imported_at.date(), ctx.lang) if not fmt.is_missing(r.imported_at) else ctx.tr("common.no_data")
+            st.caption(ctx.tr("crit.import_stored", name=fmt.md_escape(r.name), at=at,
                               by=fmt.md_escape(sources.document(r.imported_by))))
         contents = db.query("SELECT name, content FROM ruleset_file ORDER BY name")
         cols = st.columns(len(contents) or 1)
         for col, r in zip(cols, contents.itertuples()):
-            col.download_button(ctx.tr("crit.download_file", name=r.name), r.content.encode("utf-8"),
+            col.download_button(ctx.tr("crit.download_file", name=fmt.md_escape(r.name, 60)),
+                                ruleset_file_bytes(r.content),
                                 file_name=r.name, mime="text/csv", key=f"crit_dl_{r.name}")
         if not auth_view.may("import_rulesets"):  # rule-sets: admins only; the write path checks again
             return
@@ -393,14 +461,14 @@ def import_box(ctx: Ctx) -> None:
             texts = {f.name: f.getvalue() for f in files or []}
             try:
                 cat = criteria.import_rulesets(db, auth_view.who(), texts)
-                st.success(ctx.tr("crit.import_done", ids=", ".join(cat.ids)))
+                st.success(ctx.tr("crit.import_done", ids=fmt.md_escape(", ".join(cat.ids), 400)))
             except RulesetError as e:
                 st.error(ctx.tr("crit.import_errors", n=len(e.issues)) + "\n\n" +
                          "\n".join(f"- {fmt.md_escape(i, 400)}" for i in e.issues))
             except ValidationError as e:
                 st.error("\n".join(f"- {fmt.md_escape(p, 400)}" for p in e.problems))
             except DatabaseError as e:
-                st.error(str(e))
+                st.error(fmt.md_escape(str(e), 400))
         st.caption(", ".join(FILES.values()))
 
 

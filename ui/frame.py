@@ -30,6 +30,7 @@ EVAL_SAVED = "eval_saved"  # the flags' evaluation date a user chose (ui/alerts_
 GOTO_PERIOD = "_goto_period"
 BAD_EVAL = "_bad_eval"  # why the evaluation date of the URL was refused
 BAD_PERIOD = "_bad_period"  # a period in the URL that does not exist
+BAD_LANG = "_bad_lang"  # a language in the URL that the interface does not have
 ROOT = Path(__file__).resolve().parent.parent
 STYLE = (Path(__file__).resolve().parent / "style.css").read_text(encoding="utf-8")  # fixed rules, no data
 ICON = Path(__file__).resolve().parent / "assets" / "icon.png"  # served by the app: no request leaves the machine
@@ -111,7 +112,10 @@ def _init_state(valid_ids: list[str], periods: pd.DataFrame) -> None:
         st.session_state["f_period"] = wanted_period if wanted_period in set(periods["id"]) else (
             periods.iloc[0]["id"] if len(periods) else None)
     if "f_lang" not in st.session_state:
-        st.session_state["f_lang"] = normalise_lang(st.query_params.get("lang"))
+        wanted_lang = st.query_params.get("lang")
+        if wanted_lang is not None and wanted_lang not in LANGS:
+            st.session_state[BAD_LANG] = wanted_lang[:40]  # said on the page: Vietnamese is shown
+        st.session_state["f_lang"] = normalise_lang(wanted_lang)
     if EVAL_SAVED not in st.session_state and st.query_params.get("eval"):
         try:
             st.session_state[EVAL_SAVED] = fmt.parse_day(st.query_params["eval"], current_lang())
@@ -147,10 +151,14 @@ def _frame_ran_this_run() -> bool:
 def _framework_words(lang: str) -> str:
     """Streamlit writes a few words of its own in English (an empty list after a search): the
     style sheet puts the interface's words in their place. Only catalogue text goes in, quoted."""
-    no_results = json.dumps(t("common.no_results", lang))
+    # a CSS string takes UTF-8 as it is (json.dumps' \u escapes mean something else in CSS)
+    no_results = json.dumps(t("common.no_results", lang), ensure_ascii=False)
+    more = json.dumps(t("common.nav_more", lang), ensure_ascii=False)  # a narrow screen folds pages into "N more"
     return ("[role='listbox'][data-empty='true'] span {visibility: hidden; font-size: 0 !important;}"
             f"[role='listbox'][data-empty='true'] span::after {{content: {no_results}; visibility: visible;"
-            " font-size: 18px;}")
+            " font-size: 18px;}"
+            ".rc-overflow-item-rest [data-testid='stTopNavSection'] p {font-size: 0 !important;}"
+            f".rc-overflow-item-rest [data-testid='stTopNavSection'] p::after {{content: {more}; font-size: 18px;}}")
 
 
 def town_short(row, lang: str) -> str:
@@ -201,13 +209,7 @@ def render_frame(title: str, chrome: bool = True) -> Ctx:
                            format_func=lambda p: t("filter.period_value", lang, label=period_labels.get(p, p)),
                            disabled=len(periods) < 2, label_visibility="collapsed",
                            help=t("filter.period", lang))
-        if st.session_state.get("_unknown_town_ids"):
-            st.warning(t("filter.unknown_ids", lang,
-                         ids=", ".join(fmt.md_escape(x, 40) for x in st.session_state["_unknown_town_ids"][:5])))
-        if st.session_state.get(BAD_PERIOD):
-            st.warning(t("filter.bad_period", lang, period=fmt.md_escape(st.session_state.pop(BAD_PERIOD))))
-        if st.session_state.get(BAD_EVAL):
-            st.warning(t("filter.bad_eval", lang, error=fmt.md_escape(st.session_state.pop(BAD_EVAL))))
+    url_warnings(lang)
 
     towns = list(st.session_state[TOWN_KEY] or [])
     all_selected = set(towns) == set(valid_ids)
@@ -229,6 +231,21 @@ def render_frame(title: str, chrome: bool = True) -> Ctx:
     if chrome:
         data_stamp(ctx)
     return ctx
+
+
+def url_warnings(lang: str) -> None:
+    """What the frame refused in the URL (a hand-edited or old link), said once, as text; the
+    page shows a sane default instead (every town, the newest period, Vietnamese, the period's
+    date). Also on the slides, which have no other chrome."""
+    if st.session_state.get("_unknown_town_ids"):
+        st.warning(t("filter.unknown_ids", lang,
+                     ids=", ".join(fmt.md_escape(x, 40) for x in st.session_state["_unknown_town_ids"][:5])))
+    if st.session_state.get(BAD_PERIOD):
+        st.warning(t("filter.bad_period", lang, period=fmt.md_escape(st.session_state.pop(BAD_PERIOD), 40)))
+    if st.session_state.get(BAD_EVAL):
+        st.warning(t("filter.bad_eval", lang, error=fmt.md_escape(st.session_state.pop(BAD_EVAL), 200)))
+    if st.session_state.get(BAD_LANG):
+        st.warning(t("filter.bad_lang", lang, value=fmt.md_escape(st.session_state.pop(BAD_LANG), 40)))
 
 
 def _sync_url(**params: str | None) -> None:
@@ -274,10 +291,22 @@ class Stamp:
     oldest_age: str | None
 
 
+def stored_settings() -> tuple[dict[str, str], list[str]]:
+    """The ``setting`` table as stored (text, never cast, so a bad value cannot fail the page),
+    and one Vietnamese sentence per stored value that is not valid (the default is used)."""
+    from lib.flags import Thresholds  # the flag rules own the settings' validation
+
+    rows = read(queries.setting_rows)
+    raw = dict(zip(rows["key"], rows["value"]))
+    return raw, Thresholds.checked(raw)[1]
+
+
 def stamp_facts(ctx: Ctx, today: date | None = None) -> Stamp:
+    from lib.flags import Thresholds
+
     today = today or date.today()
-    settings = read(queries.settings)
-    limit = int(settings.get("stale_after_days", 180))
+    raw, _ = stored_settings()
+    limit, _ = Thresholds.setting_int(raw, "stale_after_days")
     works = read(queries.works, ctx.towns, ctx.period_id)
     n_in_period = None
     if ctx.period_id is not None and len(works):
@@ -304,6 +333,9 @@ def data_stamp(ctx: Ctx, today: date | None = None) -> None:
     same line and the details behind a button."""
     s = stamp_facts(ctx, today)
     line = html.escape(stamp_line(ctx, s))
+    for problem in stored_settings()[1]:   # a bad value stored by hand or by an older version
+        st.warning(t("settings.bad_stored", ctx.lang, problem=fmt.md_escape(problem, 400)),
+                   icon=":material/tune:")
     if s.n_old:
         left, right = st.columns([8.6, 1.4], vertical_alignment="center")
         left.html(f'<div class="ct07-stamp">{line} · <span class="ct07-stale">'

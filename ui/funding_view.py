@@ -5,18 +5,20 @@ an input recomputes everything; reads of the database go through frame.read (cac
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from datetime import date, datetime
 
 import pandas as pd
 import streamlit as st
 
-from lib import charts_funding, criteria, fmt, funding, queries, scenarios
-from lib.fmt import TY
-from lib.scenarios import Outcomes, Scenario, TownProjection
-from lib.tables import Col, Table
+from lib import (charts_funding, criteria, fmt, funding, queries, scenario, scenario_report, scenario_store,
+                 scenario_towns, whatif)
 from lib.db import DatabaseError
+from lib.fmt import TY
+from lib.scenario import Scenario
+from lib.scenario_towns import TownProjection
+from lib.tables import Col, Table
 from lib.updates import ValidationError
+from lib.whatif import Outcomes, WhatIf
 from ui import auth_view, criteria_view, frame, widgets
 from ui import table as table_ui
 from ui.frame import Ctx
@@ -38,7 +40,7 @@ FLASH = "_fund_flash"     # a message to show after the rerun that follows a sav
 
 def baseline(ctx: Ctx) -> Scenario:
     """The baseline scenario ("kịch bản cơ sở"): the page's first values."""
-    return scenarios.default_scenario(ctx.as_of.year if ctx.as_of else None, ctx.towns)
+    return scenario.default_scenario(ctx.as_of.year if ctx.as_of else None, ctx.towns)
 
 
 def defaults(ctx: Ctx, ruleset_ids: list[str]) -> dict:
@@ -165,74 +167,27 @@ def score_options(ctx: Ctx, catalog) -> tuple[str, bool]:
     return ruleset_id, bool(demo)
 
 
-# -- the model of one run -----------------------------------------------------------------
-
-@dataclass
-class Model:
-    scenario: Scenario
-    base: Scenario
-    works: pd.DataFrame
-    frame: pd.DataFrame
-    result: funding.SimulationResult
-    base_result: funding.SimulationResult
-    moved: pd.DataFrame
-    projections: list[TownProjection]
-    base_projections: list[TownProjection]
-    outcomes: Outcomes
-    base_outcomes: Outcomes
-    town_names: dict[str, str]
-    stage_labels: dict[str, str]
-    ruleset_id: str
-    ruleset_name: str
-    demo: bool
-
-    @property
-    def uses_demo(self) -> bool:
-        return any(p.uses_demo for p in self.projections)
-
+# -- the model of one run: lib/whatif.py -------------------------------------------------------
 
 def town_names(ctx: Ctx) -> dict[str, str]:
     return {r["id"]: frame.town_display(r, ctx.lang) for _, r in ctx.town_options.iterrows()}
 
 
-def stage_labels(ctx: Ctx) -> dict[str, str]:
-    stages = frame.read(queries.stages)
-    col = "label_vi" if ctx.lang == "vi" else "label_en"
-    labels = dict(zip(stages["code"], stages[col]))
-    labels[funding.UNKNOWN_STAGE] = ctx.tr("stage.unknown")
-    return labels
-
-
-def _projections(scenario: Scenario, completion: dict, ruleset_id: str, demo: bool,
-                 towns: list[str]) -> list[TownProjection]:
-    ruleset = frame.read(criteria.catalog)[ruleset_id]
-    out = []
-    for town in towns:
-        key = scenarios.relevant_completion(frame.read(scenarios.town_links, town), completion)
-        klass = criteria_view.chosen_class(town, ruleset, frame.read(criteria.target_class, town))
-        out.append(frame.read(scenarios.town_projection, town, ruleset_id, demo, key, tuple(scenario.years), klass))
-    return out
-
-
-def compute(ctx: Ctx, scenario: Scenario, ruleset_id: str, demo: bool, catalog) -> Model:
-    works = frame.read(queries.works, ctx.towns, ctx.period_id)
-    fr = scenarios.funding_frame(works)
-    # the baseline runs to the same end year: the horizon is a window, not a lever
-    base = dataclasses.replace(baseline(ctx), end_year=max(scenario.end_year, baseline(ctx).start_year))
-    result, base_result = scenarios.run(fr, scenario), scenarios.run(fr, base)
-    towns = [t for t in frame.read(scenarios.programme_towns) if ctx.towns is None or t in ctx.towns]
-    projections = _projections(scenario, funding.completion_map(result), ruleset_id, demo, towns)
-    base_projections = _projections(base, funding.completion_map(base_result), ruleset_id, demo, towns)
-    return Model(scenario, base, works, fr, result, base_result,
-                 scenarios.compare_completion(works, base_result, result), projections, base_projections,
-                 scenarios.outcomes_of(result, scenario, tuple(projections)),
-                 scenarios.outcomes_of(base_result, base, tuple(base_projections)),
-                 town_names(ctx), stage_labels(ctx), ruleset_id, catalog[ruleset_id].info.name, demo)
+def compute(ctx: Ctx, scenario: Scenario, ruleset_id: str, demo: bool, catalog) -> WhatIf:
+    """``whatif.evaluate`` with this session's choices: the towns, the period, the class chosen
+    for each town, and the page's cache of reads."""
+    ruleset = catalog[ruleset_id]
+    towns = [t for t in frame.read(scenario_towns.programme_towns) if ctx.towns is None or t in ctx.towns]
+    classes = {t: criteria_view.chosen_class(t, ruleset, frame.read(criteria.target_class, t)) for t in towns}
+    return whatif.evaluate(frame.get_db(), scenario, baseline(ctx), towns=ctx.towns, period_id=ctx.period_id,
+                           ruleset_id=ruleset_id, demo=demo, classes=classes, town_names=town_names(ctx),
+                           stage_labels=frame.read(whatif.stage_labels, ctx.lang),
+                           read=lambda fn, *args: frame.read(fn, *args))
 
 
 # -- headline -----------------------------------------------------------------------------
 
-def demo_banner(ctx: Ctx, m: Model) -> None:
+def demo_banner(ctx: Ctx, m: WhatIf) -> None:
     if m.uses_demo:
         st.warning(ctx.tr("funding.demo_banner"), icon=":material/science:")
 
@@ -257,7 +212,7 @@ def _probe(s: Scenario) -> Scenario:
     return dataclasses.replace(s, state_budget_vnd=0.0, non_state_vnd=0.0)
 
 
-def lead(ctx: Ctx, m: Model) -> None:
+def lead(ctx: Ctx, m: WhatIf) -> None:
     """The page's answer, first: the smallest yearly money with which every work that has an
     amount is complete by the end of the horizon (and of the programme, when it ends earlier
     within the horizon), with a button that sets the slider to it."""
@@ -270,7 +225,7 @@ def lead(ctx: Ctx, m: Model) -> None:
     cols = st.columns([4.5, 3] if len(goals) == 1 else [4.5, 4.5, 3], vertical_alignment="bottom")
     main = None
     for col, (year, which) in zip(cols, goals):
-        g = frame.read(scenarios.goal_all, _probe(s), ctx.period_id, year)
+        g = frame.read(whatif.goal_all, _probe(s), ctx.period_id, year)
         main = main or g
         label = ctx.tr("funding.lead_label", year=year, which=which)
         if g.envelope_vnd is None:
@@ -300,7 +255,7 @@ def _done_year_text(ctx: Ctx, year: int | None, end: int) -> str:
     return str(year) if year is not None else ctx.tr("funding.tl_after", end=end).lower()
 
 
-def results(ctx: Ctx, m: Model) -> None:
+def results(ctx: Ctx, m: WhatIf) -> None:
     """What the sliders move, in large figures: works complete, the year every work is complete,
     the money still short (honest about the works left out), the works that change year."""
     o, b = m.outcomes, m.base_outcomes
@@ -340,7 +295,7 @@ def results(ctx: Ctx, m: Model) -> None:
         widgets.note("; ".join(shown) + (" " + ctx.tr("funding.kpi_moved_more", n=more) if more else ""), c4)
 
 
-def town_metrics(ctx: Ctx, m: Model) -> None:
+def town_metrics(ctx: Ctx, m: WhatIf) -> None:
     """When each programme town reaches its target class, against the baseline."""
     if not m.projections:
         return
@@ -348,7 +303,7 @@ def town_metrics(ctx: Ctx, m: Model) -> None:
     cols = st.columns(max(4, len(m.projections)))
     for col, p, bp in zip(cols, m.projections, m.base_projections):
         help_text = ctx.tr("funding.kpi_town_help", ruleset=m.ruleset_name, n=p.n_scored, total=p.n_total,
-                           result=scenarios.town_result_text(p, end, ctx.lang))
+                           result=scenario_report.town_result_text(p, end, ctx.lang))
         delta = None
         if p.first_year != bp.first_year:
             if p.first_year is None or bp.first_year is None:
@@ -391,7 +346,7 @@ def _delay_text(ctx: Ctx, r, end: int) -> str:
     return ctx.tr("funding.delay_on_time") if n == 0 else ctx.tr("funding.delay_early", n=-n)
 
 
-def works_table(ctx: Ctx, m: Model, rows: pd.DataFrame) -> pd.DataFrame:
+def works_table(ctx: Ctx, m: WhatIf, rows: pd.DataFrame) -> pd.DataFrame:
     end = m.scenario.end_year
     return pd.DataFrame({
         ctx.tr("funding.col_id"): rows["work_id"],
@@ -407,7 +362,7 @@ def works_table(ctx: Ctx, m: Model, rows: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def works_tab(ctx: Ctx, m: Model) -> None:
+def works_tab(ctx: Ctx, m: WhatIf) -> None:
     moved = m.moved[m.moved["change"] != "same"]
     st.markdown(f"**{ctx.tr('funding.moved_title', n=len(moved))}**")
     name_col = {ctx.tr("funding.col_id"): st.column_config.TextColumn(width="small"),
@@ -426,7 +381,7 @@ def works_tab(ctx: Ctx, m: Model) -> None:
     _not_simulated(ctx, m)
 
 
-def _timeline(ctx: Ctx, m: Model) -> None:
+def _timeline(ctx: Ctx, m: WhatIf) -> None:
     rows = m.moved[~m.moved["handed_over"]]
     if rows.empty:
         return
@@ -448,7 +403,7 @@ def _timeline(ctx: Ctx, m: Model) -> None:
     st.altair_chart(charts_funding.timeline(data, title, labels, m.scenario.start_year, end), width="stretch")
 
 
-def _not_simulated(ctx: Ctx, m: Model) -> None:
+def _not_simulated(ctx: Ctx, m: WhatIf) -> None:
     ns = m.result.not_simulated
     if ns.empty:
         return
@@ -470,7 +425,7 @@ MONEY_TABLE = Table("funding_money", (
 ), money_decimals=MONEY_DECIMALS)
 
 
-def money_tab(ctx: Ctx, m: Model) -> None:
+def money_tab(ctx: Ctx, m: WhatIf) -> None:
     py = m.result.per_year
     end = m.scenario.end_year
     rows = pd.DataFrame({"year": py["year"], "funded_ty": py["spent_vnd"] / TY,
@@ -494,17 +449,17 @@ def money_tab(ctx: Ctx, m: Model) -> None:
 
 # -- towns ------------------------------------------------------------------------------------
 
-def _score_part(ctx: Ctx, m: Model, p: TownProjection, end: int) -> str:
+def _score_part(ctx: Ctx, m: WhatIf, p: TownProjection, end: int) -> str:
     """One town's takeaway for the chart title; with its last score when it falls short."""
     town = m.town_names.get(p.town, p.town)
     last = p.rows.iloc[-1] if len(p.rows) else None
     if p.status == "khong_dat" and last is not None and not fmt.is_missing(last["total"]) and p.pass_mark:
         return ctx.tr("funding.sc_part_short", town=town, c=p.class_code, total=fmt.number(last["total"], 1, ctx.lang),
                       mark=fmt.number(p.pass_mark, 0, ctx.lang), end=end)
-    return ctx.tr("funding.sc_part", town=town, c=p.class_code, result=scenarios.town_result_text(p, end, ctx.lang))
+    return ctx.tr("funding.sc_part", town=town, c=p.class_code, result=scenario_report.town_result_text(p, end, ctx.lang))
 
 
-def towns_tab(ctx: Ctx, m: Model) -> None:
+def towns_tab(ctx: Ctx, m: WhatIf) -> None:
     if not m.projections:
         st.info(ctx.tr("funding.no_town"))
         return
@@ -526,9 +481,9 @@ def towns_tab(ctx: Ctx, m: Model) -> None:
     for p in m.projections:
         name = m.town_names.get(p.town, p.town)
         st.markdown(f"- **{ctx.tr('funding.kpi_town', town=name, c=p.class_code)}**: "
-                    f"{scenarios.town_result_text(p, end, ctx.lang)}. "
+                    f"{scenario_report.town_result_text(p, end, ctx.lang)}. "
                     + ctx.tr("funding.sc_links", n=p.n_effect_links, total=p.n_links))
-    loose = frame.read(scenarios.unattributed_links)
+    loose = frame.read(scenario_towns.unattributed_links)
     if len(loose):
         widgets.note(ctx.tr("funding.sc_unattributed", works=", ".join(
             f"{r.work_id} ({r.work_name})" for r in loose.drop_duplicates("work_id").itertuples())))
@@ -539,7 +494,7 @@ def towns_tab(ctx: Ctx, m: Model) -> None:
 
 def _apply_envelope(total_vnd: float) -> None:
     nonstate = float(st.session_state.get("fund_nonstate", 0.0)) * TY
-    value = scenarios.envelope_to_state(total_vnd, nonstate, MONEY_STEP_VND) / TY
+    value = scenario.envelope_to_state(total_vnd, nonstate, MONEY_STEP_VND) / TY
     st.session_state["fund_state"] = min(STATE_OPTIONS, key=lambda o: abs(o - value))
 
 
@@ -549,7 +504,7 @@ def _year_select(ctx: Ctx, label: str, key: str, years: list[int]) -> int:
     return st.selectbox(label, years, key=key, placeholder=ctx.tr("funding.ph_year"))
 
 
-def goal_tab(ctx: Ctx, m: Model) -> None:
+def goal_tab(ctx: Ctx, m: WhatIf) -> None:
     s = m.scenario
     # the envelope amounts play no part in goal seeking: leave them out of the cache key
     probe = _probe(s)
@@ -559,7 +514,7 @@ def goal_tab(ctx: Ctx, m: Model) -> None:
     with left:
         st.markdown(f"**{ctx.tr('funding.goal_all_title')}**")
         year = _year_select(ctx, ctx.tr("funding.goal_year"), "fund_goal_year", years)
-        g = frame.read(scenarios.goal_all, probe, ctx.period_id, year)
+        g = frame.read(whatif.goal_all, probe, ctx.period_id, year)
         if g.envelope_vnd is None:
             st.warning(ctx.tr("funding.goal_unreachable"))
             if g.too_late:
@@ -582,7 +537,7 @@ def goal_tab(ctx: Ctx, m: Model) -> None:
                                 format_func=lambda x: m.town_names.get(x, x))
         with c2:
             tyear = _year_select(ctx, ctx.tr("funding.goal_year_short"), "fund_goal_town_year", years)
-        g = frame.read(scenarios.goal_town, probe, ctx.period_id, town, m.ruleset_id, m.demo, tyear)
+        g = frame.read(whatif.goal_town, probe, ctx.period_id, town, m.ruleset_id, m.demo, tyear)
         name = m.town_names.get(town, town)
         if g.status == "no_data":
             st.warning(ctx.tr("funding.goal_town_no_data", town=name, n=g.n_scored, total=g.n_total,
@@ -609,7 +564,7 @@ def _goal_result(ctx: Ctx, s: Scenario, needed: float, text: str, key: str) -> N
 
 def _apply_button(ctx: Ctx, s: Scenario, needed: float, key: str, short: bool = False) -> None:
     """A button that sets the state-budget slider so that the yearly money reaches ``needed``."""
-    state = scenarios.envelope_to_state(needed, s.non_state_vnd, MONEY_STEP_VND) / TY
+    state = scenario.envelope_to_state(needed, s.non_state_vnd, MONEY_STEP_VND) / TY
     if state <= STATE_OPTIONS[-1]:
         st.button(ctx.tr("funding.goal_apply_short" if short else "funding.goal_apply", amount=_money(ctx, state)),
                   key=key, on_click=_apply_envelope, args=(needed,), icon=":material/input:", wrap=True,
@@ -621,7 +576,7 @@ def _apply_button(ctx: Ctx, s: Scenario, needed: float, key: str, short: bool = 
 # -- saved scenarios ----------------------------------------------------------------------------
 
 def _saved(ctx: Ctx) -> tuple[pd.DataFrame, dict[str, Scenario], list[str]]:
-    rows = frame.read(scenarios.list_scenarios)
+    rows = frame.read(scenario_store.list_scenarios)
     parsed, problems = {}, []
     for r in rows.itertuples():
         try:
@@ -650,7 +605,7 @@ def _apply_saved(sc: Scenario, valid_towns: list[str]) -> None:
     s[SHADOW] = shadow
 
 
-def saved_tab(ctx: Ctx, m: Model) -> None:
+def saved_tab(ctx: Ctx, m: WhatIf) -> None:
     readonly = not auth_view.may("save_scenario")  # the forms for the secretary; the write path checks again
     rows, parsed, problems = _saved(ctx)
     if st.session_state.get(FLASH):
@@ -672,15 +627,15 @@ def saved_tab(ctx: Ctx, m: Model) -> None:
                      column_config={table.columns[0]: st.column_config.TextColumn(width="medium")})
 
 
-def _save_form(ctx: Ctx, m: Model) -> None:
+def _save_form(ctx: Ctx, m: WhatIf) -> None:
     with st.form("fund_save_form", clear_on_submit=False):
         st.markdown(f"**{ctx.tr('funding.save_title')}**")
-        name = st.text_input(ctx.tr("funding.save_name"), key="fund_save_name", max_chars=scenarios.MAX_NAME,
+        name = st.text_input(ctx.tr("funding.save_name"), key="fund_save_name", max_chars=scenario.MAX_NAME,
                              placeholder=ctx.tr("funding.save_name_ph"))
         note = st.text_input(ctx.tr("funding.save_note"), key="fund_save_note")
         if st.form_submit_button(ctx.tr("funding.save"), type="primary", icon=":material/save:"):
             try:
-                saved = scenarios.save_scenario(frame.get_db(), auth_view.who(), name, m.scenario, note or None)
+                saved = scenario_store.save_scenario(frame.get_db(), auth_view.who(), name, m.scenario, note or None)
                 st.session_state[FLASH] = ctx.tr("funding.saved", name=saved)
                 st.rerun()  # so that the new scenario is offered for comparison at once
             except ValidationError as e:
@@ -689,7 +644,7 @@ def _save_form(ctx: Ctx, m: Model) -> None:
                 st.error(str(e))
 
 
-def _compare(ctx: Ctx, m: Model, rows: pd.DataFrame, parsed: dict[str, Scenario]) -> pd.DataFrame | None:
+def _compare(ctx: Ctx, m: WhatIf, rows: pd.DataFrame, parsed: dict[str, Scenario]) -> pd.DataFrame | None:
     """The choice of saved scenarios and the downloads; returns the table to show side by side."""
     st.markdown(f"**{ctx.tr('funding.cmp_title')}**")
     names = [n for n in rows["name"] if n in parsed]
@@ -699,18 +654,18 @@ def _compare(ctx: Ctx, m: Model, rows: pd.DataFrame, parsed: dict[str, Scenario]
     if any(n not in names for n in st.session_state.get("fund_compare") or []):
         st.session_state["fund_compare"] = [n for n in st.session_state["fund_compare"] if n in names]
     chosen = st.multiselect(ctx.tr("funding.cmp_pick"), names, key="fund_compare", select_all=False,
-                            max_selections=scenarios.MAX_COMPARE, placeholder=ctx.tr("funding.cmp_ph"))
+                            max_selections=scenario.MAX_COMPARE, placeholder=ctx.tr("funding.cmp_ph"))
     current = ctx.tr("funding.cmp_current")
     items = [(current, m.scenario, m.outcomes)]
     meta_rows = {r.name: r for r in rows.itertuples()}
     json_items = [{"name": current, "scenario": m.scenario, "outcomes": m.outcomes}]
     for name in chosen:
-        o = frame.read(scenarios.outcomes, parsed[name], ctx.period_id, m.ruleset_id, m.demo)
+        o = frame.read(whatif.outcomes, parsed[name], ctx.period_id, m.ruleset_id, m.demo)
         items.append((name, parsed[name], o))
         r = meta_rows[name]
         json_items.append({"name": name, "created_by": r.created_by, "created_at": r.created_at,
                            "note": r.note if isinstance(r.note, str) else None, "scenario": parsed[name], "outcomes": o})
-    table = scenarios.comparison_frame(items, m.town_names, m.stage_labels, ctx.lang)
+    table = scenario_report.comparison_frame(items, m.town_names, m.stage_labels, ctx.lang)
     for name in chosen:
         r = meta_rows[name]
         widgets.note(ctx.tr("funding.cmp_saved_by", name=name, by=r.created_by,
@@ -719,15 +674,15 @@ def _compare(ctx: Ctx, m: Model, rows: pd.DataFrame, parsed: dict[str, Scenario]
                    as_of=fmt.as_of(ctx.as_of, ctx.as_of_precision, ctx.lang), ruleset=m.ruleset_name)]
     if m.uses_demo:
         meta.append(ctx.tr("funding.demo_banner"))
-    detail = scenarios.comparison_frame(items, m.town_names, m.stage_labels, ctx.lang, detail=True)
+    detail = scenario_report.comparison_frame(items, m.town_names, m.stage_labels, ctx.lang, detail=True)
     c1, c2 = st.columns(2)
-    c1.download_button(ctx.tr("funding.dl_xlsx"), scenarios.comparison_xlsx(detail, meta, ctx.lang),
+    c1.download_button(ctx.tr("funding.dl_xlsx"), scenario_report.comparison_xlsx(detail, meta, ctx.lang),
                        file_name="so-sanh-kich-ban-von.xlsx", key="fund_dl_xlsx", icon=":material/download:",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     json_meta = {"exported_at": datetime.now().isoformat(timespec="seconds"),
                  "data_as_of": ctx.as_of.isoformat() if ctx.as_of else None, "period": ctx.period_id,
                  "ruleset": m.ruleset_id, "illustrative_data": m.uses_demo}
-    c2.download_button(ctx.tr("funding.dl_json"), scenarios.comparison_json(json_items, json_meta),
+    c2.download_button(ctx.tr("funding.dl_json"), scenario_report.comparison_json(json_items, json_meta),
                        file_name="so-sanh-kich-ban-von.json", key="fund_dl_json", icon=":material/download:",
                        mime="application/json")
     return table
@@ -745,26 +700,26 @@ def _manage(ctx: Ctx, parsed: dict[str, Scenario], readonly: bool) -> None:
         if readonly:
             return
         if st.button(ctx.tr("funding.delete_button"), key="fund_delete", icon=":material/delete:",
-                     help=ctx.tr("funding.delete", name=name)):
+                     help=ctx.tr("funding.delete", name=fmt.md_escape(name))):
             try:
-                scenarios.delete_scenario(frame.get_db(), auth_view.who(), name)
-                st.session_state[FLASH] = ctx.tr("funding.deleted", name=name)
+                scenario_store.delete_scenario(frame.get_db(), auth_view.who(), name)
+                st.session_state[FLASH] = ctx.tr("funding.deleted", name=fmt.md_escape(name))
                 st.rerun()
             except ValidationError as e:
-                st.error("\n".join(f"- {p}" for p in e.problems))
+                st.error("\n".join(f"- {fmt.md_escape(p, 400)}" for p in e.problems))
             except DatabaseError as e:
-                st.error(str(e))
+                st.error(fmt.md_escape(str(e), 400))
 
 
 # -- the minutes --------------------------------------------------------------------------------
 
-def minutes_tab(ctx: Ctx, m: Model) -> None:
+def minutes_tab(ctx: Ctx, m: WhatIf) -> None:
     names = dict(zip(m.works["id"], m.works["name"]))
     name = ctx.tr("funding.cmp_current")
     args = dict(as_of_text=fmt.as_of(ctx.as_of, ctx.as_of_precision, ctx.lang), period_label=ctx.period_label,
                 town_names=m.town_names, stage_labels=m.stage_labels, not_simulated_names=names,
                 ruleset_name=m.ruleset_name, uses_demo=m.uses_demo, lang=ctx.lang)
-    text = scenarios.minutes_markdown(name, m.scenario, m.outcomes, **args)
+    text = scenario_report.minutes_markdown(name, m.scenario, m.outcomes, **args)
     c1, c2, _ = st.columns([1.3, 1.3, 2.4])
     c1.download_button(ctx.tr("funding.dl_minutes"), text.encode("utf-8"), file_name="gia-dinh-kich-ban-von.md",
                        mime="text/markdown", key="fund_dl_minutes", icon=":material/download:")

@@ -13,7 +13,8 @@ import time
 import altair as alt
 import streamlit as st
 
-from lib import charts, slides
+from lib import charts, criteria, fmt, slides
+from lib.rulesets import RulesetError
 from lib.slides import Slide
 from ui import frame
 from ui.frame import Ctx
@@ -81,9 +82,35 @@ def eval_date(ctx: Ctx):
 
 
 def deck(ctx: Ctx) -> tuple[list[Slide], str]:
-    """The slides and the footer line, read through the frame's cache."""
-    got = frame.read(slides.build, ctx.towns, ctx.period_id, ctx.lang, eval_date(ctx))
+    """The slides and the footer line, read through the frame's cache. The criteria slides use
+    the default rule-set, or the first stored one when it is missing (said on the slide); when
+    the stored rule-sets cannot be used at all, the page says so instead of failing."""
+    ruleset_id = _ruleset_for_slides(ctx)
+    if ruleset_id is None:
+        st.warning(ctx.tr("slides.no_ruleset"), icon=":material/rule:")
+        st.stop()
+    try:
+        got = frame.read(slides.build, ctx.towns, ctx.period_id, ctx.lang, eval_date(ctx), ruleset_id)
+    except (RulesetError, KeyError, ValueError) as e:
+        st.warning(ctx.tr("slides.build_failed", error=fmt.md_escape(str(e).strip("'\""), 300)),
+                   icon=":material/warning:")
+        st.stop()
     return got, frame.read(slides.footer, ctx.towns, ctx.period_id, ctx.lang)
+
+
+def _ruleset_for_slides(ctx: Ctx) -> str | None:
+    try:
+        catalog = frame.read(criteria.catalog)
+    except RulesetError:
+        return None
+    if not len(catalog):
+        return None
+    if criteria.DEFAULT_RULESET in catalog:
+        return criteria.DEFAULT_RULESET
+    first = catalog.ids[0]
+    st.warning(ctx.tr("slides.ruleset_fallback", id=fmt.md_escape(criteria.DEFAULT_RULESET),
+                      name=fmt.md_escape(catalog[first].info.name)), icon=":material/rule:")
+    return first
 
 
 def parse_index(raw, n: int) -> int:
@@ -95,11 +122,23 @@ def parse_index(raw, n: int) -> int:
     return k if 1 <= k <= n else 1
 
 
-def current(n: int) -> int:
-    k = parse_index(st.query_params.get(SLIDE_PARAM), n)
-    if st.query_params.get(SLIDE_PARAM) != str(k):
+def current(n: int, ctx: Ctx | None = None) -> int:
+    """The slide of ?slide=k. A value that is not a slide number of this deck (text, 0, 99, a
+    long or marked-up string) opens slide 1 and says so, as text."""
+    raw = st.query_params.get(SLIDE_PARAM)
+    k = parse_index(raw, n)
+    if raw is not None and ctx is not None and not _is_slide(raw, n):
+        st.warning(ctx.tr("slides.bad_slide", value=fmt.md_escape(raw, 40), n=n), icon=":material/link_off:")
+    if raw != str(k):
         st.query_params[SLIDE_PARAM] = str(k)
     return k
+
+
+def _is_slide(raw, n: int) -> bool:
+    try:
+        return 1 <= int(str(raw).strip()) <= n
+    except (TypeError, ValueError):
+        return False
 
 
 def _go(k: int) -> None:

@@ -42,7 +42,7 @@ def test_sign_in_through_the_sidebar_then_save_an_update(server_with_account, pa
     main.get_by_text("Người cập nhật: Thư ký Ban Chỉ đạo (tài khoản thuky)").wait_for()
     main.get_by_role("button", name="Kiểm tra và ghi").first.click()  # the first work, as it stands
     wait_idle(page)
-    main.get_by_text("Đã ghi 1 cập nhật").wait_for()
+    main.get_by_text("Đã ghi 1 dòng vào kỳ").wait_for()
     sidebar.get_by_role("button", name="Đăng xuất").click()
     wait_idle(page)
     main.get_by_text("hãy đăng nhập").first.wait_for()
