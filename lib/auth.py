@@ -41,6 +41,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from lib.fmt import HTML_TAG
 from lib.db import Database, DatabaseError
 
 ROLES = ("viewer", "editor", "admin")
@@ -78,7 +79,6 @@ IDLE_LIMIT = timedelta(hours=8)
 SESSION_LIMIT = timedelta(hours=12)
 MIN_PASSWORD = 8
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
-HTML_TAG = re.compile(r"<[^>]*>")
 
 _hasher = PasswordHasher()
 

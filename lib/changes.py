@@ -43,6 +43,7 @@ from datetime import date
 import pandas as pd
 
 from lib import flags, fmt, queries
+from lib import stages as stages_
 from lib.flags import BY_WORK_COLUMNS, by_work, evaluate_by_work  # noqa: F401  (for the slides)
 from lib.i18n import t
 from lib.tables import Col, Table
@@ -92,17 +93,18 @@ def _d(value) -> date | None:
 # -- the pure core ------------------------------------------------------------------------------
 def changes_between(works: pd.DataFrame, history: pd.DataFrame, previous_as_of, as_of,
                     thresholds: flags.Thresholds | None = None, lang: str = "vi",
-                    stage_labels: dict[str, str] | None = None) -> pd.DataFrame:
+                    stage_labels: dict[str, str] | None = None, stages=None) -> pd.DataFrame:
     """The changes of ``works`` between ``previous_as_of`` and ``as_of`` (columns ``COLUMNS``,
     ordered by ``KINDS``, then red before amber, then the order of ``works``). ``works``/``history`` as for
-    ``flags.flag_works`` (``history`` may carry note); ``stage_labels``: stage code -> label. Pure."""
+    ``flags.flag_works`` (``history`` may carry note); ``stage_labels``: stage code -> label; ``stages``: the
+    ``lib.stages.StageModel`` (default: the seed's stages). Pure."""
     old_d, new_d = _d(previous_as_of), _d(as_of)
     th = thresholds or flags.Thresholds()
     labels = stage_labels or {}
-    old = flags.status_as_of(works, history, old_d).set_index("id")
-    new = flags.status_as_of(works, history, new_d).set_index("id")
-    f_old = flags.flag_works(works, history, old_d, th, lang)
-    f_new = flags.flag_works(works, history, new_d, th, lang)
+    old = flags.status_as_of(works, history, old_d, stages).set_index("id")
+    new = flags.status_as_of(works, history, new_d, stages).set_index("id")
+    f_old = flags.flag_works(works, history, old_d, th, lang, stages=stages)
+    f_new = flags.flag_works(works, history, new_d, th, lang, stages=stages)
     late_old = _late(f_old)
     worst_new = by_work(f_new).set_index("work_id")
     between = _between(history, old_d, new_d)
@@ -196,9 +198,9 @@ def compare(db, period_id: str | None = None, towns: list[str] | None = None, la
                        _d(this["as_of"]) if this else None, None, None, None, _empty())
     works, history = flags.load_inputs(db, None, towns)
     th = flags.stored_thresholds(db)
-    stages = queries.stages(db)
-    labels = dict(zip(stages["code"], stages["label_vi" if lang == "vi" else "label_en"]))
-    rows = changes_between(works, history, before["as_of"], this["as_of"], th, lang, labels)
+    model = stages_.model(db)
+    labels = {s.code: model.label(s.code, lang) for s in model.stages}
+    rows = changes_between(works, history, before["as_of"], this["as_of"], th, lang, labels, model)
     return Changes(this["id"], this.get("label_vi"), _d(this["as_of"]), before["id"], before.get("label_vi"),
                    _d(before["as_of"]), rows)
 

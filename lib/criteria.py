@@ -21,7 +21,8 @@ from lib.db import Database
 from lib import fmt
 from lib.fmt import parse_number
 from lib.i18n import t
-from lib.updates import HTML_TAG, ValidationError, _blank
+from lib.db import ValidationError
+from lib.fmt import HTML_TAG, is_blank as _blank
 
 DEFAULT_RULESET = "nq1210-2016-nq26-2022"  # the rules of the 2021-2025 programme
 
@@ -226,6 +227,17 @@ def ruleset_file_info(db: Database) -> pd.DataFrame:
     return db.query("SELECT name, imported_at, imported_by FROM ruleset_file ORDER BY name")
 
 
+def ruleset_files(db: Database) -> pd.DataFrame:
+    """The stored rule-set files as imported (name, content), for download."""
+    return db.query("SELECT name, content FROM ruleset_file ORDER BY name")
+
+
+def default_ruleset_id(catalog) -> str:
+    """The rule-set the pages open with: DEFAULT_RULESET when stored, else the first stored one
+    (the page says so: compare the result with DEFAULT_RULESET)."""
+    return DEFAULT_RULESET if DEFAULT_RULESET in catalog else catalog.ids[0]
+
+
 # -- indicator values --------------------------------------------------------------------------
 
 def indicator_values(db: Database, area_id: str, as_of: date | None = None,
@@ -238,11 +250,6 @@ def indicator_values(db: Database, area_id: str, as_of: date | None = None,
         "ORDER BY is_demo, as_of DESC NULLS LAST, id DESC) AS rn FROM indicator_value iv "
         "WHERE area_id = ? AND (? OR NOT is_demo) AND (? IS NULL OR as_of <= ?)) WHERE rn = 1 "
         "ORDER BY standard_code", [area_id, include_demo, as_of, as_of])
-
-
-def value_history(db: Database, area_id: str, standard_code: str, include_demo: bool = False) -> pd.DataFrame:
-    return db.query("SELECT * FROM indicator_value WHERE area_id = ? AND standard_code = ? "
-                    "AND (? OR NOT is_demo) ORDER BY as_of, id", [area_id, standard_code, include_demo])
 
 
 def values_map(values: pd.DataFrame) -> dict[str, object]:

@@ -31,6 +31,16 @@ class DatabaseError(Exception):
     """An error whose message is meant for the user (Vietnamese)."""
 
 
+class ValidationError(ValueError):
+    """What a user asked to write is not valid: carries every problem found, each naming its row
+    and field in Vietnamese. Nothing is written. The one validation error of every write (status
+    updates, imports, scenarios, indicator values, rule-sets, settings)."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
 class SchemaTooNewError(DatabaseError):
     pass
 

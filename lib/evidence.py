@@ -30,7 +30,8 @@ from lib.auth import Identity
 from lib.db import Database
 from lib.i18n import t
 from lib.tables import Col, Table
-from lib.updates import HTML_TAG, ValidationError
+from lib.db import ValidationError
+from lib.fmt import HTML_TAG
 
 MAX_BYTES = xlsx_read.MAX_BYTES      # the uploaded file (2 MB)
 MAX_UNZIPPED = xlsx_read.MAX_UNZIPPED

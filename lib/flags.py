@@ -18,22 +18,25 @@ Definitions (the thresholds are settings ``flag_*``, see ``Thresholds``):
   A grade is a label, not a gate, so a work past its due date is never unflagged. Hence evaluated on the report's date 31/12/2022, works due 2022 are *not yet*
   overdue (at risk instead), and the first day after the end of 2023 finds every work expected
   in 2022 or 2023 and not handed over overdue.
+* **What a stage means comes from the ``stage`` table** (``lib.stages.StageModel``: columns
+  is_handed_over, is_started, is_early, is_paused, is_procedure, implied_cause), passed as
+  ``stages`` (default: the seed's stages); no stage code is named here.
 * **at_risk** (amber): not handed over, ``eval_date <= due <= add_months(eval_date, N)`` and
-  either still early (quy_hoach, hoan_thien_thu_tuc, dang_gpmb, or stage unknown) with
-  N = ``at_risk_months`` (12), or under construction with physical progress unknown or below
+  either still early (a stage ``is_early``, or stage unknown) with
+  N = ``at_risk_months`` (12), or being built (started, not paused) with physical progress unknown or below
   100 % with N = ``at_risk_construction_months`` (3). On the due date itself the sentence says
   "đến hạn hôm nay" (not "còn dưới 1 tháng").
 * **Still in procedures on or after the due date is red.** A work whose stage is
-  ``PROCEDURE_STAGES`` (quy_hoach or hoan_thien_thu_tuc: its investment procedures are not
+  ``is_procedure`` (planning or completing procedures: its investment procedures are not
   finished, so it cannot have been built, let alone handed over) is certain to miss its
   commitment once the due date is reached: its ``at_risk`` flag on the due date and its
   ``overdue`` flag from the next day are red whatever the months late (grade unchanged, the
-  stage added to the sentence). Site clearance (dang_gpmb), construction and an unknown stage
+  stage added to the sentence). Site clearance, construction and an unknown stage
   keep the amber grades above: work on site may still finish within weeks, and an unknown stage
   is not evidence of being early.
 * **slipped** (amber): current expected year later than the frozen ``baseline_year``; counts the
   changes of the expected year since the baseline.
-* **stalled**: stage ``tam_dung`` (red); or (amber) the latest update of each of the last
+* **stalled**: a stage ``is_paused`` (red); or (amber) the latest update of each of the last
   ``stalled_periods`` (2) periods all show the same known stage and the same physical % (unknown
   equals unknown).
 * **stale** (amber): not handed over and ``eval_date - newest update > stale_days`` (180).
@@ -46,13 +49,13 @@ Definitions (the thresholds are settings ``flag_*``, see ``Thresholds``):
 * **funding_gap**: see ``funding_gap``; no rows while no funding plan exists.
 
 Handed-over works get no flag except ``incomplete``. Cause of a delay flag: the newest recorded
-``delay_cause``; otherwise inferred from the stage (dang_gpmb -> gpmb; hoan_thien_thu_tuc,
-quy_hoach -> thu_tuc) with ``cause_inferred`` True; otherwise None. Every flag row also carries
+``delay_cause``; otherwise the stage's ``implied_cause`` (site clearance -> gpmb, planning and
+procedures -> thu_tuc in the seed) with ``cause_inferred`` True; otherwise None. Every flag row also carries
 the work's newest ``note`` (status_update.note, typed by the secretary).
 
 **One row per work.** ``by_work(flags)`` groups the flags of each work (worst severity, all its
 rules and reasons, cause, note, since). The counts and lists of the flags page (figures,
-headings, lists, charts), ``ui/alerts_view.overview_strip`` and the register's markers go
+headings, lists, charts), ``ui/flags_view.overview_strip`` and the register's markers go
 through it (``counts_by_severity``, ``worst_per_work`` and ``counts_by_town`` too), so a work
 with several flags is one work everywhere. ``WORK_TABLE`` (lib/tables spec) and
 ``work_table_rows`` draw it; ``evaluate_by_work`` reads it from the database;
@@ -68,20 +71,15 @@ import numpy as np
 import pandas as pd
 
 from lib import fmt, queries
+from lib import stages as stages_
 from lib.i18n import t
 from lib.queries import UNKNOWN_TOWN
+from lib.stages import StageModel
 from lib.tables import Col, Table
 
 RULES: tuple[str, ...] = ("overdue", "stalled", "at_risk", "slipped", "funding_gap", "stale", "incomplete")
 DELAY_RULES = frozenset({"overdue", "stalled", "at_risk", "slipped", "funding_gap"})
 SEVERITIES: tuple[str, ...] = ("red", "amber")
-HANDED_OVER = "da_ban_giao"
-PAUSED = "tam_dung"
-CONSTRUCTION = "dang_thi_cong"
-EARLY_STAGES = frozenset({"quy_hoach", "hoan_thien_thu_tuc", "dang_gpmb"})
-# investment procedures not finished (hoan_thien_thu_tuc or earlier): red once the due date is reached
-PROCEDURE_STAGES = frozenset({"quy_hoach", "hoan_thien_thu_tuc"})
-STAGE_CAUSE = {"dang_gpmb": "gpmb", "hoan_thien_thu_tuc": "thu_tuc", "quy_hoach": "thu_tuc"}
 UNKNOWN_CAUSE = "chua_ro"
 COLUMNS: tuple[str, ...] = (
     "work_id", "work_name", "rule", "severity", "cause", "cause_inferred", "message", "since",
@@ -299,24 +297,25 @@ def _int(v) -> int | None:
 _STATUS_INT = ("baseline_year", "expected_year", "total_investment_vnd", "disbursed_vnd")
 
 
-def status_as_of(works: pd.DataFrame, history: pd.DataFrame, eval_date) -> pd.DataFrame:
+def status_as_of(works: pd.DataFrame, history: pd.DataFrame, eval_date,
+                 stages: StageModel | None = None) -> pd.DataFrame:
     """One row per work: the static columns of ``works`` (id, name, total_investment_vnd,
     baseline_year, area_ids, ...) plus its status derived from ``history`` as of ``eval_date``.
 
     ``history`` holds status updates: work_id, period_id, as_of, stage, physical_pct,
     expected_year, delay_cause; optionally id (tie-break), disbursed_vnd, is_handed_over (else
-    stage == 'da_ban_giao'), as_of_precision ('day' or 'month'; else 'day'). Rows with as_of
+    the stage's is_handed_over in ``stages``), as_of_precision ('day' or 'month'; else 'day'). Rows with as_of
     after ``eval_date`` are ignored. Status columns of ``works`` (e.g. from ``queries.works``) are
-    replaced.
+    replaced. ``stages``: what each stage means (default: the seed's stages).
     """
-    out = pd.DataFrame(_status_records(works, history, _to_date(eval_date)))
+    out = pd.DataFrame(_status_records(works, history, _to_date(eval_date), stages or stages_.seed_model()))
     for c in _STATUS_INT:
         if c in out.columns:
             out[c] = out[c].astype("Int64")
     return out
 
 
-def _status_records(works: pd.DataFrame, history: pd.DataFrame, eval_date: date) -> list[dict]:
+def _status_records(works: pd.DataFrame, history: pd.DataFrame, eval_date: date, m: StageModel) -> list[dict]:
     h = history.copy()
     h["as_of"] = [_to_date(v) for v in h["as_of"]]
     h = h[pd.Series([d is not None and d <= eval_date for d in h["as_of"]], index=h.index, dtype=bool)]
@@ -331,12 +330,12 @@ def _status_records(works: pd.DataFrame, history: pd.DataFrame, eval_date: date)
             s[c] = _int(s.get(c))
         area_ids = rec.get("area_ids")
         s["area_ids"] = list(area_ids) if isinstance(area_ids, (list, tuple, np.ndarray)) else []
-        s.update(_derive(groups.get(rec["id"]), s.get("baseline_year")))
+        s.update(_derive(groups.get(rec["id"]), s.get("baseline_year"), m))
         records.append(s)
     return records
 
 
-def _derive(recs: list[dict] | None, baseline) -> dict:
+def _derive(recs: list[dict] | None, baseline, m: StageModel) -> dict:
     """Status of one work from its updates (sorted, all as_of <= eval date)."""
     out = {"stage": None, "is_handed_over": False, "expected_year": None, "physical_pct": None,
            "disbursed_vnd": None, "status_as_of": None, "period_id": None, "delay_cause": None,
@@ -352,7 +351,7 @@ def _derive(recs: list[dict] | None, baseline) -> dict:
     out.update(stage=last["stage"], physical_pct=last.get("physical_pct"),
                disbursed_vnd=_int(last.get("disbursed_vnd")), status_as_of=last["as_of"],
                period_id=last.get("period_id"), n_updates=len(recs),
-               is_handed_over=bool(handed) if handed is not None else last["stage"] == HANDED_OVER)
+               is_handed_over=bool(handed) if handed is not None else last["stage"] in m.handed_over)
     # the newest expected year given; every change counted, starting from the baseline
     previous = baseline
     for r in recs:
@@ -369,8 +368,8 @@ def _derive(recs: list[dict] | None, baseline) -> dict:
     causes = [r.get("delay_cause") for r in recs if r.get("delay_cause")]
     if causes:
         out["delay_cause"] = out["cause"] = causes[-1]
-    elif last["stage"] in STAGE_CAUSE:
-        out["cause"], out["cause_inferred"] = STAGE_CAUSE[last["stage"]], True
+    elif m.implied_cause(last["stage"]):
+        out["cause"], out["cause_inferred"] = m.implied_cause(last["stage"]), True
     out["stage_since"] = _run(recs, lambda r: r["stage"])[0]
     # one update per period (its newest), then the final run of equal (stage, physical %)
     per_period = sorted({r.get("period_id") or r["as_of"]: r for r in recs}.values(), key=lambda r: r["as_of"])
@@ -389,16 +388,19 @@ def _run(recs: list[dict], key) -> list[date]:
 
 
 # -- the rules: each takes one work's status and returns the fields of a flag, or None ------------
-def _stage_text(s: dict, lang: str) -> str:
+def _stage_text(s: dict, m: StageModel, lang: str) -> str:
     stage, pct = s["stage"], s["physical_pct"]
-    if stage == CONSTRUCTION:
+    if stage is None:
+        return t("flags.stage.unknown", lang)
+    if stage in m.building:
         if pct is None:
             return t("flags.stage.construction_unknown", lang)
         return t("flags.stage.construction_pct", lang, pct=fmt.percent(pct, lang))
-    texts = {None: t("flags.stage.unknown", lang), "quy_hoach": t("flags.stage.quy_hoach", lang),
-             "hoan_thien_thu_tuc": t("flags.stage.hoan_thien_thu_tuc", lang),
-             "dang_gpmb": t("flags.stage.dang_gpmb", lang), PAUSED: t("flags.stage.tam_dung", lang)}
-    return texts.get(stage, str(stage))
+    key = f"flags.stage.{stage}"  # the sentence's wording of a stage (lib/locales/flags.json), else its name
+    text = t(key, lang)
+    if text != key:
+        return text
+    return m.label(stage, lang).lower() if m.get(stage) else str(stage)
 
 
 def _date_text(s: dict, d: date | None, lang: str) -> str:
@@ -406,11 +408,11 @@ def _date_text(s: dict, d: date | None, lang: str) -> str:
     return fmt.as_of(d, s.get("precisions", {}).get(d, "day"), lang)
 
 
-def _in_procedures(s: dict) -> bool:
-    return s["stage"] in PROCEDURE_STAGES
+def _in_procedures(s: dict, m: StageModel) -> bool:
+    return s["stage"] in m.procedure
 
 
-def _overdue(s: dict, d: date, th: Thresholds, lang: str) -> dict | None:
+def _overdue(s: dict, d: date, th: Thresholds, m: StageModel, lang: str) -> dict | None:
     due = due_date(s["expected_year"])
     if s["is_handed_over"] or due is None or d <= due:
         return None
@@ -424,9 +426,9 @@ def _overdue(s: dict, d: date, th: Thresholds, lang: str) -> dict | None:
         grade, message = "delayed", t("flags.msg.overdue", lang, **kw)
     else:
         grade, message = "new", t("flags.msg.overdue_new", lang, **kw)
-    red = months >= th.overdue_red_months or _in_procedures(s)
-    if _in_procedures(s):  # the reason it is red before overdue_red_months
-        message = t("flags.msg.with_stage", lang, message=message, stage=_stage_text(s, lang))
+    red = months >= th.overdue_red_months or _in_procedures(s, m)
+    if _in_procedures(s, m):  # the reason it is red before overdue_red_months
+        message = t("flags.msg.with_stage", lang, message=message, stage=_stage_text(s, m, lang))
     return {"rule": "overdue", "severity": "red" if red else "amber",
             "grade": grade, "months_late": months, "since": due + timedelta(days=1), "message": message}
 
@@ -437,13 +439,13 @@ def _window_start(due: date, months: int) -> date:
     return start if add_months(start, months) >= due else start + timedelta(days=1)
 
 
-def _at_risk(s: dict, d: date, th: Thresholds, lang: str) -> dict | None:
+def _at_risk(s: dict, d: date, th: Thresholds, m: StageModel, lang: str) -> dict | None:
     due, stage, pct = due_date(s["expected_year"]), s["stage"], s["physical_pct"]
     if s["is_handed_over"] or due is None or due < d:
         return None
-    if stage is None or stage in EARLY_STAGES:
+    if stage is None or stage in m.early:
         window = th.at_risk_months
-    elif stage == CONSTRUCTION and (pct is None or pct < 100):
+    elif stage in m.building and (pct is None or pct < 100):
         window = th.at_risk_construction_months
     else:
         return None
@@ -454,13 +456,13 @@ def _at_risk(s: dict, d: date, th: Thresholds, lang: str) -> dict | None:
     key = "flags.msg.at_risk" if left else "flags.msg.at_risk_today" if d == due else "flags.msg.at_risk_due"
     out = {"rule": "at_risk", "severity": "amber", "months_left": left, "since": since,
            "message": t(key, lang, year=s["expected_year"], months=left, days=(due - d).days,
-                        date=fmt.day(due, lang), stage=_stage_text(s, lang))}
-    if d == due and _in_procedures(s):  # due today, procedures unfinished: certain to be late
+                        date=fmt.day(due, lang), stage=_stage_text(s, m, lang))}
+    if d == due and _in_procedures(s, m):  # due today, procedures unfinished: certain to be late
         out.update(severity="red", grade="due_in_procedures", since=due)
     return out
 
 
-def _slipped(s: dict, d: date, th: Thresholds, lang: str) -> dict | None:
+def _slipped(s: dict, d: date, th: Thresholds, m: StageModel, lang: str) -> dict | None:
     base, current = s.get("baseline_year"), s["expected_year"]
     if s["is_handed_over"] or base is None or current is None or current <= base:
         return None
@@ -470,10 +472,10 @@ def _slipped(s: dict, d: date, th: Thresholds, lang: str) -> dict | None:
                          years=current - base, changes=s["n_changes"])}
 
 
-def _stalled(s: dict, d: date, th: Thresholds, lang: str) -> dict | None:
+def _stalled(s: dict, d: date, th: Thresholds, m: StageModel, lang: str) -> dict | None:
     if s["is_handed_over"] or s["stage"] is None:
         return None
-    if s["stage"] == PAUSED:
+    if s["stage"] in m.paused:
         return {"rule": "stalled", "severity": "red", "grade": "paused", "since": s["stage_since"],
                 "message": t("flags.msg.paused", lang, date=_date_text(s, s["stage_since"], lang))}
     run = s["unchanged_dates"]
@@ -482,10 +484,10 @@ def _stalled(s: dict, d: date, th: Thresholds, lang: str) -> dict | None:
     return {"rule": "stalled", "severity": "amber", "grade": "no_progress",
             "periods_unchanged": len(run), "since": run[th.stalled_periods - 1],
             "message": t("flags.msg.stalled", lang, n=len(run), date=_date_text(s, run[0], lang),
-                         stage=_stage_text(s, lang))}
+                         stage=_stage_text(s, m, lang))}
 
 
-def _stale(s: dict, d: date, th: Thresholds, lang: str) -> dict | None:
+def _stale(s: dict, d: date, th: Thresholds, m: StageModel, lang: str) -> dict | None:
     last = s["status_as_of"]
     if s["is_handed_over"] or last is None or (d - last).days <= th.stale_days:
         return None
@@ -496,7 +498,7 @@ def _stale(s: dict, d: date, th: Thresholds, lang: str) -> dict | None:
                          limit=th.stale_days)}
 
 
-def _incomplete(s: dict, d: date, th: Thresholds, lang: str) -> dict | None:
+def _incomplete(s: dict, d: date, th: Thresholds, m: StageModel, lang: str) -> dict | None:
     labels = {"investment": t("flags.missing.investment", lang),
               "expected_year": t("flags.missing.expected_year", lang),
               "area": t("flags.missing.area", lang), "stage": t("flags.missing.stage", lang),
@@ -518,15 +520,16 @@ _WORK_RULES = (_overdue, _stalled, _at_risk, _slipped, _stale, _incomplete)
 
 # -- evaluation -------------------------------------------------------------------------------
 def flag_works(works: pd.DataFrame, history: pd.DataFrame, eval_date, thresholds: Thresholds | None = None,
-               lang: str = "vi", plan: pd.DataFrame | None = None) -> pd.DataFrame:
+               lang: str = "vi", plan: pd.DataFrame | None = None, stages: StageModel | None = None) -> pd.DataFrame:
     """All flags of ``works`` as of ``eval_date``: one row per (work, rule), columns ``COLUMNS``,
-    red first, then by rule (``RULES``) and the order of ``works``. Pure."""
-    d, th = _to_date(eval_date), thresholds or Thresholds()
-    records = _status_records(works, history, d)
+    red first, then by rule (``RULES``) and the order of ``works``. ``stages``: what each stage
+    means (``lib.stages``; default: the seed's stages). Pure."""
+    d, th, m = _to_date(eval_date), thresholds or Thresholds(), stages or stages_.seed_model()
+    records = _status_records(works, history, d, m)
     rows = []
     for order, s in enumerate(records):
         for rule in _WORK_RULES:
-            fields_ = rule(s, d, th, lang)
+            fields_ = rule(s, d, th, m, lang)
             if fields_:
                 rows.append(_row(s, fields_, order))
     rows += _funding_rows(records, plan, lang)
@@ -693,25 +696,6 @@ def counts_by_work_cause(works: pd.DataFrame,
     return pd.DataFrame(rows)
 
 
-def counts_by_rule(flags: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame([{"rule": r, "n_works": int(flags.loc[flags["rule"] == r, "work_id"].nunique()),
-                          "n_red": int(((flags["rule"] == r) & (flags["severity"] == "red")).sum()),
-                          "n_amber": int(((flags["rule"] == r) & (flags["severity"] == "amber")).sum())}
-                         for r in RULES])
-
-
-def counts_by_cause(flags: pd.DataFrame, causes: tuple[str, ...] = ("von", "thu_tuc", "gpmb", "khac")) -> pd.DataFrame:
-    """Delay flags only, per cause (None -> 'chua_ro'): works, flags and how many were inferred.
-    A work is counted under each cause its flags carry (funding gaps are always 'von')."""
-    delay = flags[flags["rule"].isin(DELAY_RULES)].assign(
-        cause=lambda f: f["cause"].fillna(UNKNOWN_CAUSE))
-    found = [c for c in delay["cause"].unique() if c not in causes and c != UNKNOWN_CAUSE]
-    return pd.DataFrame([{"cause": c, "n_works": int(delay.loc[delay["cause"] == c, "work_id"].nunique()),
-                          "n_flags": int((delay["cause"] == c).sum()),
-                          "n_inferred": int(((delay["cause"] == c) & delay["cause_inferred"]).sum())}
-                         for c in (*causes, *sorted(found), UNKNOWN_CAUSE)])
-
-
 def counts_by_town(flags: pd.DataFrame) -> pd.DataFrame:
     """Per area (a work in two areas counts in both; none -> 'chua-ro'): flagged works by worst severity."""
     worst = worst_per_work(flags)
@@ -725,12 +709,12 @@ def counts_by_town(flags: pd.DataFrame) -> pd.DataFrame:
 
 
 def trend_frames(works: pd.DataFrame, history: pd.DataFrame, periods: pd.DataFrame,
-                 thresholds: Thresholds | None = None, rules=None) -> pd.DataFrame:
+                 thresholds: Thresholds | None = None, rules=None, stages: StageModel | None = None) -> pd.DataFrame:
     """Per reporting period (oldest first), flags evaluated at its as_of: flagged works (each
     once, by worst severity) and works per rule. ``rules`` restricts the rules counted."""
     out = []
     for p in periods.sort_values("as_of").to_dict("records"):
-        f = flag_works(works, history, p["as_of"], thresholds)
+        f = flag_works(works, history, p["as_of"], thresholds, stages=stages)
         if rules is not None:
             f = f[f["rule"].isin(list(rules))]
         sev = counts_by_severity(f).set_index("severity")["n_works"]
@@ -871,14 +855,14 @@ def evaluate(db, eval_date=None, towns: list[str] | None = None, thresholds: Thr
     th = thresholds or stored_thresholds(db)
     works, history = load_inputs(db, d, towns)
     plan = queries.capital_plan(db) if plan is None else plan  # the yearly plans imported (funding_gap)
-    return flag_works(works, history, d, th, lang, plan)
+    return flag_works(works, history, d, th, lang, plan, stages_.model(db))
 
 
 def trend(db, towns: list[str] | None = None, thresholds: Thresholds | None = None, rules=None) -> pd.DataFrame:
     """``trend_frames`` for the reporting periods of ``db``."""
     works, history = load_inputs(db, None, towns)
     th = thresholds or stored_thresholds(db)
-    return trend_frames(works, history, queries.periods(db), th, rules)
+    return trend_frames(works, history, queries.periods(db), th, rules, stages_.model(db))
 
 
 def evaluate_by_work(db, eval_date=None, towns: list[str] | None = None, lang: str = "vi",

@@ -60,6 +60,19 @@ def parse_number(value) -> float | None:
     return number_
 
 
+def sum_known(values) -> int | float | None:
+    """The sum of the known values; None when there are values to sum but none is known (an
+    unknown amount is never summed as 0). An empty set sums to 0 (nothing is 0 đồng)."""
+    s = pd.Series(values, dtype="Float64") if not isinstance(values, pd.Series) else values.astype("Float64")
+    if len(s) == 0:
+        return 0
+    known = s.dropna()
+    if not len(known):
+        return None
+    total = float(known.sum())
+    return int(total) if total.is_integer() else total
+
+
 def number(value, decimals: int = 0, lang: str = "vi", strip: bool = True) -> str:
     """1036.5 -> '1.036,5' (vi) or '1,036.5' (en); trailing zeros stripped when strip."""
     if is_missing(value):
@@ -88,6 +101,9 @@ def percent(value, lang: str = "vi", decimals: int = 1) -> str:
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:&])")
+
+
+HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")  # typed text may not hold an HTML tag
 
 
 def md_escape(text, limit: int = 200) -> str:

@@ -11,7 +11,7 @@ The model, year by year:
 2. A work may receive money from its *start year*:
    ``start_year = envelope.start_year + ceil(months_to_start / 12)``, where
    months_to_start comes from its stage, plus ``clearance_extra_months`` for
-   the stages in ``CLEARANCE_STAGES``. The simulation is taken to begin on
+   the stages marked ``is_site_clearance``. The simulation is taken to begin on
    1 January, so a work needing 1 to 12 months may draw money from the next year.
 3. Each year the envelope (state budget + non-state money, one pool) is
    allocated among eligible works by the chosen rule (see ``RULES``). Unfunded
@@ -19,9 +19,13 @@ The model, year by year:
    ``Envelope.carry_unspent`` is True.
 4. A work completes in the first year its cumulative funding covers its
    remaining cost, and not before its *earliest finish year*: the start year for
-   works already built or under way (``STARTED_STAGES``), otherwise start year +
+   works already built or under way (stages marked ``is_started``), otherwise start year +
    ``min_build_years`` - 1. Handed-over works are complete from the first year
    (any money still owed is funded, but does not move their completion).
+
+What a stage means (started, site clearance, handed over, the first assumptions for it) comes
+from the ``stage`` table through ``lib.stages.StageModel`` (``Assumptions.stages``; default:
+the seed's stages). A stage missing from, or unknown to, the table is keyed ``stages.UNKNOWN``.
 
 Money is monotone: with at least as much money every year, no work completes
 later. Every rule uses a fixed order or a common funded share, and every step is
@@ -31,33 +35,23 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from lib import fmt
 from lib.i18n import t
+from lib.stages import StageModel, seed_model
 
-STAGES: tuple[str, ...] = (
-    "quy_hoach", "hoan_thien_thu_tuc", "dang_gpmb", "dang_thi_cong", "tam_dung", "da_ban_giao",
-)
-UNKNOWN_STAGE = "unknown"  # key for a missing or unrecognised stage code
-HANDED_OVER = "da_ban_giao"
-STARTED_STAGES = frozenset({"dang_thi_cong", "tam_dung", "da_ban_giao"})
-CLEARANCE_STAGES = frozenset({"dang_gpmb", "hoan_thien_thu_tuc"})
 RULES: tuple[str, ...] = ("priority", "nearly_finished", "pro_rata")
 NO_INVESTMENT_AMOUNT = "no_investment_amount"  # reason code: "not simulated: no investment amount"
 PRECISION_VND = 10_000_000.0  # goal-seek precision: 10 million đồng
 
-DEFAULT_DONE_SHARE: Mapping[str, float] = {
-    "da_ban_giao": 1.0, "dang_thi_cong": 0.5, "dang_gpmb": 0.1, "hoan_thien_thu_tuc": 0.0,
-    "quy_hoach": 0.0, "tam_dung": 0.3, UNKNOWN_STAGE: 0.0,
-}
-DEFAULT_MONTHS_TO_START: Mapping[str, float] = {
-    "da_ban_giao": 0, "dang_thi_cong": 0, "dang_gpmb": 6, "hoan_thien_thu_tuc": 12,
-    "quy_hoach": 12, "tam_dung": 6, UNKNOWN_STAGE: 12,
-}
+# The first assumptions of the page, per stage key: the stage table's default_done_share and
+# default_months_to_start (of the seed's stages), not a second definition of them.
+DEFAULT_DONE_SHARE: Mapping[str, float] = seed_model().default_done_share()
+DEFAULT_MONTHS_TO_START: Mapping[str, float] = seed_model().default_months_to_start()
 
 
 @dataclass(frozen=True)
@@ -65,12 +59,16 @@ class Assumptions:
     """User-adjustable assumptions; the defaults are what the page shows first.
 
     done_share_by_stage: share of the total already disbursed, per stage code
-        (and ``UNKNOWN_STAGE``), used only when a work's disbursed amount is unknown.
+        (and ``stages.UNKNOWN``), used only when a work's disbursed amount is unknown.
     months_to_start_by_stage: months still needed before a work can start.
+        Both need a value for every key of ``stages.keys`` (its stages, then ``stages.UNKNOWN``):
+        ``stages.default_done_share()``/``default_months_to_start()`` give the table's defaults.
     cost_overrun_pct: overrun applied to the remaining cost (10 means +10 %).
-    clearance_extra_months: extra site-clearance months for ``CLEARANCE_STAGES``.
+    clearance_extra_months: extra site-clearance months for the stages marked
+        ``is_site_clearance``.
     min_build_years: build duration of a work not yet started (1: a work that
         starts in year Y can finish at the end of Y if fully funded by then).
+    stages: what each stage means (``lib.stages.StageModel``; default: the seed's stages).
     """
 
     done_share_by_stage: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_DONE_SHARE))
@@ -79,9 +77,10 @@ class Assumptions:
     cost_overrun_pct: float = 0.0
     clearance_extra_months: float = 0.0
     min_build_years: int = 1
+    stages: StageModel = field(default_factory=seed_model)
 
     def __post_init__(self) -> None:
-        keys = set(STAGES) | {UNKNOWN_STAGE}
+        keys = set(self.stages.keys)
         for name in ("done_share_by_stage", "months_to_start_by_stage"):
             missing = keys - set(getattr(self, name))
             if missing:
@@ -195,8 +194,9 @@ def _prepare(works: pd.DataFrame, a: Assumptions, start_year: int) -> _Prepared:
     })
     not_simulated = base[~known].assign(reason=NO_INVESTMENT_AMOUNT).reset_index(drop=True)
 
-    stage = base["stage"][known]
-    key = stage.where(stage.isin(STAGES), UNKNOWN_STAGE)
+    m = a.stages
+    key = m.keys_of(base["stage"][known])
+
     total = total_all.to_numpy()[known]
     disbursed = disbursed_all.to_numpy()[known]
     has_disbursed = ~np.isnan(disbursed)
@@ -207,11 +207,11 @@ def _prepare(works: pd.DataFrame, a: Assumptions, start_year: int) -> _Prepared:
     remaining = left * (1.0 + a.cost_overrun_pct / 100.0)
 
     months = key.map(a.months_to_start_by_stage).to_numpy(dtype=float)
-    months = months + a.clearance_extra_months * key.isin(CLEARANCE_STAGES).to_numpy()
+    months = months + a.clearance_extra_months * key.isin(m.site_clearance).to_numpy()
     start_idx = np.ceil(months / 12.0).astype(np.int64)
-    started = key.isin(STARTED_STAGES).to_numpy()
+    started = key.isin(m.started).to_numpy()
     finish_idx = start_idx + np.where(started, 0, int(a.min_build_years) - 1)
-    handed_over = (key == HANDED_OVER).to_numpy()
+    handed_over = key.isin(m.handed_over).to_numpy()
 
     priority = _column(works, "priority", True).to_numpy()[known]
     baseline = _column(works, "baseline_year", True).to_numpy()[known]
@@ -389,40 +389,6 @@ def min_envelope_to_finish_all_by(works: pd.DataFrame, assumptions: Assumptions,
 
     return min_envelope_for(all_done, works, assumptions, start_year, year, rule,
                             carry_unspent=carry_unspent, precision_vnd=precision_vnd)
-
-
-def first_year_reached(score_by_year: Mapping[int, float], pass_mark: float) -> int | None:
-    """First year whose score is at least ``pass_mark``; None if never (NaN never passes)."""
-    passed = [y for y, s in score_by_year.items() if s is not None and s >= pass_mark]
-    return min(passed) if passed else None
-
-
-def standards_met_by_year(links: pd.DataFrame, completion: Mapping[str, int | None],
-                          years: Iterable[int] | None = None, how: str = "all") -> pd.DataFrame:
-    """Whether each standard is met by the end of each year, from the works it depends on.
-
-    links: columns work_id, standard_code. completion: work_id -> year or None
-    (e.g. ``completion_map``); works absent from it count as never completed.
-    how: 'all' (met once every linked work is complete) or 'any' (once one is).
-    years: years to report; default: from the first to the last completion year.
-    Returns columns year, standard_code, met (bool), by year (in the given order) then code.
-    """
-    if how not in ("all", "any"):
-        raise ValueError("how must be 'all' or 'any'")
-    done = links["work_id"].map(lambda w: completion.get(w)).astype(float).fillna(np.inf)
-    by_std = done.groupby(links["standard_code"].to_numpy())
-    met_from = by_std.max() if how == "all" else by_std.min()
-    if years is None:
-        known = [y for y in completion.values() if y is not None]
-        years = range(min(known), max(known) + 1) if known else []
-    years = np.asarray(list(years), dtype=np.int64)
-    codes = met_from.index.to_numpy()
-    met = years[:, None] >= met_from.to_numpy()[None, :]
-    return pd.DataFrame({
-        "year": np.repeat(years, len(codes)),
-        "standard_code": np.tile(codes, len(years)),
-        "met": met.ravel(),
-    })
 
 
 # -- figures of a run, for the page ---------------------------------------------------------

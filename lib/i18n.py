@@ -2,8 +2,15 @@
 
 Each catalogue file maps a key to {"vi": ..., "en": ...}. Vietnamese is the
 default; a key missing in the chosen language falls back to Vietnamese, and a
-key missing everywhere is shown as itself so it is noticed (a test checks that
-every key used by the code exists in both languages).
+key missing everywhere is shown as itself so it is noticed.
+
+One file per page or feature, named after the key prefixes it holds (``FILES``):
+core.json is the frame and the words every page shares, the others are a page or a
+feature (flags.json: the delay flags, page and lib/flags.py alike). A key whose prefix
+belongs to another file, or a key defined twice (in two files, or twice in one file),
+raises at load. tests/test_locales.py checks that every key the code uses exists
+in both languages with the same placeholders, that every key built at runtime
+exists for every value the data can give, and that no key is unused.
 """
 from __future__ import annotations
 
@@ -16,16 +23,64 @@ LANGS = ("vi", "en")
 DEFAULT_LANG = "vi"
 
 
-@lru_cache(maxsize=1)
-def catalogue() -> dict[str, dict[str, str]]:
+# file -> the key prefixes (the text before the first dot) it holds; each prefix in one file
+FILES: dict[str, tuple[str, ...]] = {
+    "core.json": ("common", "unit", "fmt", "nav", "filter", "town", "stamp", "stage", "group", "kind",
+                  "table", "settings"),
+    "overview.json": ("overview",),
+    "slides.json": ("slides",),
+    "register.json": ("register", "detail", "chart"),
+    "flags.json": ("flags",),
+    "criteria.json": ("crit",),
+    "evidence.json": ("ev",),
+    "funding.json": ("funding",),
+    "tasks.json": ("tasks",),
+    "update.json": ("update", "setting"),
+    "admin.json": ("admin",),
+    "auth.json": ("auth",),
+    "import.json": ("imp", "xlsx"),
+    "pack.json": ("pack",),
+    "opendata.json": ("opendata",),
+}
+PREFIX_FILE = {prefix: name for name, prefixes in FILES.items() for prefix in prefixes}
+
+
+def _pairs_once(path: Path):
+    def hook(pairs):
+        keys = [k for k, _ in pairs]
+        twice = sorted({k for k in keys if keys.count(k) > 1})
+        if twice:
+            raise ValueError(f"{path.name}: {', '.join(twice)} defined twice in the file")
+        return dict(pairs)
+    return hook
+
+
+def load_file(path: Path) -> dict[str, dict[str, str]]:
+    """One catalogue file; a key written twice in it raises (json would keep the last silently)."""
+    return json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_pairs_once(path))
+
+
+def merge(files: dict[str, dict[str, dict[str, str]]]) -> dict[str, dict[str, str]]:
+    """{file name: its entries} -> one catalogue. Raises on a key in two files, an unknown file
+    or a key whose prefix belongs to another file."""
     merged: dict[str, dict[str, str]] = {}
-    for path in sorted(LOCALES_DIR.glob("*.json")):
-        entries = json.loads(path.read_text(encoding="utf-8"))
+    where: dict[str, str] = {}
+    for name, entries in files.items():
+        if name not in FILES:
+            raise ValueError(f"{name}: not a catalogue file of lib.i18n.FILES")
         for key, texts in entries.items():
             if key in merged:
-                raise ValueError(f"translation key {key!r} is defined twice ({path.name})")
-            merged[key] = texts
+                raise ValueError(f"translation key {key!r} is defined twice ({where[key]} and {name})")
+            home = PREFIX_FILE.get(key.split(".", 1)[0])
+            if home != name:
+                raise ValueError(f"translation key {key!r} is in {name}, its prefix belongs to {home}")
+            merged[key], where[key] = texts, name
     return merged
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, dict[str, str]]:
+    return merge({path.name: load_file(path) for path in sorted(LOCALES_DIR.glob("*.json"))})
 
 
 def normalise_lang(lang: str | None) -> str:

@@ -37,7 +37,8 @@ from lib import backup, export, fmt, xlsx_read
 from lib.auth import Identity
 from lib.db import Database
 from lib.i18n import t
-from lib.updates import YEAR_MAX, YEAR_MIN, Period, Update, ValidationError, insert_updates, validate_updates
+from lib.db import ValidationError
+from lib.updates import YEAR_MAX, YEAR_MIN, Period, Update, insert_updates, validate_updates
 
 KINDS = ("status", "capital_plan")
 ACTION = "import_spreadsheet"

@@ -30,6 +30,7 @@ import pandas as pd
 from docx.shared import Cm
 
 from lib import charts, flags, fmt, overview, queries, scenario, scenario_report, whatif
+from lib import stages as stages_
 from lib.docx_common import (Letterhead, add_run, clean_text, date_line, grid_table, heading, national_header,
                              new_document, new_section, paragraph, place_from_issuer, signature_block,
                              text_width_cm, title_block, to_bytes, upper_vi)
@@ -253,7 +254,7 @@ def _charts(works: pd.DataFrame, stages: pd.DataFrame, k: overview.Kpis, lang: s
                               t("overview.chart_stage_title", lang, done=k.n_handed_over, n=k.n_works, top=""),
                               lang=lang, integer=True)
     amounts = data.assign(investment_ty=lambda d: d["investment_vnd"] / TY)
-    known = amounts[amounts["stage"] != overview.UNKNOWN_STAGE].dropna(subset=["investment_ty"])
+    known = amounts[amounts["stage"] != stages_.UNKNOWN].dropna(subset=["investment_ty"])
     if len(known):
         top = known.sort_values("investment_ty", ascending=False).iloc[0]
         title = t("overview.chart_money_title", lang, amount=money(top["investment_vnd"], lang), stage=top["label"])

@@ -11,12 +11,10 @@ import pandas as pd
 
 from lib import flags as flags_
 from lib import fmt
+from lib import stages as stages_
 from lib.i18n import t
 from lib.queries import UNKNOWN_TOWN
 from lib.tables import Col, Table
-
-UNKNOWN_STAGE = "_unknown"
-
 
 @dataclass(frozen=True)
 class Kpis:
@@ -73,13 +71,9 @@ def late_works(by_work: pd.DataFrame) -> Late:
     return Late(n_red=n["red"], n_amber=n["amber"], n_delayed=int(by_work["delayed"].astype(bool).sum()))
 
 
-def stage_label_column(lang: str) -> str:
-    return "stage_vi" if lang == "vi" else "stage_en"
-
-
 def by_stage(works: pd.DataFrame, stages: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
     """One row per stage (every stage, in order, with zeros for empty ones; plus 'no data' when present)."""
-    w = works.assign(stage_key=works["stage"].fillna(UNKNOWN_STAGE))
+    w = works.assign(stage_key=works["stage"].fillna(stages_.UNKNOWN))
     grouped = w.groupby("stage_key", dropna=False).agg(
         n=("id", "size"),
         investment_vnd=("total_investment_vnd", lambda s: _sum_known(s)),
@@ -93,10 +87,10 @@ def by_stage(works: pd.DataFrame, stages: pd.DataFrame, lang: str = "vi") -> pd.
                      "order": st.sort_order, "n": int(g["n"]) if g is not None else 0,
                      "investment_vnd": g["investment_vnd"] if g is not None else None,
                      "n_missing_amount": int(g["n_missing_amount"]) if g is not None else 0})
-    if UNKNOWN_STAGE in grouped.index:
-        g = grouped.loc[UNKNOWN_STAGE]
-        rows.append({"stage": UNKNOWN_STAGE, "label": t("stage.unknown", lang), "color": "#BBBBBB",
-                     "order": 99, "n": int(g["n"]), "investment_vnd": g["investment_vnd"],
+    if stages_.UNKNOWN in grouped.index:
+        g = grouped.loc[stages_.UNKNOWN]
+        rows.append({"stage": stages_.UNKNOWN, "label": t("stage.unknown", lang), "color": stages_.UNKNOWN_COLOR,
+                     "order": stages_.UNKNOWN_ORDER, "n": int(g["n"]), "investment_vnd": g["investment_vnd"],
                      "n_missing_amount": int(g["n_missing_amount"])})
     out = pd.DataFrame(rows)
     out["investment_vnd"] = out["investment_vnd"].astype("Float64")
@@ -136,7 +130,7 @@ def by_stage_and_town(works: pd.DataFrame, options: pd.DataFrame, stages: pd.Dat
                       lang: str = "vi") -> pd.DataFrame:
     """Rows of (town, stage) with counts and investment, for the pipeline chart."""
     exploded = works.assign(town=works["area_ids"].apply(lambda a: a if len(a) else [UNKNOWN_TOWN]))
-    exploded = exploded.explode("town").assign(stage_key=lambda d: d["stage"].fillna(UNKNOWN_STAGE))
+    exploded = exploded.explode("town").assign(stage_key=lambda d: d["stage"].fillna(stages_.UNKNOWN))
     g = exploded.groupby(["town", "stage_key"]).agg(
         n=("id", "size"), investment_vnd=("total_investment_vnd", lambda s: _sum_known(s))).reset_index()
     labels = by_stage(works, stages, lang).set_index("stage")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lib import queries
+from lib import fmt, queries
 from lib.db import Database
 from lib.fmt import TY
 
@@ -17,10 +17,10 @@ def by_period(db: Database, towns: list[str] | None = None) -> pd.DataFrame:
         w = queries.works(db, towns, p.id)
         handed = w[w["is_handed_over"]]
         known_phys = w["physical_pct"].dropna()
-        known_money = handed["total_investment_vnd"].dropna()
+        handed_vnd = fmt.sum_known(handed["total_investment_vnd"])
         rows.append({"period_id": p.id, "period_label": p.label_vi, "period_order": order, "as_of": p.as_of,
                      "n_works": len(w), "n_handed_over": len(handed),
-                     "handed_over_ty": float(known_money.sum()) / TY if len(known_money) or not len(handed) else None,
+                     "handed_over_ty": handed_vnd / TY if handed_vnd is not None else None,
                      "physical_mean": float(known_phys.mean()) if len(known_phys) else None,
                      "n_physical_known": len(known_phys)})
     return pd.DataFrame(rows)

@@ -21,11 +21,6 @@ def periods(db: Database) -> pd.DataFrame:
     )
 
 
-def latest_period(db: Database) -> pd.Series | None:
-    df = periods(db)
-    return None if df.empty else df.iloc[0]
-
-
 def programme(db: Database) -> pd.Series:
     return db.query("SELECT * FROM programme ORDER BY id LIMIT 1").iloc[0]
 

@@ -53,6 +53,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from lib.db import ValidationError
+
 ROOT = Path(__file__).resolve().parent.parent
 RULESETS_DIR = ROOT / "data" / "rulesets"
 
@@ -63,7 +65,6 @@ CONFIDENCE_LABELS = {
     "U": "chưa có số liệu",
 }
 DIRECTIONS = ("higher", "lower", "level")
-DIRECTION_LABELS = {"higher": "càng cao càng tốt", "lower": "càng thấp càng tốt", "level": "theo cấp"}
 FACTOR_KINDS = {"dan_so": "dân số", "mat_do": "mật độ", "vung": "vùng, miền núi",
                 "bien_gioi": "khu vực biên giới", "di_san": "đô thị di sản"}
 SPECIAL_KINDS = ("bien_gioi", "di_san")   # not regions: region_code is "*"
@@ -128,14 +129,16 @@ class Issue:
         return f"{where}: {self.message}"
 
 
-class RulesetError(ValueError):
-    """The rule-set files are not valid. ``issues`` lists every problem found."""
+class RulesetError(ValidationError):
+    """The rule-set files are not valid. ``issues`` lists every problem found (file, row, column);
+    ``problems`` the same as text, as every ValidationError of a write."""
 
     def __init__(self, issues: Iterable[Issue]):
         self.issues: tuple[Issue, ...] = tuple(issues)
         lines = [str(i) for i in self.issues]
-        head = "Bộ tiêu chí phân loại đô thị có lỗi" if len(lines) > 1 else None
-        super().__init__("\n".join([head + ":"] + lines if head else lines))
+        super().__init__(lines)
+        if len(lines) > 1:  # the message as a whole says what it is about
+            self.args = ("Bộ tiêu chí phân loại đô thị có lỗi:\n" + "\n".join(lines),)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -847,5 +850,3 @@ def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
     return df
 
 
-def _own(df: pd.DataFrame, rid: str) -> pd.DataFrame:
-    return df[df["ruleset_id"] == rid].reset_index(drop=True)

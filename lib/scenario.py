@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from lib import fmt, funding
+from lib import fmt, funding, stages
 from lib.fmt import TY
-from lib.updates import HTML_TAG, ValidationError, _blank
+from lib.db import ValidationError
+from lib.fmt import HTML_TAG, is_blank as _blank
 
 VERSION = 1
 YEAR_MIN, YEAR_MAX = 2000, 2100
@@ -31,8 +32,9 @@ MAX_NOTE = 500
 MAX_COMPARE = 3
 DEFAULT_END_YEAR = 2030
 DEFAULT_STATE_VND = 10 * TY
-STAGE_KEYS: tuple[str, ...] = (*funding.STAGES, funding.UNKNOWN_STAGE)
-NQ111 = "nq111-2025"
+# the keys of a stage map: the seed's stages (lib/stages.py, data/seed/stages.csv), then stages.UNKNOWN
+STAGE_KEYS: tuple[str, ...] = stages.seed_model().keys
+LEGACY_UNKNOWN_KEYS = ("unknown",)  # the unknown stage's key in scenarios saved before stages.UNKNOWN
 
 # field -> its Vietnamese name, used in every message about it
 FIELDS: dict[str, str] = {
@@ -111,7 +113,7 @@ def _check_stage_map(v: Any, key: str, hi: float, unit: str, problems: list[str]
 class Scenario:
     """Every parameter of one what-if run. Money in đồng per year; years both included.
 
-    done_share_by_stage: share (0..1) already done, per stage code (and ``unknown``),
+    done_share_by_stage: share (0..1) already done, per stage code (and ``stages.UNKNOWN``),
         used when a work's disbursed amount is unknown. months_to_start_by_stage:
         months still needed before a work of that stage can start. towns: area ids the
         works are taken from (None: every area). Mappings are kept as tuples of pairs in
@@ -241,7 +243,11 @@ class Scenario:
         for key, defaults in (("done_share_by_stage", funding.DEFAULT_DONE_SHARE),
                               ("months_to_start_by_stage", funding.DEFAULT_MONTHS_TO_START)):
             if isinstance(kwargs.get(key), Mapping):
-                kwargs[key] = {**defaults, **kwargs[key]}
+                given = dict(kwargs[key])
+                for old in LEGACY_UNKNOWN_KEYS:
+                    if old in given and stages.UNKNOWN not in given:
+                        given[stages.UNKNOWN] = given.pop(old)
+                kwargs[key] = {**defaults, **given}
         if problems:
             try:
                 cls(**{"start_year": 2000, "end_year": 2000, **kwargs})

@@ -11,7 +11,8 @@ from lib import queries
 from lib.auth import Identity
 from lib.db import Database
 from lib.scenario import MAX_NAME, MAX_NOTE, Scenario, _where
-from lib.updates import HTML_TAG, ValidationError, _blank
+from lib.db import ValidationError
+from lib.fmt import HTML_TAG, is_blank as _blank
 
 # -- the database -----------------------------------------------------------------------
 
@@ -62,16 +63,6 @@ def list_scenarios(db: Database) -> pd.DataFrame:
     """Saved scenarios, newest first: name, params (JSON text), created_by, created_at, note."""
     return db.query("SELECT name, params, created_by, created_at, note FROM scenario "
                     "ORDER BY created_at DESC, name")
-
-
-def load_scenario(db: Database, name: str) -> Scenario:
-    params = db.scalar("SELECT params FROM scenario WHERE name = ?", [name])
-    if params is None:
-        raise ValidationError([f"Không có kịch bản «{name}»"])
-    try:
-        return Scenario.from_json(params)
-    except ValidationError as e:
-        raise ValidationError([f"Kịch bản «{name}» đã lưu không hợp lệ: {p}" for p in e.problems]) from None
 
 
 def delete_scenario(db: Database, who: Identity, name: str) -> None:

@@ -44,19 +44,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
+from lib import fmt
 from lib.fmt import is_blank
 from lib.rulesets import CONFIDENCE_LABELS, Ruleset
 
 STATUSES = ("pass", "below_min", "missing", "rule_unknown")
-STATUS_LABELS = {
-    "pass": "Đạt mức tối thiểu",
-    "below_min": "Dưới mức tối thiểu",
-    "missing": "Chưa có số liệu",
-    "rule_unknown": "Chưa có quy định (cần nhập mức, điểm)",
-}
 VERDICTS = ("dat", "khong_dat", "chua_du_so_lieu")
 VERDICT_LABELS = {"dat": "Đạt", "khong_dat": "Không đạt", "chua_du_so_lieu": "Chưa đủ số liệu"}
-GROUP_STATUSES = VERDICTS
 
 HERITAGE_MIN_PCT = 50.0  # NQ 111/2025 [C2]: minimums of the other standards are 50% (default when
 #                          the rule-set has no di_san row in regional_factors.csv)
@@ -229,11 +223,7 @@ def _factor_note(f, pct: float | None) -> str:
                 f"các tiêu chuẩn liên quan {UNADJUSTED.replace(' (tỷ lệ điều chỉnh chưa có số liệu)', '')}.")
     codes = ", ".join(f.standards)
     return (f"Đã áp dụng điều chỉnh vùng {f.region_name} ({where}): mức tối thiểu "
-            f"{_fmt(pct)}% cho {codes}.")
-
-
-def _fmt(x: float) -> str:
-    return f"{x:,.10g}".replace(",", "\0").replace(".", ",").replace("\0", ".")
+            f"{fmt.number(pct, 6)}% cho {codes}.")
 
 
 def score(ruleset: Ruleset, class_code: str, values: Mapping[str, object] | None,
@@ -313,7 +303,7 @@ def score(ruleset: Ruleset, class_code: str, values: Mapping[str, object] | None
                 adjustment = label + "mức này không giảm"
             elif lo_known:
                 applied = reduce_minimum(lo, pct, bool(s["is_count"]))
-                adjustment = label + f"{_fmt(pct)}% mức tối thiểu"
+                adjustment = label + f"{fmt.number(pct, 6)}% mức tối thiểu"
                 if s["is_count"] and applied != reduce_minimum(lo, pct, False):
                     adjustment += " (tiêu chuẩn đếm: làm tròn, không dưới 1)"
 

@@ -39,7 +39,7 @@ from lib import criteria, flags, fmt, funding, overview, queries, scenario, scen
 from lib.db import Database
 from lib.i18n import t
 from lib.tables import Col, Table
-from lib.updates import ValidationError
+from lib.db import ValidationError
 
 KINDS: tuple[str, ...] = ("headline", "pipeline", "flags", "changes", "criteria", "funding")
 PROGRAMME_TOWNS: tuple[str, ...] = ("trung-khanh", "tra-linh")

@@ -15,23 +15,14 @@ from datetime import date, datetime
 import pandas as pd
 
 from lib.auth import Identity
-from lib.db import Database, DatabaseError
+from lib.db import Database, DatabaseError, ValidationError
 from lib import fmt
-from lib.fmt import is_blank, parse_number
+from lib.fmt import HTML_TAG, is_blank, parse_number
 from lib.i18n import t
 from lib.tables import Col, Table
 
-HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
 YEAR_MIN, YEAR_MAX = 2000, 2100
 PERIOD_ID = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])(-[0-9A-Za-z]+)?$")
-
-
-class ValidationError(ValueError):
-    """Carries every problem found, each naming its row and field."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
 
 
 @dataclass(frozen=True)
@@ -360,18 +351,6 @@ def record(db: Database, who: Identity, period: Period, updates: list[Update], *
 
     detail: dict = {"period": period.id, "new_period": new_period, "works": [u.work_id for u in clean]}
     return db.write(who, "status_update", write, detail, token=token)
-
-
-def slips(db: Database, work_id: str | None = None) -> pd.DataFrame:
-    """Every change of a work's expected year after the first, with its date and reason."""
-    df = db.query(
-        "SELECT work_id, as_of, period_id, expected_year, note, delay_cause, entered_by, "
-        "lag(expected_year) OVER (PARTITION BY work_id ORDER BY as_of, id) AS previous_year "
-        "FROM status_update WHERE expected_year IS NOT NULL "
-        + ("AND work_id = ? " if work_id else "") + "ORDER BY work_id, as_of, id",
-        [work_id] if work_id else [])
-    df = df[df["previous_year"].notna() & (df["expected_year"] != df["previous_year"])]
-    return df.reset_index(drop=True)
 
 
 def save_settings(db: Database, who: Identity, values: dict[str, object], *,

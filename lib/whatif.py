@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from lib import criteria, funding, queries
+from lib import stages as stages_
 from lib.db import Database
-from lib.i18n import t
 from lib.scenario import Scenario
 from lib.scenario_towns import TownProjection, _town_inputs, programme_towns, relevant_completion, town_links, \
     town_projection
@@ -48,6 +48,7 @@ def compare_completion(works: pd.DataFrame, base: funding.SimulationResult,
     b = base.per_work.set_index("work_id")
     c = cur.per_work.set_index("work_id")
     names = dict(zip(works["id"], works["name"]))
+    handed = dict(zip(works["id"], works["is_handed_over"].fillna(False)))  # the stage table's is_handed_over
     ids = [w for w in works["id"] if w in c.index]
     base_year = b["completion_year"].reindex(ids)
     year = c["completion_year"].reindex(ids)
@@ -59,7 +60,7 @@ def compare_completion(works: pd.DataFrame, base: funding.SimulationResult,
         "name": [names.get(w, w) for w in ids],
         "town": c["town"].reindex(ids).to_numpy(),
         "stage": c["stage"].reindex(ids).to_numpy(),
-        "handed_over": (c["stage"].reindex(ids) == funding.HANDED_OVER).to_numpy(),
+        "handed_over": [bool(handed.get(w, False)) for w in ids],
         "baseline_year": c["baseline_year"].reindex(ids).to_numpy(),
         "base_year": base_year.to_numpy(),
         "year": year.to_numpy(),
@@ -131,9 +132,10 @@ class AllGoal:
 
 
 def goal_all_frame(frame: pd.DataFrame, scenario: Scenario, year: int) -> AllGoal:
-    r = funding.simulate(frame, scenario.assumptions(), funding.Envelope(scenario.start_year, scenario.start_year))
+    a = scenario.assumptions()
+    r = funding.simulate(frame, a, funding.Envelope(scenario.start_year, scenario.start_year))
     pw = r.per_work
-    late = tuple(pw.loc[(pw["earliest_finish_year"] > year) & (pw["stage"] != funding.HANDED_OVER), "work_id"])
+    late = tuple(pw.loc[(pw["earliest_finish_year"] > year) & ~pw["stage"].isin(a.stages.handed_over), "work_id"])
     needed = None
     if year >= scenario.start_year and not late:
         needed = funding.min_envelope_to_finish_all_by(frame, scenario.assumptions(), year, scenario.start_year,
@@ -254,8 +256,5 @@ def evaluate(db: Database, scenario: Scenario, base: Scenario, *, towns: list[st
 
 
 def stage_labels(db: Database, lang: str = "vi") -> dict[str, str]:
-    """Stage code -> its name in the language, with the name of an unknown stage."""
-    stages = queries.stages(db)
-    labels = dict(zip(stages["code"], stages["label_vi" if lang == "vi" else "label_en"]))
-    labels[funding.UNKNOWN_STAGE] = t("stage.unknown", lang)
-    return labels
+    """Stage code -> its name in the language, with the name of an unknown stage (``stages.UNKNOWN``)."""
+    return stages_.model(db).labels(lang)

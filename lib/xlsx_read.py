@@ -21,7 +21,8 @@ from datetime import date, datetime
 
 from lib import export, fmt
 from lib.i18n import t
-from lib.updates import HTML_TAG, ValidationError
+from lib.db import ValidationError
+from lib.fmt import HTML_TAG
 
 MAX_BYTES = 2 * 1024 * 1024          # the uploaded file
 MAX_UNZIPPED = 40 * 1024 * 1024      # what its parts may expand to (a zip bomb is refused)

@@ -7,57 +7,57 @@ since the previous period and the charts follow. Every count comes from ``flags.
 import streamlit as st
 
 from lib import charts, flags, queries
-from ui import alerts_view, frame
+from ui import flags_view, frame
 
 ctx = frame.page_header()
-rules = alerts_view.chosen_rules()  # the filter is drawn below the lists; its state is read first
+rules = flags_view.chosen_rules()  # the filter is drawn below the lists; its state is read first
 
 c_date, c_red, c_amber, c_clear = st.columns([1.9, 1, 1, 1.05], vertical_alignment="bottom")
 with c_date:
-    when = alerts_view.eval_date_input(ctx)
-f = alerts_view.evaluate(ctx, when)
+    when = flags_view.eval_date_input(ctx)
+f = flags_view.evaluate(ctx, when)
 shown = f[f["rule"].isin(rules)]
 w = flags.by_work(shown)
 n = flags.severity_counts(w)
 works = frame.read(queries.works, ctx.towns, ctx.period_id)
-c_red.metric(ctx.tr("alerts.kpi_red"), ctx.tr("alerts.kpi_works", n=n["red"]), help=ctx.tr("alerts.kpi_help"))
-c_amber.metric(ctx.tr("alerts.kpi_amber"), ctx.tr("alerts.kpi_works", n=n["amber"]), help=ctx.tr("alerts.kpi_help"))
-c_clear.metric(ctx.tr("alerts.kpi_clear"), ctx.tr("alerts.kpi_works", n=len(works) - n["red"] - n["amber"]))
+c_red.metric(ctx.tr("flags.kpi_red"), ctx.tr("flags.kpi_works", n=n["red"]), help=ctx.tr("flags.kpi_help"))
+c_amber.metric(ctx.tr("flags.kpi_amber"), ctx.tr("flags.kpi_works", n=n["amber"]), help=ctx.tr("flags.kpi_help"))
+c_clear.metric(ctx.tr("flags.kpi_clear"), ctx.tr("flags.kpi_works", n=len(works) - n["red"] - n["amber"]))
 if len(rules) < len(flags.RULES):
-    st.caption(ctx.tr("alerts.filtered", n=len(rules), total=len(flags.RULES)))
+    st.caption(ctx.tr("flags.filtered", n=len(rules), total=len(flags.RULES)))
 
-alerts_view.work_lists(ctx, w, when)
-alerts_view.rule_filter(ctx)
-alerts_view.changes_section(ctx)
+flags_view.work_lists(ctx, w, when)
+flags_view.rule_filter(ctx)
+flags_view.changes_section(ctx)
 
 sev_labels = {s: flags.severity_label(s, ctx.lang) for s in charts.SEVERITY_COLORS}
 left, right = st.columns(2)
 with left:
-    crow = alerts_view.cause_rows(ctx, w)
+    crow = flags_view.cause_rows(ctx, w)
     if crow["n_works"].sum():
         top = crow.sort_values(["n_works", "order"], ascending=[False, True]).iloc[0]
-        st.altair_chart(charts.cause_bars(crow, ctx.tr("alerts.causes_title", top=top["label"], n=int(top["n_works"])),
-                                          ctx.tr("alerts.count_works"), ctx.lang), width="stretch")
+        st.altair_chart(charts.cause_bars(crow, ctx.tr("flags.causes_title", top=top["label"], n=int(top["n_works"])),
+                                          ctx.tr("flags.count_works"), ctx.lang), width="stretch")
     else:
-        st.info(ctx.tr("alerts.causes_none"))
+        st.info(ctx.tr("flags.causes_none"))
 with right:
-    trow = alerts_view.town_rows(ctx, shown)
+    trow = flags_view.town_rows(ctx, shown)
     if len(trow) and trow["n"].sum():
         totals = trow.groupby("town_label")["n"].sum().sort_values(ascending=False)
-        st.altair_chart(charts.flags_by_town(trow, sev_labels, ctx.tr("alerts.towns_title", top=totals.index[0]),
-                                             ctx.tr("alerts.count_works"), ctx.lang), width="stretch")
+        st.altair_chart(charts.flags_by_town(trow, sev_labels, ctx.tr("flags.towns_title", top=totals.index[0]),
+                                             ctx.tr("flags.count_works"), ctx.lang), width="stretch")
 
-trend = alerts_view.trend_rows(ctx, rules)
+trend = flags_view.trend_rows(ctx, rules)
 if len(trend):
-    st.altair_chart(charts.flag_trend(trend, sev_labels, ctx.tr("alerts.trend_title"), ctx.tr("alerts.count_works"),
+    st.altair_chart(charts.flag_trend(trend, sev_labels, ctx.tr("flags.trend_title"), ctx.tr("flags.count_works"),
                                       ctx.tr("chart.period"), ctx.lang), width="stretch")
     if trend["period_label"].nunique() == 1:
-        st.caption(ctx.tr("alerts.trend_single"))
+        st.caption(ctx.tr("flags.trend_single"))
 
-with st.expander(ctx.tr("alerts.causes_report")):
-    st.caption(ctx.tr("alerts.causes_note"))
-    alerts_view.report_causes(ctx)
+with st.expander(ctx.tr("flags.causes_report")):
+    st.caption(ctx.tr("flags.causes_note"))
+    flags_view.report_causes(ctx)
 th = frame.read(flags.stored_thresholds)
-st.caption(ctx.tr("alerts.rules_note", red=th.overdue_red_months, severe=th.overdue_severe_months,
+st.caption(ctx.tr("flags.rules_note", red=th.overdue_red_months, severe=th.overdue_severe_months,
                   risk=th.at_risk_months, risk_c=th.at_risk_construction_months,
                   stalled=th.stalled_periods, stale=th.stale_days))

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from lib import fmt, queries, updates
-from lib.db import AlreadySubmitted, DatabaseError, new_token
+from lib.db import AlreadySubmitted, DatabaseError, ValidationError, new_token
 from ui import auth_view, frame, import_view, table
 
 ctx = frame.page_header()
@@ -114,7 +114,7 @@ def save(v: dict, rows: list[updates.Update], labels: list[str] | None = None) -
     try:
         receipt = updates.record(db, who, period, rows, new_period=(mode == "new"), seen=v["seen"],
                                  token=v["token"], row_labels=labels)
-    except updates.ValidationError as e:
+    except ValidationError as e:
         show_errors(e.problems)
         return
     except updates.ConflictError as e:  # someone saved these works since this view was read
@@ -252,7 +252,7 @@ def settings_form() -> None:
                     updates.save_settings(db, who, changed, seen=snap["values"], token=snap["token"])
                 flash(snap["token"], "success", [ctx.tr("update.settings_saved")])
                 st.session_state.pop("upd_view_settings", None)
-            except updates.ValidationError as e:
+            except ValidationError as e:
                 show_errors(e.problems)
             except updates.ConflictError as e:
                 for c in e.conflicts:

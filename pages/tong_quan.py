@@ -4,14 +4,14 @@ once, as on the flags page), investment, in progress; then the works and the mon
 import streamlit as st
 
 from lib import fmt, overview, queries
-from ui import alerts_view, frame, pack_view, widgets
+from ui import flags_view, frame, pack_view, widgets
 
 ctx = frame.page_header()
 prog = frame.read(queries.programme)
 works = frame.read(queries.works, ctx.towns, ctx.period_id)
 stages = frame.read(queries.stages)
-when = alerts_view.eval_date(ctx)
-flagged = alerts_view.works_flagged(ctx, when)   # one row per work: the flags page's count
+when = flags_view.eval_date(ctx)
+flagged = flags_view.works_flagged(ctx, when)   # one row per work: the flags page's count
 
 k = overview.kpis(works)
 widgets.overview_kpis(ctx, k, overview.late_works(flagged), when)
@@ -26,7 +26,7 @@ with left:
 with right:
     st.altair_chart(widgets.stage_money_chart(ctx, by_stage), width="stretch")
 
-widgets.red_flags(ctx, flagged, alerts_view.cause_labels(ctx))
+widgets.red_flags(ctx, flagged, flags_view.cause_labels(ctx))
 
 st.subheader(ctx.tr("overview.by_town"))
 widgets.town_table(ctx, works)

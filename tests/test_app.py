@@ -238,7 +238,7 @@ def test_tasks_page_filters_by_department(app):
     assert table["Tình trạng"].tolist() == ["Đã giao"]
 
 
-def test_alerts_page_moves_with_the_evaluation_date(app):
+def test_flags_page_moves_with_the_evaluation_date(app):
     from datetime import date
     app.run()
     goto(app, "pages/canh_bao.py")

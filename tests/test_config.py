@@ -7,7 +7,7 @@ import pytest
 
 from lib import updates
 from lib.flags import Thresholds
-from lib.updates import ValidationError
+from lib.db import ValidationError
 from tests.auth_helpers import admin
 
 ROOT = Path(__file__).resolve().parent.parent

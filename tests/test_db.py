@@ -86,6 +86,14 @@ def test_db_path_comes_from_the_environment(monkeypatch, tmp_path):
     assert dbmod.db_path_from_env() == dbmod.DEFAULT_DB_PATH
 
 
-def test_reads_use_bound_parameters(db):
-    # a value that would break a string-built query is just a value here
-    assert db.query("SELECT * FROM work WHERE id = ?", ["x' OR '1'='1"]).empty
+def test_a_hostile_work_id_from_the_url_is_just_a_value(db):
+    """The register's detail reads the work named in ?work=: a value that would break a query
+    built as text finds no work and changes nothing (the app's reads bind their parameters)."""
+    from lib import queries, register
+    before = db.scalar("SELECT count(*) FROM work")
+    works = queries.works(db)
+    for hostile in ("x' OR '1'='1", "GT-01'; DROP TABLE work; --", "GT-01\x00"):
+        assert register.find_work(works, hostile) is None
+        assert queries.status_history(db, hostile).empty          # the history read binds the value
+    assert db.scalar("SELECT count(*) FROM work") == before
+    assert len(queries.status_history(db, "GT-01")) >= 1

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from lib import criteria, evidence, scenario_towns
 from lib import db as dbmod
 from lib.db import Database
-from lib.updates import ValidationError
+from lib.db import ValidationError
 from lib.auth import PermissionDenied  # noqa: E402
 from tests.auth_helpers import admin, editor, sign_in_app  # noqa: E402,F401
 

@@ -515,12 +515,6 @@ def test_summaries(db):
     towns = flags.counts_by_town(f).set_index("town")
     assert towns.loc[queries.UNKNOWN_TOWN, "n_works"] == 2           # GT-01, XH-01
     assert towns.loc["tra-linh", "n_red"] == 3                        # XH-02, XH-09, XH-10
-    causes = flags.counts_by_cause(f).set_index("cause")
-    assert list(causes.index) == ["von", "thu_tuc", "gpmb", "khac", "chua_ro"]
-    assert causes.loc["gpmb", "n_works"] == 2 and causes.loc["gpmb", "n_inferred"] == 2
-    assert causes.loc["chua_ro", "n_works"] == 5                      # the 2022 works: construction or unknown stage
-    rules = flags.counts_by_rule(f).set_index("rule")
-    assert rules.loc["overdue", "n_red"] == 8 and rules.loc["overdue", "n_amber"] == 2
     empty = f.iloc[0:0]
     assert flags.counts_by_severity(empty)["n_works"].sum() == 0
     assert flags.counts_by_town(empty).empty

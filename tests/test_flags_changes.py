@@ -158,14 +158,14 @@ def test_flags_page_figures_equal_its_lists(app):
     assert any(i.value.startswith("Chưa có kỳ báo cáo trước để so sánh") for i in app.info)
     assert not any('data-table="flags_changes"' in h.value for h in app.html)
     # the date control comes before the lists, the rule filter after them
-    assert app.pills(key="alerts_rules").value == list(flags.RULES)
+    assert app.pills(key="flags_rules").value == list(flags.RULES)
 
 
 def test_the_rule_filter_changes_figures_and_lists_together(app):
     app.query_params["eval"] = "2024-01-01"
     app.run()
     goto(app, "pages/canh_bao.py")
-    app.pills(key="alerts_rules").set_value(["overdue"]).run()
+    app.pills(key="flags_rules").set_value(["overdue"]).run()
     assert not app.exception
     red, amber = figure(app.metric[0]), figure(app.metric[1])
     red_rows, amber_rows = work_tables(app)

@@ -1,6 +1,4 @@
-"""Vietnamese number formats, and a complete translation catalogue."""
-import json
-import re
+"""Vietnamese number formats (the translation catalogue: tests/test_locales.py)."""
 from datetime import date
 from pathlib import Path
 
@@ -8,9 +6,6 @@ import pandas as pd
 import pytest
 
 from lib import fmt
-from lib.i18n import LOCALES_DIR, catalogue, t
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize("vnd,lang,text", [
@@ -37,36 +32,6 @@ def test_dates_and_durations():
     assert fmt.as_of(date(2022, 12, 31), "month") == "tháng 12/2022"
     assert fmt.duration(1425) == "3 năm 11 tháng"
     assert fmt.duration(30) == "30 ngày"
-
-
-def test_every_key_has_both_languages():
-    for key, texts in catalogue().items():
-        assert texts.get("vi") and texts.get("en"), key
-
-
-def test_every_key_used_in_code_exists():
-    used = set()
-    pattern = re.compile(r"""(?:\bt|\.tr)\(\s*["']([a-z_]+\.[a-z0-9_.]+)["']""")
-    for path in list(ROOT.glob("*.py")) + list(ROOT.glob("pages/*.py")) + list(ROOT.glob("ui/*.py")) + \
-            list(ROOT.glob("lib/*.py")):
-        used |= set(pattern.findall(path.read_text(encoding="utf-8")))
-    missing = sorted(k for k in used if k not in catalogue())
-    assert not missing, missing
-    assert used, "the scan found no keys: the pattern is wrong"
-
-
-def test_catalogues_are_valid_json_without_duplicates():
-    seen = {}
-    for path in LOCALES_DIR.glob("*.json"):
-        for key in json.loads(path.read_text(encoding="utf-8")):
-            assert key not in seen, f"{key} in {path.name} and {seen.get(key)}"
-            seen[key] = path.name
-
-
-def test_missing_key_shows_itself_and_english_falls_back():
-    assert t("no.such.key") == "no.such.key"
-    assert t("overview.title", "en") == "Overview"
-    assert t("overview.title", "xx") == "Tổng quan"
 
 
 @pytest.mark.parametrize("text,value", [("7.250", 7250), ("1.036,5", 1036.5), ("495,5", 495.5), ("495.5", 495.5),

@@ -13,20 +13,20 @@ from lib.funding import (
     NO_INVESTMENT_AMOUNT,
     PRECISION_VND,
     RULES,
-    STAGES,
     Assumptions,
     Envelope,
     SimulationResult,
     all_done_year,
     completion_map,
-    first_year_reached,
     funding_gap,
     gap_text,
     min_envelope_for,
     min_envelope_to_finish_all_by,
     simulate,
-    standards_met_by_year,
 )
+from lib.stages import seed_model
+
+STAGES = seed_model().codes
 
 BN = 1e9  # one tỷ đồng
 NAN = float("nan")
@@ -228,24 +228,6 @@ def test_envelope_reports_both_sources():
 
 
 # ------------------------------------------------------------ criteria helpers
-
-def test_first_year_reached():
-    assert first_year_reached({2028: 80.0, 2026: 60.0, 2027: 75.0}, 75) == 2027
-    assert first_year_reached({2026: 60.0, 2027: NAN}, 75) is None
-    assert first_year_reached({}, 75) is None
-
-
-def test_standards_met_by_year():
-    links = pd.DataFrame({"work_id": ["A", "B", "C", "Z"], "standard_code": ["s1", "s1", "s2", "s3"]})
-    done = {"A": 2026, "B": 2028, "C": None}
-    got = standards_met_by_year(links, done, years=range(2026, 2029))
-    met = got.pivot(index="year", columns="standard_code", values="met")
-    assert met["s1"].tolist() == [False, False, True]
-    assert not met["s2"].any() and not met["s3"].any()  # C never completes, Z unknown
-    any_met = standards_met_by_year(links, done, years=[2026], how="any")
-    assert any_met.set_index("standard_code")["met"].to_dict() == {"s1": True, "s2": False, "s3": False}
-    assert standards_met_by_year(links, done)["year"].unique().tolist() == [2026, 2027, 2028]
-
 
 # ------------------------------------------------------------------ goal seek
 

@@ -22,7 +22,8 @@ from datetime import date
 import pytest
 
 from lib import auth, criteria, evidence, export, scenario, scenario_report, scenario_store, updates, whatif
-from lib.updates import Period, Update, ValidationError
+from lib.db import ValidationError
+from lib.updates import Period, Update
 from tests.test_app import ROOT, goto, new_app, page_files
 
 FORMULA = '=HYPERLINK("http://evil.example")'
@@ -232,7 +233,7 @@ def test_downloads_built_on_click_keep_the_text_literal_and_neutralise_formulas(
     pack = _docx_text(meeting_pack.build_pack(db, period_id=PERIOD, towns=None, eval_date=date(2024, 1, 1),
                                               lang="vi", drafted_on=date(2024, 1, 2)))
     assert HOSTILE in pack, "the period label, word for word"
-    sc = scenario_store.load_scenario(db, SHORT)
+    sc = scenario.Scenario.from_json(db.scalar("SELECT params FROM scenario WHERE name = ?", [SHORT]))
     o = whatif.outcomes(db, sc, PERIOD, criteria.DEFAULT_RULESET, False)
     args = dict(as_of_text="30/06/2023", period_label=HOSTILE, town_names={}, stage_labels={},
                 not_simulated_names={}, ruleset_name="NQ", uses_demo=False, lang="vi")

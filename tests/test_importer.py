@@ -19,7 +19,7 @@ from openpyxl import Workbook, load_workbook
 from lib import auth, backup, flags, importer, overview, queries
 from lib.db import Database
 from lib.seed import open_database
-from lib.updates import ValidationError
+from lib.db import ValidationError
 from tests.auth_helpers import editor
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

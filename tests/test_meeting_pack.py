@@ -256,9 +256,6 @@ def test_clean_text_and_dates():
     assert date_line("Trùng Khánh", date(2026, 11, 20)) == "Trùng Khánh, ngày 20 tháng 11 năm 2026"
     assert place_from_issuer("Huyện ủy Trùng Khánh") == "Trùng Khánh"
     assert place_from_issuer(None, "X") == "X"
-    for name in ("meeting_pack.py", "docx_common.py"):
-        source = (ROOT / "lib" / name).read_text(encoding="utf-8")
-        assert "import streamlit" not in source and "from streamlit" not in source
 
 
 # -- scenario minutes and the comparison workbook ----------------------------------------------------

@@ -173,11 +173,6 @@ def test_hostile_text_round_trips_as_text(db):
     assert list(oc4ids.validator().iter_errors(back)) == []
 
 
-def test_no_streamlit_import():
-    source = (ROOT / "lib" / "oc4ids.py").read_text(encoding="utf-8")
-    assert "import streamlit" not in source and "from streamlit" not in source
-
-
 def test_empty_selection_says_so(db):
     with pytest.raises(oc4ids.OC4IDSError, match="Không có công trình"):
         oc4ids.package(db, towns=["khong-co"])

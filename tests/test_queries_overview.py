@@ -4,6 +4,7 @@ from datetime import date
 import pandas as pd
 
 from lib import overview, queries
+from lib.stages import UNKNOWN as UNKNOWN_STAGE
 from lib.queries import UNKNOWN_TOWN
 from tests.auth_helpers import admin, editor  # noqa: E402,F401
 
@@ -44,7 +45,7 @@ def test_latest_status_per_period(db):
     assert now.loc["XH-09", "expected_year"] == 2022
     then = queries.works(db, period="2022-12").set_index("id")
     assert then.loc["XH-09", "stage"] == "dang_thi_cong"
-    assert queries.latest_period(db)["id"] == "2023-06"
+    assert queries.periods(db).iloc[0]["id"] == "2023-06"  # the newest period
 
 
 def test_kpis_never_count_unknown_amounts_as_zero(db):
@@ -65,7 +66,7 @@ def test_by_stage_keeps_every_stage_in_order_and_marks_no_data(db):
     bs = overview.by_stage(works, stages, "vi")
     assert list(bs["stage"][:len(stages)]) == list(stages["code"])
     assert bs["n"].sum() == len(works)
-    unknown = bs[bs["stage"] == overview.UNKNOWN_STAGE].iloc[0]
+    unknown = bs[bs["stage"] == UNKNOWN_STAGE].iloc[0]
     assert unknown["label"] == "Chưa có số liệu" and unknown["n"] == works["stage"].isna().sum()
     quy = bs[bs["stage"] == "quy_hoach"].iloc[0]
     assert pd.isna(quy["investment_vnd"])  # planning tasks have no amount: unknown, not 0

@@ -7,7 +7,8 @@ import pandas as pd
 
 import pytest
 
-from lib import criteria, funding, whatif
+from lib import criteria, whatif
+from lib.stages import UNKNOWN as UNKNOWN_STAGE
 from lib.fmt import TY
 from lib.i18n import t
 from lib.scenario import default_scenario
@@ -85,5 +86,5 @@ def test_the_cache_hook_is_used_for_every_read(db):
 
 
 def test_stage_labels_name_the_unknown_stage(db):
-    assert whatif.stage_labels(db)[funding.UNKNOWN_STAGE] == t("stage.unknown", "vi")
+    assert whatif.stage_labels(db)[UNKNOWN_STAGE] == t("stage.unknown", "vi")
     assert whatif.stage_labels(db, "en")["da_ban_giao"] != whatif.stage_labels(db, "vi")["da_ban_giao"]

@@ -11,7 +11,7 @@ from lib import charts, criteria, fmt, queries, sources
 from lib.rulesets import FILES, RulesetError
 from lib.tables import Col, Table
 from lib.db import DatabaseError
-from lib.updates import ValidationError
+from lib.db import ValidationError
 from ui import auth_view, frame, table
 from ui.frame import Ctx
 
@@ -51,12 +51,11 @@ def load_catalog(ctx: Ctx):
 
 def default_ruleset(ctx: Ctx, catalog) -> str:
     """criteria.DEFAULT_RULESET when stored; else the first rule-set, with a notice."""
-    if criteria.DEFAULT_RULESET in catalog:
-        return criteria.DEFAULT_RULESET
-    first = catalog.ids[0]
-    st.warning(ctx.tr("crit.rs_default_missing", id=fmt.md_escape(criteria.DEFAULT_RULESET),
-                      name=fmt.md_escape(catalog[first].info.name)), icon=":material/rule:")
-    return first
+    chosen = criteria.default_ruleset_id(catalog)
+    if chosen != criteria.DEFAULT_RULESET:
+        st.warning(ctx.tr("crit.rs_default_missing", id=fmt.md_escape(criteria.DEFAULT_RULESET),
+                          name=fmt.md_escape(catalog[chosen].info.name)), icon=":material/rule:")
+    return chosen
 
 
 @contextmanager
@@ -87,7 +86,6 @@ def transition(catalog):
     return None
 
 
-default_class = criteria.default_class
 
 
 def class_choices() -> dict:
@@ -99,7 +97,7 @@ def chosen_class(town: str, ruleset, target: str | None) -> str:
     """The class a town is scored against on the pages: the one chosen by hand for this town and
     rule-set in this session, else the class that follows its target (criteria.default_class)."""
     picked = class_choices().get((town, ruleset.info.id))
-    return picked if picked in ruleset.classes else default_class(ruleset, target)
+    return picked if picked in ruleset.classes else criteria.default_class(ruleset, target)
 
 
 def class_follows_town(town: str, ruleset, target: str | None) -> None:
@@ -115,7 +113,7 @@ def class_follows_town(town: str, ruleset, target: str | None) -> None:
 def remember_class(town: str, ruleset, target: str | None, class_code: str) -> None:
     """Keep a class picked by hand for this town (forget it when it is the town's own class)."""
     key = (town, ruleset.info.id)
-    if class_code == default_class(ruleset, target):
+    if class_code == criteria.default_class(ruleset, target):
         class_choices().pop(key, None)
     else:
         class_choices()[key] = class_code
@@ -133,7 +131,7 @@ def class_selector(ctx: Ctx, col, town: str, ruleset, target: str | None, target
                    if target and not fmt.is_missing(target_year)
                    else ctx.tr("crit.class_label", c=target) if target else ctx.tr("common.no_data"))
     target_text = target_text[:1].lower() + target_text[1:] if ctx.lang == "vi" else target_text
-    if cls != default_class(ruleset, target):
+    if cls != criteria.default_class(ruleset, target):
         st.caption(ctx.tr("crit.class_chosen", c=fmt.md_escape(cls), target=fmt.md_escape(target_text)))
     else:
         st.caption(ctx.tr("crit.class_follows", target=fmt.md_escape(target_text)))
@@ -185,7 +183,7 @@ def target_rows(ctx: Ctx, catalog, ruleset_id: str, towns: list[str], demo: bool
         n_unknown = int(s["status"].isin(["missing", "rule_unknown"]).sum())
         n_below = int((s["meets_min"].astype("boolean") == False).sum())  # noqa: E712
         verdict = ctx.tr(f"crit.verdict.{res.verdict}")
-        if cls != default_class(ruleset, target):
+        if cls != criteria.default_class(ruleset, target):
             verdict = ctx.tr("crit.class_chosen_cell", verdict=verdict, c=cls)
         elif cls != target:
             verdict = ctx.tr("crit.verdict_as", verdict=verdict, c=cls) if law is None or target not in ("IV", "V") \
@@ -440,13 +438,12 @@ def _is_number(text: str) -> bool:
 
 def import_box(ctx: Ctx, expanded: bool = False) -> None:
     with st.expander(ctx.tr("crit.import"), expanded=expanded):
-        db = frame.get_db()
         stored = frame.read(criteria.ruleset_file_info)
         for r in stored.itertuples():
             at = fmt.day(r.imported_at.date(), ctx.lang) if not fmt.is_missing(r.imported_at) else ctx.tr("common.no_data")
             st.caption(ctx.tr("crit.import_stored", name=fmt.md_escape(r.name), at=at,
                               by=fmt.md_escape(sources.document(r.imported_by))))
-        contents = db.query("SELECT name, content FROM ruleset_file ORDER BY name")
+        contents = frame.read(criteria.ruleset_files)
         cols = st.columns(len(contents) or 1)
         for col, r in zip(cols, contents.itertuples()):
             col.download_button(ctx.tr("crit.download_file", name=fmt.md_escape(r.name, 60)),
@@ -460,7 +457,7 @@ def import_box(ctx: Ctx, expanded: bool = False) -> None:
         if st.button(ctx.tr("crit.import_save"), key="crit_import_go"):
             texts = {f.name: f.getvalue() for f in files or []}
             try:
-                cat = criteria.import_rulesets(db, auth_view.who(), texts)
+                cat = criteria.import_rulesets(frame.get_db(), auth_view.who(), texts)
                 st.success(ctx.tr("crit.import_done", ids=fmt.md_escape(", ".join(cat.ids), 400)))
             except RulesetError as e:
                 st.error(ctx.tr("crit.import_errors", n=len(e.issues)) + "\n\n" +

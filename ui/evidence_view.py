@@ -8,7 +8,7 @@ import streamlit as st
 from lib import criteria, evidence, fmt
 from lib.tables import Col, Table
 from lib.db import DatabaseError
-from lib.updates import ValidationError
+from lib.db import ValidationError
 from ui import auth_view, frame, table
 from ui.frame import Ctx
 

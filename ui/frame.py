@@ -26,7 +26,7 @@ from lib.i18n import LANGS, normalise_lang, t
 from lib.seed import open_database
 
 TOWN_KEY = "f_towns"
-EVAL_SAVED = "eval_saved"  # the flags' evaluation date a user chose (ui/alerts_view)
+EVAL_SAVED = "eval_saved"  # the flags' evaluation date a user chose (ui/flags_view)
 GOTO_PERIOD = "_goto_period"
 BAD_EVAL = "_bad_eval"  # why the evaluation date of the URL was refused
 BAD_PERIOD = "_bad_period"  # a period in the URL that does not exist
@@ -149,16 +149,25 @@ def _frame_ran_this_run() -> bool:
 
 
 def _framework_words(lang: str) -> str:
-    """Streamlit writes a few words of its own in English (an empty list after a search): the
-    style sheet puts the interface's words in their place. Only catalogue text goes in, quoted."""
+    """Streamlit writes a few words of its own in English (an empty list after a search, the
+    navigation's "N more", the file uploader's button and limit): the style sheet puts the
+    interface's words in their place. Only catalogue text goes in, quoted."""
     # a CSS string takes UTF-8 as it is (json.dumps' \u escapes mean something else in CSS)
     no_results = json.dumps(t("common.no_results", lang), ensure_ascii=False)
-    more = json.dumps(t("common.nav_more", lang), ensure_ascii=False)  # a narrow screen folds pages into "N more"
+    more = json.dumps(t("common.nav_more", lang), ensure_ascii=False)
+    pick = json.dumps(t("common.upload_pick", lang), ensure_ascii=False)
+    limit = json.dumps(t("common.upload_limit", lang, mb=st.get_option("server.maxUploadSize")), ensure_ascii=False)  # a narrow screen folds pages into "N more"
     return ("[role='listbox'][data-empty='true'] span {visibility: hidden; font-size: 0 !important;}"
             f"[role='listbox'][data-empty='true'] span::after {{content: {no_results}; visibility: visible;"
             " font-size: 18px;}"
             ".rc-overflow-item-rest [data-testid='stTopNavSection'] p {font-size: 0 !important;}"
-            f".rc-overflow-item-rest [data-testid='stTopNavSection'] p::after {{content: {more}; font-size: 18px;}}")
+            f".rc-overflow-item-rest [data-testid='stTopNavSection'] p::after {{content: {more}; font-size: 18px;}}"
+            # the file uploader's button and its limit line
+            "[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p {font-size: 0 !important;}"
+            f"[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p::after {{content: {pick};"
+            " font-size: 18px;}"
+            "[data-testid='stFileUploaderDropzoneInstructions'] span {font-size: 0 !important;}"
+            f"[data-testid='stFileUploaderDropzoneInstructions'] span::after {{content: {limit}; font-size: 18px;}}")
 
 
 def town_short(row, lang: str) -> str:

@@ -11,13 +11,13 @@ import pandas as pd
 import streamlit as st
 
 from lib import (charts_funding, criteria, fmt, funding, queries, scenario, scenario_report, scenario_store,
-                 scenario_towns, whatif)
+                 scenario_towns, stages, whatif)
 from lib.db import DatabaseError
 from lib.fmt import TY
 from lib.scenario import Scenario
 from lib.scenario_towns import TownProjection
 from lib.tables import Col, Table
-from lib.updates import ValidationError
+from lib.db import ValidationError
 from lib.whatif import Outcomes, WhatIf
 from ui import auth_view, criteria_view, frame, widgets
 from ui import table as table_ui
@@ -27,8 +27,8 @@ STATE_OPTIONS = [i / 2 for i in range(0, 201)]      # 0 .. 100 tỷ đồng a ye
 NONSTATE_OPTIONS = [i / 2 for i in range(0, 101)]   # 0 .. 50 tỷ đồng a year
 MONEY_STEP_VND = TY / 2
 HORIZON_SPAN = 17                                   # the last year offered: start + 17
-EDITABLE_STAGES = ("quy_hoach", "hoan_thien_thu_tuc", "dang_gpmb", "dang_thi_cong", "tam_dung",
-                   funding.UNKNOWN_STAGE)          # handed-over works are complete whatever the money
+# the stage keys of a scenario (lib/stages.py) less the handed-over ones: complete whatever the money
+EDITABLE_STAGES = tuple(k for k in scenario.STAGE_KEYS if k not in stages.seed_model().handed_over)
 SHADOW = "_fund_shadow"   # a copy of the inputs: widget state is dropped while another page is shown
 RULESET_KEY = "fund_ruleset"
 MONEY_DECIMALS = 3        # every amount of the page in tỷ đồng: 12,750 beside 10,000

@@ -12,7 +12,7 @@ import streamlit as st
 from lib import auth, criteria, evidence, fmt, importer, queries
 from lib.db import Database, DatabaseError
 from lib.tables import Col, Table
-from lib.updates import ValidationError
+from lib.db import ValidationError
 from ui.frame import Ctx
 
 FLASH_KEY = "imp_flash"

@@ -2,12 +2,17 @@
 
 The URL of a page is its file name (/danh_muc): the same path Streamlit's pages/
 auto-discovery serves, so a bookmark opened first after a restart finds its page.
+
+The file names stay Vietnamese (canh_bao, kich_ban_von, ...) although the code names each concept in
+English (canh_bao.py is the "flags" page: lib/flags.py, ui/flags_view.py, keys "flags.*";
+kich_ban_von.py is the "funding" page: lib/funding.py, keys "funding.*"): they are the URLs users
+bookmarked, so renaming them would break every saved link.
 """
 PAGES = [
     ("pages/tong_quan.py", "nav.overview", ":material/dashboard:"),
     ("pages/trinh_chieu.py", "nav.present", ":material/slideshow:"),
     ("pages/danh_muc.py", "nav.register", ":material/list_alt:"),
-    ("pages/canh_bao.py", "nav.alerts", ":material/warning:"),
+    ("pages/canh_bao.py", "nav.flags", ":material/warning:"),
     ("pages/tieu_chi.py", "nav.criteria", ":material/verified:"),
     ("pages/kich_ban_von.py", "nav.funding", ":material/savings:"),
     ("pages/nhiem_vu.py", "nav.tasks", ":material/assignment_ind:"),
@@ -29,7 +34,7 @@ def in_menu(file: str, role: str | None) -> bool:
 
 # Shorter labels in the navigation bar, so that every page fits on one line at 1280 px;
 # the page itself keeps its full title.
-NAV_LABEL = {"nav.register": "nav.register_short", "nav.alerts": "nav.alerts_short",
+NAV_LABEL = {"nav.register": "nav.register_short", "nav.flags": "nav.flags_short",
              "nav.criteria": "nav.criteria_short", "nav.funding": "nav.funding_short",
              "nav.tasks": "nav.tasks_short", "nav.update": "nav.update_short"}
 

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from lib import charts, fmt, overview, progress, queries, register
+from lib.stages import UNKNOWN as UNKNOWN_STAGE
 from lib.fmt import TY
 from lib.register import MISSING
 from ui import frame, table
@@ -26,8 +27,8 @@ def md(text) -> str:
 def flag_levels(ctx: Ctx) -> dict[str, str]:
     """Work id -> severity (red, amber) of its worst delay flag at the session's evaluation date."""
     from lib import flags
-    from ui import alerts_view
-    worst = flags.worst_per_work(alerts_view.evaluate(ctx, alerts_view.eval_date(ctx)))
+    from ui import flags_view
+    worst = flags.worst_per_work(flags_view.evaluate(ctx, flags_view.eval_date(ctx)))
     return dict(zip(worst["work_id"], worst["severity"]))
 
 
@@ -71,7 +72,7 @@ def filter_bar(ctx: Ctx, works: pd.DataFrame, flags: dict[str, str]) -> register
     if picked_stages:
         stages = frame.read(queries.stages)
         names = overview.by_stage(works.iloc[0:0], stages, ctx.lang).set_index("stage")["label"]
-        names = names.rename(index={overview.UNKNOWN_STAGE: MISSING})
+        names = names.rename(index={UNKNOWN_STAGE: MISSING})
         st.info(ctx.tr("register.chart_filter", stages=", ".join(names.get(p, p) for p in picked_stages)),
                 icon=":material/filter_alt:")
     return register.Filters(categories=tuple(cats), stages=tuple(stages_chosen) + tuple(picked_stages),
@@ -150,12 +151,12 @@ def progress_charts(ctx: Ctx, works: pd.DataFrame, stages: pd.DataFrame) -> None
     event = st.altair_chart(chart, width="stretch", on_select="rerun", key="reg_pipeline",
                             selection_mode=charts.STAGE_PICK)
     picked = [p.get("stage_key") for p in (event.selection.get(charts.STAGE_PICK) or [])] if event else []
-    picked = [p.replace(overview.UNKNOWN_STAGE, MISSING) for p in picked if p]
+    picked = [p.replace(UNKNOWN_STAGE, MISSING) for p in picked if p]
     if picked != (st.session_state.get(CHART_PICK_KEY) or []):
         st.session_state[CHART_PICK_KEY] = picked
         st.rerun()
     st.caption(ctx.tr("register.click_hint"))
-    not_done = works.loc[~works["is_handed_over"], "total_investment_vnd"].dropna().sum()
+    not_done = fmt.sum_known(works.loc[~works["is_handed_over"], "total_investment_vnd"])  # None: unknown
     share = fmt.ty(not_done, ctx.lang)
     st.altair_chart(charts.pipeline(rows, by_stage, "investment_ty", ctx.tr("overview.chart_stage_money"),
                                     ctx.tr("chart.pipeline_money_title", share=share), ctx.tr("filter.town"),
@@ -207,7 +208,7 @@ def _timeline(ctx: Ctx, works: pd.DataFrame, by_stage: pd.DataFrame) -> None:
         due_passed = has_year[(has_year["expected_year"].astype(int) + 1 <= as_of_year) & ~has_year["is_handed_over"]]
         rows = pd.DataFrame({
             "label": [f"{r.id} · {r.name[:42]}" for r in has_year.itertuples()],
-            "stage_label": [labels_map.get(s if isinstance(s, str) else overview.UNKNOWN_STAGE) for s in has_year["stage"]],
+            "stage_label": [labels_map.get(s if isinstance(s, str) else UNKNOWN_STAGE) for s in has_year["stage"]],
             "baseline_year": has_year["baseline_year"].astype("Float64"),
             "expected_year": has_year["expected_year"].astype(int)})
         labels = {"year": ctx.tr("chart.year"), "baseline": ctx.tr("chart.timeline_baseline"),
@@ -290,7 +291,7 @@ def detail(ctx: Ctx, works: pd.DataFrame, all_works: pd.DataFrame) -> None:
     chart_rows = pd.DataFrame({"as_of": hist["as_of"], "period_label": hist["period_label"],
                                "stage_label": hist[stage_col].fillna(ctx.tr("stage.unknown")),
                                "expected_text": expected})
-    by_stage = pd.concat([by_stage, pd.DataFrame([{"stage": overview.UNKNOWN_STAGE, "label": ctx.tr("stage.unknown"),
+    by_stage = pd.concat([by_stage, pd.DataFrame([{"stage": UNKNOWN_STAGE, "label": ctx.tr("stage.unknown"),
                                                    "color": "#BBBBBB", "order": 99}])], ignore_index=True)
     if len(hist) > 1:  # one update is one dot: the table says it better
         st.altair_chart(charts.status_history(chart_rows, by_stage, ctx.tr("detail.history_chart"),

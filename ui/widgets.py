@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from lib import charts, flags, fmt, overview
+from lib.stages import UNKNOWN as UNKNOWN_STAGE
 from lib.fmt import TY
 from ui import table as table_ui
 from ui.frame import ROOT, Ctx
@@ -69,7 +70,7 @@ def stage_money_chart(ctx: Ctx, by_stage: pd.DataFrame, step: int = 30):
     """Investment per stage; every bar label has the same number of decimals, a stage with no
     known amount reads 'chưa có số liệu' (never a bar of 0)."""
     data = by_stage[by_stage["n"] > 0].assign(investment_ty=lambda d: d["investment_vnd"] / TY)
-    known = data[data["stage"] != overview.UNKNOWN_STAGE].dropna(subset=["investment_ty"])
+    known = data[data["stage"] != UNKNOWN_STAGE].dropna(subset=["investment_ty"])
     if len(known):
         top = known.sort_values("investment_ty", ascending=False).iloc[0]
         title = ctx.tr("overview.chart_money_title", stage=top["label"],

@@ -377,8 +377,8 @@ def test_flag_counts_match_the_listed_works(app, browser):
         assert not pg.locator("[data-testid='stException']").count(), "the flags page shows an exception"
         rows = []
         for sev in ("red", "amber"):
-            figure = int(re.search(r"\d+", metric_value(pg, t(f"alerts.kpi_{sev}"))).group())
-            text = pg.evaluate(SECTION_TEXT, t(f"alerts.group_{sev}"))
+            figure = int(re.search(r"\d+", metric_value(pg, t(f"flags.kpi_{sev}"))).group())
+            text = pg.evaluate(SECTION_TEXT, t(f"flags.group_{sev}"))
             listed = sorted(set(WORK_ID.findall(text or "")))
             rows.append((sev, figure, listed, text is not None))
         bad = [f"{sev}: figure {n}, {len(ids)} distinct works listed {ids}"

@@ -43,6 +43,15 @@ def test_sign_in_through_the_sidebar_then_save_an_update(server_with_account, pa
     main.get_by_role("button", name="Kiểm tra và ghi").first.click()  # the first work, as it stands
     wait_idle(page)
     main.get_by_text("Đã ghi 1 dòng vào kỳ").wait_for()
+    # the import tab's file uploader speaks the interface's language, not Streamlit's English
+    main.get_by_role("tab", name="Nhập từ Excel").click()
+    wait_idle(page)
+    zone = main.locator("[data-testid='stFileUploaderDropzone']").first
+    zone.wait_for()
+    words = zone.evaluate("""z => [z.querySelector('button [data-testid=stMarkdownContainer] p'),
+                                   z.querySelector('[data-testid=stFileUploaderDropzoneInstructions] span')]
+                                  .map(e => getComputedStyle(e, '::after').content + '|' + getComputedStyle(e).fontSize)""")
+    assert words == ['"Chọn tệp"|0px', '"Kéo thả tệp vào đây, tối đa 10 MB"|0px'], words
     sidebar.get_by_role("button", name="Đăng xuất").click()
     wait_idle(page)
     main.get_by_text("hãy đăng nhập").first.wait_for()

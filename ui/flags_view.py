@@ -19,7 +19,7 @@ from ui.frame import Ctx
 
 EVAL_KEY = "eval_date"        # the date widget on the flags page
 EVAL_SAVED = frame.EVAL_SAVED  # the chosen date, kept across pages (and in the URL by the frame)
-RULES_KEY = "alerts_rules"    # the rule filter (pills) on the flags page
+RULES_KEY = "flags_rules"    # the rule filter (pills) on the flags page (widget key read by tests)
 
 
 def default_eval_date(ctx: Ctx) -> date:
@@ -40,7 +40,7 @@ def eval_date_input(ctx: Ctx) -> date:
     if EVAL_KEY not in st.session_state:  # the widget's state is dropped when another page is shown
         st.session_state[EVAL_KEY] = fmt.day(eval_date(ctx), "vi")
     c1, c2 = st.columns([1, 1.15], vertical_alignment="bottom", gap="small")
-    c1.text_input(ctx.tr("alerts.eval_date"), key=EVAL_KEY, help=ctx.tr("alerts.eval_help"),
+    c1.text_input(ctx.tr("flags.eval_date"), key=EVAL_KEY, help=ctx.tr("flags.eval_help"),
                   placeholder=ctx.tr("common.placeholder_day"), max_chars=10)
     try:
         chosen = fmt.parse_day(st.session_state[EVAL_KEY], ctx.lang)
@@ -48,8 +48,8 @@ def eval_date_input(ctx: Ctx) -> date:
         chosen = eval_date(ctx)
         st.error(fmt.md_escape(str(e)), icon=":material/error:")
     if chosen != default:
-        c2.button(ctx.tr("alerts.eval_reset", date=fmt.day(default, ctx.lang)), key="eval_reset",
-                  help=ctx.tr("alerts.eval_reset_help"), icon=":material/undo:",
+        c2.button(ctx.tr("flags.eval_reset", date=fmt.day(default, ctx.lang)), key="eval_reset",
+                  help=ctx.tr("flags.eval_reset_help"), icon=":material/undo:",
                   on_click=lambda: st.session_state.update({EVAL_KEY: fmt.day(default, "vi")}))
     if chosen == default:
         st.session_state.pop(EVAL_SAVED, None)
@@ -81,7 +81,7 @@ def cause_labels(ctx: Ctx) -> dict[str, str]:
 def markers(ctx: Ctx) -> dict[str, str]:
     """Work id -> '● Đỏ' / '○ Vàng' for flagged works at the evaluation date (worst severity)."""
     w = works_flagged(ctx)
-    return {r.work_id: ctx.tr(f"alerts.marker_{r.severity}") for r in w.itertuples()}
+    return {r.work_id: ctx.tr(f"flags.marker_{r.severity}") for r in w.itertuples()}
 
 
 def plain(text: str, cls: str = "ct07-stamp") -> None:
@@ -104,11 +104,11 @@ def overview_strip(ctx: Ctx) -> None:
     when = eval_date(ctx)
     w = works_flagged(ctx, when)
     n = flags.severity_counts(w)
-    counts_line(ctx, "alerts.on_overview", date=fmt.day(when, ctx.lang), red=n["red"], amber=n["amber"])
+    counts_line(ctx, "flags.on_overview", date=fmt.day(when, ctx.lang), red=n["red"], amber=n["amber"])
     red = w[w["severity"] == "red"]
     if len(red):
         table.show(ctx, flags.SHORT_TABLE, flags.work_table_rows(red, cause_labels(ctx), ctx.lang))
-    st.page_link(str(frame.ROOT / "pages" / "canh_bao.py"), label=ctx.tr("alerts.see_all"), icon=":material/arrow_forward:")
+    st.page_link(str(frame.ROOT / "pages" / "canh_bao.py"), label=ctx.tr("flags.see_all"), icon=":material/arrow_forward:")
 
 
 # -- the flags page -----------------------------------------------------------------------------------
@@ -120,8 +120,8 @@ def chosen_rules() -> list[str]:
 
 def rule_filter(ctx: Ctx) -> None:
     rule_codes = list(flags.RULES)  # a fixed list, so a choice survives a change of date
-    st.pills(ctx.tr("alerts.rules"), rule_codes, selection_mode="multi", default=rule_codes, key=RULES_KEY,
-             format_func=lambda r: flags.rule_label(r, ctx.lang), help=ctx.tr("alerts.rules_help"))
+    st.pills(ctx.tr("flags.rules"), rule_codes, selection_mode="multi", default=rule_codes, key=RULES_KEY,
+             format_func=lambda r: flags.rule_label(r, ctx.lang), help=ctx.tr("flags.rules_help"))
 
 
 def work_lists(ctx: Ctx, w: pd.DataFrame, when: date) -> None:
@@ -129,28 +129,28 @@ def work_lists(ctx: Ctx, w: pd.DataFrame, when: date) -> None:
     rows = flags.work_table_rows(w, cause_labels(ctx), ctx.lang)
     for sev in flags.SEVERITIES:
         mine = rows[rows["severity"] == sev]
-        st.subheader(ctx.tr(f"alerts.group_{sev}") + ctx.tr("alerts.group_count", n=len(mine)))
+        st.subheader(ctx.tr(f"flags.group_{sev}") + ctx.tr("flags.group_count", n=len(mine)))
         if len(mine):
             table.show(ctx, flags.WORK_TABLE, mine)
         else:
-            plain(ctx.tr(f"alerts.group_none_{sev}", date=fmt.day(when, ctx.lang)))
+            plain(ctx.tr(f"flags.group_none_{sev}", date=fmt.day(when, ctx.lang)))
 
 
 def changes_section(ctx: Ctx) -> None:
     """What changed between the viewed period and the one before it (lib/changes.py)."""
-    st.subheader(ctx.tr("alerts.changes_title"))
+    st.subheader(ctx.tr("flags.changes_title"))
     ch = frame.read(changes.compare, ctx.period_id, ctx.towns, ctx.lang)
     if not ch.has_previous:
         st.info(changes.no_previous_text(ch, ctx.lang))
         return
-    plain(ctx.tr("alerts.changes_between", new=ch.period_label or ch.period_id,
+    plain(ctx.tr("flags.changes_between", new=ch.period_label or ch.period_id,
                  new_date=fmt.day(ch.as_of, ctx.lang), old=ch.previous_label or ch.previous_id,
                  old_date=fmt.day(ch.previous_as_of, ctx.lang)))
     n = ch.counts()
-    counts_line(ctx, "alerts.changes_counts", late=n["newly_late"], slipped=n["slipped"],
+    counts_line(ctx, "flags.changes_counts", late=n["newly_late"], slipped=n["slipped"],
                 handed=n["handed_over"], stage=n["stage_changed"])
     table.show(ctx, changes.CHANGES_TABLE, changes.table_rows(ch.rows, ctx.lang),
-               empty=ctx.tr("alerts.changes_empty"))
+               empty=ctx.tr("flags.changes_empty"))
 
 
 # -- the charts' rows ----------------------------------------------------------------------------------
