@@ -29,7 +29,7 @@ MONEY_STEP_VND = TY / 2
 HORIZON_SPAN = 17                                   # the last year offered: start + 17
 # the stage keys of a scenario (lib/stages.py) less the handed-over ones: complete whatever the money
 EDITABLE_STAGES = tuple(k for k in scenario.STAGE_KEYS if k not in stages.seed_model().handed_over)
-SHADOW = "_fund_shadow"   # a copy of the inputs: widget state is dropped while another page is shown
+KEEP = "session"          # every input keeps its value across pages (Streamlit's persist_state)
 RULESET_KEY = "fund_ruleset"
 MONEY_DECIMALS = 3        # every amount of the page in tỷ đồng: 12,750 beside 10,000
 SLIDER_DECIMALS = 1       # the sliders move by 0,5 tỷ: 10,0 beside 12,5
@@ -68,11 +68,11 @@ def _horizon_bounds(d: dict) -> tuple[int, int]:
 
 
 def init_state(d: dict) -> None:
-    """Give every input its value: kept from this session (also across pages), else the default."""
-    shadow = st.session_state.get(SHADOW, {})
+    """Give every input its value: kept from this session (``persist_state``: also across pages),
+    else the default."""
     for key, value in d.items():
         if key not in st.session_state:
-            st.session_state[key] = shadow.get(key, value)
+            st.session_state[key] = value
     lo, hi = _horizon_bounds(d)
     start, end = st.session_state["fund_horizon"]
     start, end = min(max(int(start), lo), hi), min(max(int(end), lo), hi)
@@ -84,14 +84,9 @@ def init_state(d: dict) -> None:
             st.session_state[key] = d[key]
 
 
-def _remember(d: dict) -> None:
-    st.session_state[SHADOW] = {k: st.session_state[k] for k in d if k in st.session_state}
-
-
 def _reset(d: dict) -> None:
     for key, value in d.items():
         st.session_state[key] = value
-    st.session_state[SHADOW] = dict(d)
 
 
 def _money(ctx: Ctx, v: float) -> str:
@@ -108,11 +103,11 @@ def sliders(ctx: Ctx, d: dict) -> None:
     """The money and the horizon, in one compact row with the reset."""
     lo, hi = _horizon_bounds(d)
     c1, c2, c3, c4 = st.columns([3.6, 3, 3, 2.4], vertical_alignment="bottom")
-    c1.select_slider(ctx.tr("funding.in_state"), STATE_OPTIONS, key="fund_state",
+    c1.select_slider(ctx.tr("funding.in_state"), STATE_OPTIONS, key="fund_state", persist_state=KEEP,
                      format_func=lambda v: _money(ctx, v), help=ctx.tr("funding.in_state_help"))
-    c2.select_slider(ctx.tr("funding.in_nonstate"), NONSTATE_OPTIONS, key="fund_nonstate",
+    c2.select_slider(ctx.tr("funding.in_nonstate"), NONSTATE_OPTIONS, key="fund_nonstate", persist_state=KEEP,
                      format_func=lambda v: _money(ctx, v), help=ctx.tr("funding.in_nonstate_help"))
-    c3.slider(ctx.tr("funding.in_horizon"), min_value=lo, max_value=hi, step=1, key="fund_horizon", format="%d",
+    c3.slider(ctx.tr("funding.in_horizon"), min_value=lo, max_value=hi, step=1, key="fund_horizon", persist_state=KEEP, format="%d",
               help=ctx.tr("funding.in_horizon_help"))
     c4.button(ctx.tr("funding.reset"), key="fund_reset", on_click=_reset, args=(d,), icon=":material/restart_alt:",
               help=ctx.tr("funding.reset_help"), width="stretch", wrap=True)
@@ -122,25 +117,24 @@ def controls(ctx: Ctx, d: dict, stage_labels: dict[str, str]) -> None:
     """The other inputs: the rule, overrun and clearance, and the stage assumptions in an expander."""
     # three choices, all in view: one click on the projector, and no drop-down to search
     c4, c5, c6 = st.columns([5, 2.5, 2.5], vertical_alignment="bottom")
-    c4.radio(ctx.tr("funding.in_rule"), list(funding.RULES), key="fund_rule", horizontal=True,
+    c4.radio(ctx.tr("funding.in_rule"), list(funding.RULES), key="fund_rule", persist_state=KEEP, horizontal=True,
              format_func=lambda r: ctx.tr(f"funding.rule.{r}"), help=ctx.tr("funding.in_rule_help"))
-    c5.slider(ctx.tr("funding.in_overrun"), 0, 50, step=1, key="fund_overrun", format="%d %%",
+    c5.slider(ctx.tr("funding.in_overrun"), 0, 50, step=1, key="fund_overrun", persist_state=KEEP, format="%d %%",
               help=ctx.tr("funding.in_overrun_help"))
-    c6.slider(ctx.tr("funding.in_clearance"), 0, 24, step=1, key="fund_clearance", format="%d",
+    c6.slider(ctx.tr("funding.in_clearance"), 0, 24, step=1, key="fund_clearance", persist_state=KEEP, format="%d",
               help=ctx.tr("funding.in_clearance_help"))
     with st.expander(ctx.tr("funding.more")):
         widgets.note(ctx.tr("funding.more_help"))
         cols = st.columns(len(EDITABLE_STAGES), vertical_alignment="bottom")  # a long stage name wraps
         for col, stage in zip(cols, EDITABLE_STAGES):
             col.markdown(f"**{stage_labels.get(stage, stage)}**")
-            col.number_input(ctx.tr("funding.in_share"), 0, 100, step=5, key=f"fund_share_{stage}",
+            col.number_input(ctx.tr("funding.in_share"), 0, 100, step=5, key=f"fund_share_{stage}", persist_state=KEEP,
                              help=ctx.tr("funding.in_share_help"))
-            col.number_input(ctx.tr("funding.in_months"), 0, 60, step=1, key=f"fund_months_{stage}",
+            col.number_input(ctx.tr("funding.in_months"), 0, 60, step=1, key=f"fund_months_{stage}", persist_state=KEEP,
                              help=ctx.tr("funding.in_months_help"))
         b1, b2, _ = st.columns([2, 3, 3], vertical_alignment="bottom")
-        b1.number_input(ctx.tr("funding.in_build"), 1, 5, step=1, key="fund_build", help=ctx.tr("funding.in_build_help"))
-        b2.toggle(ctx.tr("funding.in_carry"), key="fund_carry", help=ctx.tr("funding.in_carry_help"))
-    _remember(d)
+        b1.number_input(ctx.tr("funding.in_build"), 1, 5, step=1, key="fund_build", persist_state=KEEP, help=ctx.tr("funding.in_build_help"))
+        b2.toggle(ctx.tr("funding.in_carry"), key="fund_carry", persist_state=KEEP, help=ctx.tr("funding.in_carry_help"))
 
 
 def current_scenario(ctx: Ctx) -> Scenario:
@@ -600,9 +594,6 @@ def _apply_saved(sc: Scenario, valid_towns: list[str]) -> None:
         s[f"fund_share_{stage}"] = int(round(sc.shares[stage] * 100))
         s[f"fund_months_{stage}"] = int(min(round(sc.months[stage]), 60))
     s[frame.TOWN_KEY] = [t for t in (sc.towns if sc.towns is not None else valid_towns) if t in valid_towns]
-    shadow = dict(s.get(SHADOW, {}))
-    shadow.update({k: s[k] for k in shadow if k in s})
-    s[SHADOW] = shadow
 
 
 def saved_tab(ctx: Ctx, m: WhatIf) -> None:

@@ -93,3 +93,24 @@ def test_moving_the_state_budget_changes_a_completion_year(server, page):
     assert wait_for_change(page, lambda: slider.get_attribute("aria-valuetext"), "98,5 tỷ") == "10,0 tỷ"
     assert wait_for_change(page, lambda: metric_value(page, "Xong đến hết 2030"), "13/13 công trình") == \
         "10/13 công trình"
+
+
+def test_the_scenario_is_kept_while_the_chair_looks_at_another_page(server, page):
+    """Streamlit's persist_state: the chair sets the money, opens the flags page, comes back; the
+    sliders and what they move are as they were left."""
+    page.goto(server.url + "/kich_ban_von")
+    wait_idle(page)
+    slider = page.get_by_role("slider", name=SLIDER)
+    slider.wait_for()
+    page.get_by_role("button", name="Dùng 13,0 tỷ/năm").click()
+    wait_idle(page)
+    assert wait_for_change(page, lambda: slider.get_attribute("aria-valuetext"), "10,0 tỷ") == "13,0 tỷ"
+    page.get_by_role("link", name="Cảnh báo").click()
+    wait_idle(page)
+    page.get_by_role("heading", name="Cảnh báo tiến độ").wait_for()
+    page.get_by_role("link", name="Vốn").click()
+    wait_idle(page)
+    slider = page.get_by_role("slider", name=SLIDER)
+    slider.wait_for()
+    assert slider.get_attribute("aria-valuetext") == "13,0 tỷ"
+    assert metric_value(page, "Xong đến hết 2030") == "13/13 công trình"
