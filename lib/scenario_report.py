@@ -185,7 +185,7 @@ def minutes_markdown(name: str, scenario: Scenario, o: Outcomes, *, as_of_text: 
     now = now or datetime.now()
     # Markdown: every name typed by a user (scenario, works, towns, rule-set) is escaped, never rendered
     md = lambda v: fmt.md_escape(v, 500)  # noqa: E731
-    name, ruleset_name = md(name), md(ruleset_name)
+    name, ruleset_name, period_label = md(name), md(ruleset_name), md(period_label)
     town_names = {k: md(v) for k, v in town_names.items()}
     not_simulated_names = {k: md(v) for k, v in not_simulated_names.items()}
     lines = [f"### {t('funding.min_title', lang, name=name)}", "",

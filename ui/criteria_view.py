@@ -8,10 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from lib import charts, criteria, fmt, queries, sources
-from lib.rulesets import FILES, RulesetError
+from lib.rulesets import FILES, MAX_FILE_BYTES, RulesetError
 from lib.tables import Col, Table
-from lib.db import DatabaseError
-from lib.db import ValidationError
+from lib.db import DatabaseError, ValidationError
 from ui import auth_view, frame, table
 from ui.frame import Ctx
 
@@ -453,7 +452,8 @@ def import_box(ctx: Ctx, expanded: bool = False) -> None:
             return
         st.caption(ctx.tr("crit.import_help"))
         files = st.file_uploader(ctx.tr("crit.import_files"), type=["csv"], accept_multiple_files=True,
-                                 key="crit_import_files")
+                                 key="crit_import_files",
+                                 help=ctx.tr("common.upload_help", mb=fmt.number(MAX_FILE_BYTES / 1e6, 0, ctx.lang)))
         if st.button(ctx.tr("crit.import_save"), key="crit_import_go"):
             texts = {f.name: f.getvalue() for f in files or []}
             try:

@@ -63,7 +63,8 @@ def import_box(ctx: Ctx, town: str) -> None:
     """Upload the filled checklist: every problem listed by row and column; all or nothing."""
     with st.expander(ctx.tr("ev.import")):
         st.caption(ctx.tr("ev.import_help"))
-        up = st.file_uploader(ctx.tr("ev.import_file"), type=["xlsx"], key=f"ev_import_file_{town}")
+        up = st.file_uploader(ctx.tr("ev.import_file"), type=["xlsx"], key=f"ev_import_file_{town}",
+                              help=ctx.tr("common.upload_help", mb=fmt.number(evidence.MAX_BYTES / 2**20, 0, ctx.lang)))
         if up is None:
             return
         data = up.getvalue()

@@ -156,7 +156,8 @@ def _framework_words(lang: str) -> str:
     no_results = json.dumps(t("common.no_results", lang), ensure_ascii=False)
     more = json.dumps(t("common.nav_more", lang), ensure_ascii=False)
     pick = json.dumps(t("common.upload_pick", lang), ensure_ascii=False)
-    limit = json.dumps(t("common.upload_limit", lang, mb=st.get_option("server.maxUploadSize")), ensure_ascii=False)  # a narrow screen folds pages into "N more"
+    # each uploader says its own size limit in its help (rule-sets, checklists and workbooks differ)
+    limit = json.dumps(t("common.upload_limit", lang), ensure_ascii=False)  # a narrow screen folds pages into "N more"
     return ("[role='listbox'][data-empty='true'] span {visibility: hidden; font-size: 0 !important;}"
             f"[role='listbox'][data-empty='true'] span::after {{content: {no_results}; visibility: visible;"
             " font-size: 18px;}"

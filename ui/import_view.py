@@ -26,7 +26,7 @@ STATUS_PREVIEW = Table("import_status_preview", (
     Col("work_id", "imp.col.work_id", width=10),
     Col("stage", "imp.col.stage", width=18, missing=""),
     Col("physical_pct", "imp.col.physical_pct", "pct", width=10),
-    Col("disbursed_vnd", "imp.col.disbursed_cum", "money", width=14),
+    Col("disbursed_vnd", "imp.ui.col_disbursed_cum", "money", width=14),  # shown in tỷ đồng: no "(đồng)"
     Col("expected_year", "imp.col.expected_year", "year", width=10),
     Col("delay_cause", "imp.col.delay_cause", width=16, missing=""),
     Col("note", "imp.col.note", width=30, missing=""),
@@ -35,8 +35,8 @@ PLAN_PREVIEW = Table("import_plan_preview", (
     Col("line", "imp.ui.col_line", "int", width=6),
     Col("work_id", "imp.col.work_id", width=10),
     Col("year", "imp.col.year", "year", width=8),
-    Col("allocated_vnd", "imp.col.allocated", "money", width=14),
-    Col("disbursed_vnd", "imp.col.disbursed_year", "money", width=14),
+    Col("allocated_vnd", "imp.ui.col_allocated", "money", width=14),
+    Col("disbursed_vnd", "imp.ui.col_disbursed_year", "money", width=14),
     Col("decision_ref", "imp.col.decision_ref", width=22, missing=""),
     Col("source_ref", "imp.col.source_ref", width=22, missing=""),
     Col("change", "imp.ui.col_change", width=10),
@@ -90,7 +90,8 @@ def render(ctx: Ctx, db: Database, who) -> None:
     st.download_button(ctx.tr("imp.ui.download"), key=f"imp_dl_{kind}", icon=":material/download:",
                        data=importer.template_xlsx(db, kind, period_id, ctx.lang),
                        file_name=importer.template_name(kind, period_id), mime=XLSX_MIME)
-    up = st.file_uploader(ctx.tr("imp.ui.file"), type=["xlsx"], key=_uploader_key(kind, period_id))
+    up = st.file_uploader(ctx.tr("imp.ui.file"), type=["xlsx"], key=_uploader_key(kind, period_id),
+                          help=ctx.tr("common.upload_help", mb=fmt.number(importer.MAX_BYTES / 2**20, 0, ctx.lang)))
     if up is None:
         return
     data = up.getvalue()
@@ -152,7 +153,8 @@ def _indicator(ctx: Ctx, db: Database, who) -> None:
     st.download_button(ctx.tr("imp.ui.download"), key="imp_dl_indicator", icon=":material/download:",
                        data=evidence.checklist_xlsx(db, town, ruleset_id, lang=ctx.lang),
                        file_name=f"so-lieu-con-thieu-{town}-{ruleset_id}.xlsx", mime=XLSX_MIME)
-    up = st.file_uploader(ctx.tr("imp.ui.file"), type=["xlsx"], key=_uploader_key("indicator", town))
+    up = st.file_uploader(ctx.tr("imp.ui.file"), type=["xlsx"], key=_uploader_key("indicator", town),
+                          help=ctx.tr("common.upload_help", mb=fmt.number(evidence.MAX_BYTES / 2**20, 0, ctx.lang)))
     if up is None:
         return
     data = up.getvalue()

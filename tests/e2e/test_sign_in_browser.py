@@ -51,7 +51,7 @@ def test_sign_in_through_the_sidebar_then_save_an_update(server_with_account, pa
     words = zone.evaluate("""z => [z.querySelector('button [data-testid=stMarkdownContainer] p'),
                                    z.querySelector('[data-testid=stFileUploaderDropzoneInstructions] span')]
                                   .map(e => getComputedStyle(e, '::after').content + '|' + getComputedStyle(e).fontSize)""")
-    assert words == ['"Chọn tệp"|0px', '"Kéo thả tệp vào đây, tối đa 10 MB"|0px'], words
+    assert words == ['"Chọn tệp"|0px', '"Kéo thả tệp vào đây"|0px'], words
     sidebar.get_by_role("button", name="Đăng xuất").click()
     wait_idle(page)
     main.get_by_text("hãy đăng nhập").first.wait_for()
