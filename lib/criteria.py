@@ -12,6 +12,8 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+import re
+
 import pandas as pd
 
 from lib import backup, rulesets as rs
@@ -114,6 +116,10 @@ def _cell(v, col: str):
     return str(v) if col in ("min_level", "high_level") else v
 
 
+_RULESET_TABLES = frozenset({"ruleset_file", "ruleset", "ruleset_group", "ruleset_standard", "ruleset_level",
+                             "regional_factor"})
+
+
 def _insert_frame(cur, table: str, frame: pd.DataFrame, columns: list[str]) -> None:
     """All rows of ``frame`` in one INSERT ... SELECT (DuckDB reads the local frame by its name)."""
     if frame is None or frame.empty:
@@ -122,6 +128,9 @@ def _insert_frame(cur, table: str, frame: pd.DataFrame, columns: list[str]) -> N
     # cursor.register would fail after a fetchone() earlier in the transaction left a result open
     _ruleset_rows = pd.DataFrame({col: [_cell(v, col) for v in frame[col]] if col in frame.columns else None  # noqa: F841
                                   for col in columns}, index=range(len(frame)))
+    # identifiers, never data: the tables are this module's own, the columns the schema's names
+    if table not in _RULESET_TABLES or not all(re.fullmatch(r"[a-z_]+", c) for c in columns):
+        raise ValueError(f"not a rule-set table or column: {table} {columns}")
     names = ", ".join(columns)
     cur.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _ruleset_rows")
 

@@ -96,6 +96,18 @@ def render(ctx: Ctx, db: Database, who) -> None:
         return
     data = up.getvalue()
     p = importer.preview(db, kind, data, period_id)
+
+    def write() -> str:
+        result = importer.apply(db, who, kind, data, period_id)
+        return _written(ctx, result.written, result.work_ids, kind) + (
+            " " + ctx.tr("imp.ui.period_done", period=period_id) if kind == "status" else "")
+
+    _preview_then_write(ctx, p, f"imp_go_{kind}", lambda: _preview_table(ctx, db, kind, p), write)
+
+
+def _preview_then_write(ctx: Ctx, p, key: str, show_rows, write) -> None:
+    """Every import the same way: the problems by row and column (nothing written), or what is
+    new, the rows, then the write, whose message is said after the rerun."""
     if p.problems:
         _errors(ctx, p.problems)
         return
@@ -103,18 +115,17 @@ def render(ctx: Ctx, db: Database, who) -> None:
         st.info(ctx.tr("imp.ui.nothing", same=len(p.unchanged), blank=p.n_blank))
         return
     st.success(ctx.tr("imp.ui.ok", n=len(p.rows), same=len(p.unchanged), blank=p.n_blank))
-    _preview_table(ctx, db, kind, p)
-    if st.button(ctx.tr("imp.ui.go"), key=f"imp_go_{kind}", type="primary"):
+    show_rows()
+    if st.button(ctx.tr("imp.ui.go"), key=key, type="primary"):
         try:
-            result = importer.apply(db, who, kind, data, period_id)
+            said = write()
         except ValidationError as e:
             _errors(ctx, e.problems)
             return
         except DatabaseError as e:  # refused by the write path (role, disabled account)
             st.error(fmt.md_escape(str(e), 1000))
             return
-        st.session_state[FLASH_KEY] = _written(ctx, result.written, result.work_ids, kind) + (
-            " " + ctx.tr("imp.ui.period_done", period=period_id) if kind == "status" else "")
+        st.session_state[FLASH_KEY] = said
         st.session_state[NONCE_KEY] = st.session_state.get(NONCE_KEY, 0) + 1
         st.rerun()
 
@@ -159,27 +170,14 @@ def _indicator(ctx: Ctx, db: Database, who) -> None:
         return
     data = up.getvalue()
     p = evidence.preview_import(db, town, data)
-    if p.problems:
-        _errors(ctx, p.problems)
-        return
-    if not p.rows:
-        st.info(ctx.tr("imp.ui.nothing", same=len(p.unchanged), blank=p.n_blank))
-        return
-    st.success(ctx.tr("imp.ui.ok", n=len(p.rows), same=len(p.unchanged), blank=p.n_blank))
-    st.text("\n".join(f"{ctx.tr('imp.ui.col_line')} {r.line}: {r.code} = "
-                      f"{r.value_text if r.value_text is not None else fmt.number(r.value_num, 2, ctx.lang)}"
-                      for r in p.rows[:MAX_SHOWN]))
-    if st.button(ctx.tr("imp.ui.go"), key="imp_go_indicator", type="primary"):
-        try:
-            result = evidence.import_checklist(db, who, town, data)
-        except ValidationError as e:
-            _errors(ctx, e.problems)
-            return
-        except DatabaseError as e:
-            st.error(fmt.md_escape(str(e), 1000))
-            return
+
+    def write() -> str:
+        result = evidence.import_checklist(db, who, town, data)
         codes = [r.code for r in p.rows]
-        st.session_state[FLASH_KEY] = ctx.tr("imp.ui.done_indicator", n=result.written, town=names.get(town, town),
-                                             codes=", ".join(codes[:30]) + (" …" if len(codes) > 30 else ""))
-        st.session_state[NONCE_KEY] = st.session_state.get(NONCE_KEY, 0) + 1
-        st.rerun()
+        return ctx.tr("imp.ui.done_indicator", n=result.written, town=names.get(town, town),
+                      codes=", ".join(codes[:30]) + (" …" if len(codes) > 30 else ""))
+
+    _preview_then_write(ctx, p, "imp_go_indicator", lambda: st.text("\n".join(
+        f"{ctx.tr('imp.ui.col_line')} {r.line}: {r.code} = "
+        f"{r.value_text if r.value_text is not None else fmt.number(r.value_num, 2, ctx.lang)}"
+        for r in p.rows[:MAX_SHOWN])), write)
