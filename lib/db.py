@@ -19,6 +19,8 @@ from typing import Any, TypeVar
 import duckdb
 import pandas as pd
 
+from lib.i18n import DEFAULT_LANG, Msg, text_of
+
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 DEFAULT_DB_PATH = ROOT / "data" / "ct07.duckdb"
@@ -28,17 +30,28 @@ T = TypeVar("T")
 
 
 class DatabaseError(Exception):
-    """An error whose message is meant for the user (Vietnamese)."""
+    """An error whose message is meant for the user: a ``lib.i18n.Msg`` (or plain text), put into
+    the user's language by ``.text(lang)``; ``str(e)`` is the Vietnamese text."""
+
+    def __init__(self, message: "str | Msg" = ""):
+        self.message = message
+        super().__init__(str(message))
+
+    def text(self, lang: str = DEFAULT_LANG) -> str:
+        return text_of(self.message, lang)
 
 
 class ValidationError(ValueError):
     """What a user asked to write is not valid: carries every problem found, each naming its row
-    and field in Vietnamese. Nothing is written. The one validation error of every write (status
-    updates, imports, scenarios, indicator values, rule-sets, settings)."""
+    and field (a ``lib.i18n.Msg`` or text). Nothing is written. The one validation error of every
+    write (status updates, imports, scenarios, indicator values, rule-sets, settings)."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: "list[str | Msg]"):
         self.problems = list(problems)
-        super().__init__("\n".join(self.problems))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    def text(self, lang: str = DEFAULT_LANG) -> str:
+        return "\n".join(text_of(p, lang) for p in self.problems)
 
 
 class SchemaTooNewError(DatabaseError):

@@ -15,6 +15,8 @@ exists for every value the data can give, and that no key is unused.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -41,6 +43,10 @@ FILES: dict[str, tuple[str, ...]] = {
     "import.json": ("imp", "xlsx"),
     "pack.json": ("pack",),
     "opendata.json": ("opendata",),
+    # messages built in lib/ (errors, labels of data files), one file per module family
+    "rules.json": ("rules",),
+    "backup.json": ("backup",),
+    "db.json": ("db",),
 }
 PREFIX_FILE = {prefix: name for name, prefixes in FILES.items() for prefix in prefixes}
 
@@ -93,3 +99,52 @@ def t(key: str, lang: str = DEFAULT_LANG, **kwargs) -> str:
         return key
     text = texts.get(normalise_lang(lang)) or texts.get(DEFAULT_LANG) or key
     return text.format(**kwargs) if kwargs else text
+
+
+# -- text built in lib/ before the language is known ---------------------------------------------
+@dataclass(frozen=True, init=False)
+class Msg:
+    """A message of lib/ (an error, a warning, a label) as a key and its values, put into words
+    only when shown: ``Msg("rules.err.not_number", row=4, field=Msg("rules.field.weight"))``.
+
+    A value may itself be a Msg (translated in the same language), a ``Num`` (a number written
+    in the language's format) or a date (written dd/mm/yyyy); anything else is written as is.
+    ``str(msg)`` is the Vietnamese text, so logs and old callers read as before."""
+
+    key: str
+    params: tuple
+
+    def __init__(self, key: str, **params):
+        object.__setattr__(self, "key", key)
+        object.__setattr__(self, "params", tuple(params.items()))
+
+    def text(self, lang: str = DEFAULT_LANG) -> str:
+        return t(self.key, lang, **{k: text_of(v, lang) for k, v in self.params})
+
+    def __str__(self) -> str:
+        return self.text(DEFAULT_LANG)
+
+
+@dataclass(frozen=True)
+class Num:
+    """A number inside a Msg, written when the language is known (1.036,5 / 1,036.5)."""
+
+    value: float | int
+    decimals: int = 0
+
+    def text(self, lang: str = DEFAULT_LANG) -> str:
+        from lib import fmt  # lazy: lib.fmt imports this module
+        return fmt.number(self.value, self.decimals, lang)
+
+
+def text_of(value, lang: str = DEFAULT_LANG) -> str:
+    """Any message of lib/ in ``lang``: a Msg, a Num, an error carrying one (``.text(lang)``), a
+    list of them (one per line), a date, or plain text (kept as it is)."""
+    if isinstance(value, (Msg, Num)) or (isinstance(value, Exception) and hasattr(value, "text")):
+        return value.text(lang)
+    if isinstance(value, (list, tuple)):
+        return "\n".join(text_of(v, lang) for v in value)
+    if isinstance(value, date):
+        from lib import fmt
+        return fmt.day(value, lang)
+    return str(value)

@@ -4,6 +4,7 @@ from datetime import date, datetime
 import pandas as pd
 import streamlit as st
 
+from lib.i18n import text_of
 from lib import fmt, queries, updates
 from lib.db import AlreadySubmitted, DatabaseError, ValidationError, new_token
 from ui import auth_view, frame, import_view, table
@@ -53,7 +54,7 @@ else:
     try:
         as_of = fmt.parse_day(as_of_text, ctx.lang)
     except ValueError as e:
-        st.error(fmt.md_escape(str(e)))
+        st.error(fmt.md_escape(text_of(e, ctx.lang)))
         st.stop()
     period = updates.Period(pid.strip(), label.strip() or updates.default_period_label(pid.strip()),
                             as_of, source or None)
@@ -131,7 +132,7 @@ def save(v: dict, rows: list[updates.Update], labels: list[str] | None = None) -
             forget_views()
         return
     except DatabaseError as e:  # refused by the write path (role, disabled account)
-        st.error(fmt.md_escape(str(e), 400))
+        st.error(fmt.md_escape(text_of(e, ctx.lang), 400))
         return
     said(receipt, v["token"])
 
@@ -263,7 +264,7 @@ def settings_form() -> None:
                 flash(snap["token"], "success", [ctx.tr("update.settings_saved")])
                 st.session_state.pop("upd_view_settings", None)
             except DatabaseError as e:  # e.g. the account was disabled meanwhile: refused by the write path
-                st.error(fmt.md_escape(str(e), 400))
+                st.error(fmt.md_escape(text_of(e, ctx.lang), 400))
 
 
 with tab_settings:

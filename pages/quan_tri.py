@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 import streamlit as st
 
+from lib.i18n import text_of
 from lib import auth, backup, fmt
 from lib.db import DatabaseError
 from lib.tables import Col, Table
@@ -85,7 +86,7 @@ with tab_users:
             try:
                 auth.add_user(db, who, username, name, role, password)
             except DatabaseError as e:
-                st.error(str(e))
+                st.error(fmt.md_escape(text_of(e, ctx.lang), 400))
             else:
                 _done(ctx.tr("admin.added", username=username.strip()))
     with right:
@@ -102,7 +103,7 @@ with tab_users:
                     try:
                         auth.set_active(db, who, pick, not active)
                     except DatabaseError as e:
-                        st.error(str(e))
+                        st.error(fmt.md_escape(text_of(e, ctx.lang), 400))
                     else:
                         _done(f"{pick}: " + ctx.tr("admin.state_disabled" if active else "admin.state_active"))
             with st.form("admin_reset", clear_on_submit=True):
@@ -111,7 +112,7 @@ with tab_users:
                     try:
                         auth.set_password(db, who, pick, new_password)
                     except DatabaseError as e:
-                        st.error(str(e))
+                        st.error(fmt.md_escape(text_of(e, ctx.lang), 400))
                     else:
                         _done(f"{pick}: " + ctx.tr("admin.reset"))
 
@@ -129,7 +130,7 @@ with tab_audit:
         start = fmt.parse_day(start_text, ctx.lang) if start_text.strip() else None
         end = fmt.parse_day(end_text, ctx.lang) if end_text.strip() else None
     except ValueError as e:
-        st.error(fmt.md_escape(str(e)))
+        st.error(fmt.md_escape(text_of(e, ctx.lang)))
         st.stop()
     log = frame.read(auth.audit_rows, None if user == everyone else user, None if action == everyone else action,
                      start, end)
@@ -149,7 +150,7 @@ with tab_backup:
                 raise auth.PermissionDenied(ctx.tr("admin.only"))
             folder = backup.before_import(db, who, "backup", "thu-cong")
         except DatabaseError as e:
-            st.error(fmt.md_escape(str(e)))
+            st.error(fmt.md_escape(text_of(e, ctx.lang)))
         else:
             _done(ctx.tr("admin.backup_done", folder=str(folder.name) if folder else ""))
     found = backup.list_backups(root)
@@ -172,7 +173,7 @@ with tab_backup:
             try:
                 p = backup.preview(chosen.folder, db)
             except DatabaseError as e:
-                st.error(fmt.md_escape(str(e), 400))
+                st.error(fmt.md_escape(text_of(e, ctx.lang), 400))
             else:
                 diff = pd.DataFrame({"table": [d[0] for d in p.differences], "backup": [d[1] for d in p.differences],
                                      "current": [d[2] for d in p.differences]})
@@ -187,7 +188,7 @@ with tab_backup:
                     try:
                         result, safety = backup.restore_in_place(db, who, chosen.folder)
                     except DatabaseError as e:
-                        st.error(fmt.md_escape(str(e), 600))
+                        st.error(fmt.md_escape(text_of(e, ctx.lang), 600))
                     else:
                         st.cache_data.clear()  # every cached read of the replaced data goes
                         st.session_state.pop("admin_restore_pick", None)

@@ -1,7 +1,7 @@
 """The translation catalogue (lib/locales/*.json) against the code that uses it.
 
 The scanner reads every .py file of app.py, pages/, ui/ and lib/ with ``ast`` and collects
-* the keys written in full: the first argument of ``t(...)``/``ctx.tr(...)``, the label and
+* the keys written in full: the first argument of ``t(...)``/``ctx.tr(...)``/``Msg(...)``, the label and
   ``missing`` of a table column (``Col(key, "label.key", missing="common.no_data")``), and any
   other string that looks like a key of a known prefix (keys passed as data: ``NAV_LABEL``,
   ``SEVERITY_KEY``, ``counts_line(ctx, "flags.on_overview")``, ...);
@@ -57,7 +57,7 @@ class Scan:
 
 def _is_translate_call(node: ast.Call) -> bool:
     f = node.func
-    return (isinstance(f, ast.Name) and f.id == "t") or (isinstance(f, ast.Attribute) and f.attr == "tr")
+    return (isinstance(f, ast.Name) and f.id in ("t", "Msg")) or (isinstance(f, ast.Attribute) and f.attr in ("tr", "Msg"))
 
 
 def _is_col(node: ast.Call) -> bool:

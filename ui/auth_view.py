@@ -12,8 +12,8 @@ import html
 
 import streamlit as st
 
-from lib import auth
-from lib.i18n import t
+from lib import auth, fmt
+from lib.i18n import t, text_of
 from ui import frame
 
 SESSION_KEY = "ct07_session"
@@ -61,7 +61,7 @@ def sign_in_form(lang: str, key: str) -> None:
             try:
                 identity = auth.sign_in(frame.get_db(), username, password)
             except auth.AuthError as e:
-                st.error(str(e))
+                st.error(fmt.md_escape(text_of(e, lang), 400))
                 return
             st.session_state[SESSION_KEY] = auth.start_session(identity)
             st.rerun()

@@ -7,6 +7,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from lib.i18n import text_of
 from lib import charts, criteria, fmt, queries, sources
 from lib.rulesets import FILES, MAX_FILE_BYTES, RulesetError
 from lib.tables import Col, Table
@@ -66,7 +67,7 @@ def guard(ctx: Ctx, ruleset):
         yield
     except (KeyError, ValueError, IndexError, TypeError, ZeroDivisionError, AttributeError) as e:
         st.warning(ctx.tr("crit.rs_broken", name=fmt.md_escape(ruleset.info.name),
-                          error=fmt.md_escape(str(e).strip("'\""), 300)), icon=":material/warning:")
+                          error=fmt.md_escape(text_of(e, ctx.lang).strip("'\""), 300)), icon=":material/warning:")
 
 
 def programme_towns(ctx: Ctx) -> list[str]:
@@ -409,7 +410,7 @@ def entry_form(ctx: Ctx, town: str, standards: pd.DataFrame) -> None:
                 except ValidationError as e:
                     st.error("\n".join(f"- {fmt.md_escape(p, 400)}" for p in e.problems))
                 except DatabaseError as e:  # refused by the write path
-                    st.error(fmt.md_escape(str(e), 400))
+                    st.error(fmt.md_escape(text_of(e, ctx.lang), 400))
 
 
 def ruleset_file_bytes(content: str) -> bytes:
@@ -465,7 +466,7 @@ def import_box(ctx: Ctx, expanded: bool = False) -> None:
             except ValidationError as e:
                 st.error("\n".join(f"- {fmt.md_escape(p, 400)}" for p in e.problems))
             except DatabaseError as e:
-                st.error(fmt.md_escape(str(e), 400))
+                st.error(fmt.md_escape(text_of(e, ctx.lang), 400))
         st.caption(", ".join(FILES.values()))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from lib.i18n import text_of
 from lib import criteria, evidence, fmt
 from lib.tables import Col, Table
 from lib.db import DatabaseError
@@ -89,7 +90,7 @@ def import_box(ctx: Ctx, town: str) -> None:
                 st.error("\n".join(f"- {fmt.md_escape(x, 400)}" for x in e.problems))
                 return
             except DatabaseError as e:  # refused by the write path
-                st.error(str(e))
+                st.error(fmt.md_escape(text_of(e, ctx.lang), 400))
                 return
             st.session_state[FLASH_KEY] = ctx.tr("ev.import_done", n=result.written, town=_town_name(ctx, town))
             st.session_state.pop(f"ev_import_file_{town}", None)
@@ -133,7 +134,7 @@ def town_box(ctx: Ctx, work_id: str) -> None:
                 st.error("\n".join(f"- {fmt.md_escape(x, 400)}" for x in e.problems))
                 return
             except DatabaseError as e:
-                st.error(str(e))
+                st.error(fmt.md_escape(text_of(e, ctx.lang), 400))
                 return
             st.session_state[FLASH_KEY] = ctx.tr("ev.town_saved", id=work_id, town=names.get(area, area))
             st.rerun()

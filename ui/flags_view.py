@@ -13,6 +13,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from lib.i18n import text_of
 from lib import changes, flags, fmt, queries
 from ui import frame, table
 from ui.frame import Ctx
@@ -46,7 +47,7 @@ def eval_date_input(ctx: Ctx) -> date:
         chosen = fmt.parse_day(st.session_state[EVAL_KEY], ctx.lang)
     except ValueError as e:
         chosen = eval_date(ctx)
-        st.error(fmt.md_escape(str(e)), icon=":material/error:")
+        st.error(fmt.md_escape(text_of(e, ctx.lang)), icon=":material/error:")
     if chosen != default:
         c2.button(ctx.tr("flags.eval_reset", date=fmt.day(default, ctx.lang)), key="eval_reset",
                   help=ctx.tr("flags.eval_reset_help"), icon=":material/undo:",

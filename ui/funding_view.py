@@ -10,6 +10,7 @@ from datetime import date, datetime
 import pandas as pd
 import streamlit as st
 
+from lib.i18n import text_of
 from lib import (charts_funding, criteria, fmt, funding, queries, scenario, scenario_report, scenario_store,
                  scenario_towns, stages, whatif)
 from lib.db import DatabaseError
@@ -632,7 +633,7 @@ def _save_form(ctx: Ctx, m: WhatIf) -> None:
             except ValidationError as e:
                 st.error("\n".join(f"- {p}" for p in e.problems))
             except DatabaseError as e:  # refused by the write path
-                st.error(str(e))
+                st.error(fmt.md_escape(text_of(e, ctx.lang), 400))
 
 
 def _compare(ctx: Ctx, m: WhatIf, rows: pd.DataFrame, parsed: dict[str, Scenario]) -> pd.DataFrame | None:
@@ -699,7 +700,7 @@ def _manage(ctx: Ctx, parsed: dict[str, Scenario], readonly: bool) -> None:
             except ValidationError as e:
                 st.error("\n".join(f"- {fmt.md_escape(p, 400)}" for p in e.problems))
             except DatabaseError as e:
-                st.error(fmt.md_escape(str(e), 400))
+                st.error(fmt.md_escape(text_of(e, ctx.lang), 400))
 
 
 # -- the minutes --------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from lib.i18n import text_of
 from lib import auth, criteria, evidence, fmt, importer, queries
 from lib.db import Database, DatabaseError
 from lib.tables import Col, Table
@@ -123,7 +124,7 @@ def _preview_then_write(ctx: Ctx, p, key: str, show_rows, write) -> None:
             _errors(ctx, e.problems)
             return
         except DatabaseError as e:  # refused by the write path (role, disabled account)
-            st.error(fmt.md_escape(str(e), 1000))
+            st.error(fmt.md_escape(text_of(e, ctx.lang), 1000))
             return
         st.session_state[FLASH_KEY] = said
         st.session_state[NONCE_KEY] = st.session_state.get(NONCE_KEY, 0) + 1

@@ -13,6 +13,7 @@ import time
 import altair as alt
 import streamlit as st
 
+from lib.i18n import text_of
 from lib import charts, criteria, fmt, slides
 from lib.rulesets import RulesetError
 from lib.slides import Slide
@@ -92,7 +93,7 @@ def deck(ctx: Ctx) -> tuple[list[Slide], str]:
     try:
         got = frame.read(slides.build, ctx.towns, ctx.period_id, ctx.lang, eval_date(ctx), ruleset_id)
     except (RulesetError, KeyError, ValueError) as e:
-        st.warning(ctx.tr("slides.build_failed", error=fmt.md_escape(str(e).strip("'\""), 300)),
+        st.warning(ctx.tr("slides.build_failed", error=fmt.md_escape(text_of(e, ctx.lang).strip("'\""), 300)),
                    icon=":material/warning:")
         st.stop()
     return got, frame.read(slides.footer, ctx.towns, ctx.period_id, ctx.lang)
