@@ -7,7 +7,8 @@ from pathlib import Path
 import streamlit as st
 
 from lib.db import DatabaseError
-from lib.i18n import t
+from lib import fmt
+from lib.i18n import t, text_of
 from ui import auth_view, frame
 from ui.nav import BARE, NAV_LABEL, PAGES, in_menu
 
@@ -18,7 +19,7 @@ lang = frame.current_lang()
 try:
     who = auth_view.refresh()  # the signed-in account, re-read every run (None: a viewer)
 except DatabaseError as e:
-    st.error(str(e))
+    st.error(fmt.md_escape(text_of(e, lang), 400))
     st.stop()
 pages = [st.Page(str(ROOT / file), title=t(NAV_LABEL.get(key, key), lang), icon=icon, default=(i == 0),
                  visibility="visible" if in_menu(file, who and who.role) else "hidden")  # the admin page: admins
@@ -30,6 +31,6 @@ try:
     frame.render_frame(full_titles.get(current.url_path, current.title), chrome=current.url_path not in BARE)
     auth_view.sidebar_box(frame.current_lang())
 except DatabaseError as e:
-    st.error(str(e))
+    st.error(fmt.md_escape(text_of(e, lang), 400))
     st.stop()
 current.run()

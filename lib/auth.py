@@ -27,6 +27,8 @@ Command line (stop the server first: DuckDB lets one process open the file)::
     python -m lib.auth disable USERNAME
     python -m lib.auth enable USERNAME
     python -m lib.auth list
+
+(``--lang en`` before the command writes its output in English; Vietnamese by default.)
 """
 from __future__ import annotations
 
@@ -43,11 +45,12 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from lib.fmt import HTML_TAG
 from lib.db import Database, DatabaseError
+from lib.i18n import DEFAULT_LANG, LANGS, Msg, t, text_of
 
 ROLES = ("viewer", "editor", "admin")
 ACCOUNT_ROLES = ("editor", "admin")
 RANK = {"viewer": 0, "editor": 1, "admin": 2}
-ROLE_LABEL = {"viewer": "người xem", "editor": "thư ký", "admin": "quản trị"}
+ROLE_KEY = {"viewer": "auth.role.viewer", "editor": "auth.role.editor", "admin": "auth.role.admin"}
 
 # action (as written in audit_log.action) -> the least role that may do it
 ACTIONS: dict[str, str] = {
@@ -68,6 +71,29 @@ ACTIONS: dict[str, str] = {
     "restore": "admin",
 }
 DEFAULT_ROLE = "admin"  # an action not listed above
+# action (audit_log.action) -> its label on the admin page (action_label); an unknown code shows as itself
+ACTION_KEY: dict[str, str] = {
+    "status_update": "auth.msg.action.status_update",
+    "indicator_value": "auth.msg.action.indicator_value",
+    "import_indicator_values": "auth.msg.action.import_indicator_values",
+    "work_area_committee": "auth.msg.action.work_area_committee",
+    "save_scenario": "auth.msg.action.save_scenario",
+    "delete_scenario": "auth.msg.action.delete_scenario",
+    "import_spreadsheet": "auth.msg.action.import_spreadsheet",
+    "settings": "auth.msg.action.settings",
+    "import_rulesets": "auth.msg.action.import_rulesets",
+    "account_add": "auth.msg.action.account_add",
+    "account_password": "auth.msg.action.account_password",
+    "account_disable": "auth.msg.action.account_disable",
+    "account_enable": "auth.msg.action.account_enable",
+    "backup": "auth.msg.action.backup",
+    "restore": "auth.msg.action.restore",
+    "restored": "auth.msg.action.restored",
+    "seed": "auth.msg.action.seed",
+    "seed_demo": "auth.msg.action.seed_demo",
+    "sign_in": "auth.msg.action.sign_in",
+    "sign_in_failed": "auth.msg.action.sign_in_failed",
+}
 # what the application does by itself: first-time data, default rule-sets, sign-in counters, the CLI
 SYSTEM_ACTIONS = frozenset({"seed", "seed_demo", "import_rulesets", "sign_in", "sign_in_failed",
                             "account_add", "account_password", "account_disable", "account_enable",
@@ -92,7 +118,7 @@ class Identity:
 
     @property
     def label(self) -> str:
-        return f"{self.display_name} ({ROLE_LABEL.get(self.role, self.role)})"
+        return f"{self.display_name} ({text_of(role_msg(self.role))})"  # Vietnamese (logs, the command line)
 
 
 def system(name: str) -> Identity:
@@ -101,11 +127,22 @@ def system(name: str) -> Identity:
 
 
 class PermissionDenied(DatabaseError):
-    """A write refused for want of a role (the message is Vietnamese, for the user)."""
+    """A write refused for want of a role (a ``Msg`` for the user: ``.text(lang)``; ``str()`` is Vietnamese)."""
 
 
 class AuthError(DatabaseError):
-    """A refused sign-in or account change (Vietnamese message)."""
+    """A refused sign-in or account change (a ``Msg`` for the user: ``.text(lang)``; ``str()`` is Vietnamese)."""
+
+
+def role_msg(role: str) -> "Msg | str":
+    """A role's name, put into words in the language it is shown in (an unknown role: as itself)."""
+    return Msg(ROLE_KEY[role]) if role in ROLE_KEY else str(role)
+
+
+def action_label(action: str, lang: str = DEFAULT_LANG) -> str:
+    """An audit-log action code (``status_update``) in words; a code with no label is shown as itself."""
+    key = ACTION_KEY.get(action)
+    return t(key, lang) if key else str(action)
 
 
 def required_role(action: str) -> str:
@@ -122,18 +159,18 @@ def may(who: Identity | None, action: str) -> bool:
 def authorize(cur, who: Identity | None, action: str) -> None:
     """Called by Database.write inside its transaction; raises PermissionDenied."""
     if not isinstance(who, Identity):
-        raise PermissionDenied("Chỉ người được phân quyền mới ghi được dữ liệu; hãy đăng nhập.")
+        raise PermissionDenied(Msg("auth.err.sign_in_to_write"))
     if who.role == "system":
         if action in SYSTEM_ACTIONS:
             return
-        raise PermissionDenied(f"Thao tác «{action}» cần một tài khoản được phân quyền.")
+        raise PermissionDenied(Msg("auth.err.system_action", action=action))
     row = cur.execute("SELECT role, active FROM app_user WHERE username = ?", [who.username]).fetchone()
     if row is None or not row[1]:
-        raise PermissionDenied(f"Tài khoản «{who.username}» không tồn tại hoặc đã bị khoá; không ghi được.")
+        raise PermissionDenied(Msg("auth.err.account_gone", username=who.username))
     need = required_role(action)
     if RANK.get(row[0], 0) < RANK[need]:
-        raise PermissionDenied(f"Tài khoản «{who.username}» ({ROLE_LABEL.get(row[0], row[0])}) không có quyền "
-                               f"«{action}»: cần quyền {ROLE_LABEL[need]}.")
+        raise PermissionDenied(Msg("auth.err.no_permission", username=who.username, role=role_msg(row[0]),
+                                   action=action, need=role_msg(need)))
 
 
 # -- passwords ---------------------------------------------------------------------------------
@@ -151,13 +188,13 @@ def verify_password(stored_hash: str, password: str) -> bool:
 
 def _check_password(password: str) -> None:
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
-        raise AuthError(f"Mật khẩu phải có ít nhất {MIN_PASSWORD} ký tự.")
+        raise AuthError(Msg("auth.err.password_short", n=MIN_PASSWORD))
 
 
 def _check_name(name: str) -> str:
     clean = " ".join(str(name or "").split())
     if not clean or len(clean) > 80 or HTML_TAG.search(clean):
-        raise AuthError("Họ tên: cần ghi (tối đa 80 ký tự, không chứa thẻ HTML).")
+        raise AuthError(Msg("auth.err.name"))
     return clean
 
 
@@ -166,16 +203,16 @@ def _check_name(name: str) -> str:
 def add_user(db: Database, who: Identity, username: str, display_name: str, role: str, password: str) -> None:
     username = (username or "").strip()
     if not USERNAME.match(username):
-        raise AuthError("Tên đăng nhập: 2-32 ký tự, chữ thường không dấu, số, dấu chấm, gạch ngang hoặc gạch dưới.")
+        raise AuthError(Msg("auth.err.username_format"))
     if role not in ACCOUNT_ROLES:
-        raise AuthError(f"Vai trò «{role}» không hợp lệ: chỉ editor (thư ký) hoặc admin (quản trị).")
+        raise AuthError(Msg("auth.err.role_invalid", role=role))
     name = _check_name(display_name)
     _check_password(password)
     digest = hash_password(password)
 
     def write(cur):
         if cur.execute("SELECT count(*) FROM app_user WHERE username = ?", [username]).fetchone()[0]:
-            raise AuthError(f"Tên đăng nhập «{username}» đã có.")
+            raise AuthError(Msg("auth.err.username_taken", username=username))
         cur.execute("INSERT INTO app_user (username, display_name, role, password_hash, active, created_at) "
                     "VALUES (?, ?, ?, ?, TRUE, ?)", [username, name, role, digest, datetime.now()])
 
@@ -189,7 +226,7 @@ def set_password(db: Database, who: Identity, username: str, password: str) -> N
 
     def write(cur):
         if not cur.execute("SELECT count(*) FROM app_user WHERE username = ?", [username]).fetchone()[0]:
-            raise AuthError(f"Không có tài khoản «{username}».")
+            raise AuthError(Msg("auth.err.no_such_account", username=username))
         cur.execute("UPDATE app_user SET password_hash = ?, failed_count = 0, locked_until = NULL "
                     "WHERE username = ?", [digest, username])
 
@@ -202,7 +239,7 @@ def set_active(db: Database, who: Identity, username: str, active: bool) -> None
     def write(cur):
         row = cur.execute("SELECT active FROM app_user WHERE username = ?", [username]).fetchone()
         if row is None:
-            raise AuthError(f"Không có tài khoản «{username}».")
+            raise AuthError(Msg("auth.err.no_such_account", username=username))
         detail["old"], detail["new"] = {"active": bool(row[0])}, {"active": active}
         cur.execute("UPDATE app_user SET active = ? WHERE username = ?", [active, username])
 
@@ -247,7 +284,7 @@ def audit_choices(db: Database) -> tuple[list[str], list[str]]:
 
 # -- signing in --------------------------------------------------------------------------------
 
-WRONG = "Tên đăng nhập hoặc mật khẩu không đúng."
+WRONG = Msg("auth.err.wrong")
 
 
 def sign_in(db: Database, username: str, password: str, now: datetime | None = None) -> Identity:
@@ -264,7 +301,7 @@ def sign_in(db: Database, username: str, password: str, now: datetime | None = N
     r = row.iloc[0]
     locked = r["locked_until"]
     if locked is not None and not _is_na(locked) and locked.to_pydatetime() > now:
-        raise AuthError(f"Tài khoản tạm khoá đến {locked:%H:%M %d/%m/%Y} do nhập sai mật khẩu nhiều lần.")
+        raise AuthError(Msg("auth.err.locked", until=f"{locked:%H:%M %d/%m/%Y}"))
     if not bool(r["active"]):
         verify_password(_DUMMY, password or "")
         raise AuthError(WRONG)
@@ -279,7 +316,7 @@ def sign_in(db: Database, username: str, password: str, now: datetime | None = N
 
         db.write(who, "sign_in_failed", count, {"failures": failures, "locked_until": lock})
         if lock:
-            raise AuthError(f"Nhập sai {MAX_FAILURES} lần: tài khoản tạm khoá đến {lock:%H:%M %d/%m/%Y}.")
+            raise AuthError(Msg("auth.err.locked_now", n=MAX_FAILURES, until=f"{lock:%H:%M %d/%m/%Y}"))
         raise AuthError(WRONG)
     db.write(who, "sign_in", lambda cur: cur.execute(
         "UPDATE app_user SET failed_count = 0, locked_until = NULL WHERE username = ?", [username]))
@@ -328,33 +365,43 @@ def resume(db: Database, session: Session | None, now: datetime | None = None) -
 CLI = system("dòng lệnh (python -m lib.auth)")
 
 
-def _read_password(from_stdin: bool) -> str:
+def _read_password(from_stdin: bool, lang: str = DEFAULT_LANG) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    first = getpass.getpass("Mật khẩu: ")
-    if getpass.getpass("Nhập lại mật khẩu: ") != first:
-        raise AuthError("Hai lần nhập mật khẩu không khớp.")
+    first = getpass.getpass(t("auth.msg.cli_password", lang))
+    if getpass.getpass(t("auth.msg.cli_password_again", lang)) != first:
+        raise AuthError(Msg("auth.err.password_mismatch"))
     return first
+
+
+def _cli_lang(argv: list[str] | None) -> str:
+    """The language of the command's output (``--lang en``; Vietnamese by default), read before the
+    parser is built so that ``--help`` is in that language too."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG)
+    return pre.parse_known_args(argv)[0].lang
 
 
 def main(argv: list[str] | None = None) -> int:
     from lib.db import db_path_from_env
     from lib.seed import open_database
 
-    ap = argparse.ArgumentParser(prog="python -m lib.auth", description="Tài khoản của ứng dụng CT07.")
-    ap.add_argument("--db", help="tệp dữ liệu (mặc định: CT07_DB_PATH hoặc data/ct07.duckdb)")
+    lang = _cli_lang(sys.argv[1:] if argv is None else argv)
+    ap = argparse.ArgumentParser(prog="python -m lib.auth", description=t("auth.msg.cli_description", lang))
+    ap.add_argument("--db", help=t("auth.msg.cli_h_db", lang))
+    ap.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG, help=t("auth.msg.cli_h_lang", lang))
     sub = ap.add_subparsers(dest="command", required=True)
-    a = sub.add_parser("add-user", help="tạo tài khoản")
+    a = sub.add_parser("add-user", help=t("auth.msg.cli_h_add", lang))
     a.add_argument("username")
     a.add_argument("--role", required=True, choices=ACCOUNT_ROLES)
-    a.add_argument("--name", required=True, help="họ tên hiển thị")
-    a.add_argument("--password-stdin", action="store_true", help="đọc mật khẩu từ dòng đầu của stdin")
-    p = sub.add_parser("set-password", help="đặt lại mật khẩu (mở khoá nếu đang bị khoá)")
+    a.add_argument("--name", required=True, help=t("auth.msg.cli_h_name", lang))
+    a.add_argument("--password-stdin", action="store_true", help=t("auth.msg.cli_h_stdin", lang))
+    p = sub.add_parser("set-password", help=t("auth.msg.cli_h_set_password", lang))
     p.add_argument("username")
     p.add_argument("--password-stdin", action="store_true")
-    for name, text in (("disable", "khoá tài khoản"), ("enable", "mở lại tài khoản")):
-        sub.add_parser(name, help=text).add_argument("username")
-    sub.add_parser("list", help="liệt kê tài khoản")
+    for name, key in (("disable", "auth.msg.cli_h_disable"), ("enable", "auth.msg.cli_h_enable")):
+        sub.add_parser(name, help=t(key, lang)).add_argument("username")
+    sub.add_parser("list", help=t("auth.msg.cli_h_list", lang))
     try:
         args = ap.parse_args(argv)
     except SystemExit as e:
@@ -363,28 +410,29 @@ def main(argv: list[str] | None = None) -> int:
         path = Path(args.db) if args.db else db_path_from_env()
         db = open_database(path)
     except DatabaseError as e:
-        print(f"Lỗi: {e}", file=sys.stderr)
+        print(t("auth.msg.cli_error", lang, error=e.text(lang)), file=sys.stderr)
         return 2
     try:
         if args.command == "add-user":
-            add_user(db, CLI, args.username, args.name, args.role, _read_password(args.password_stdin))
-            print(f"Đã tạo tài khoản {args.username} ({args.role}).")
+            add_user(db, CLI, args.username, args.name, args.role, _read_password(args.password_stdin, lang))
+            print(t("auth.msg.cli_added", lang, username=args.username, role=args.role))
         elif args.command == "set-password":
-            set_password(db, CLI, args.username, _read_password(args.password_stdin))
-            print(f"Đã đặt mật khẩu mới cho {args.username}.")
+            set_password(db, CLI, args.username, _read_password(args.password_stdin, lang))
+            print(t("auth.msg.cli_password_set", lang, username=args.username))
         elif args.command in ("disable", "enable"):
             set_active(db, CLI, args.username, args.command == "enable")
-            print(f"Đã {'mở lại' if args.command == 'enable' else 'khoá'} tài khoản {args.username}.")
+            print(t("auth.msg.cli_enabled" if args.command == "enable" else "auth.msg.cli_disabled", lang,
+                    username=args.username))
         else:
             users = list_users(db)
             if users.empty:
-                print("Chưa có tài khoản nào.")
+                print(t("auth.msg.cli_no_accounts", lang))
             for r in users.itertuples():
-                state = "hoạt động" if r.active else "đã khoá"
+                state = t("auth.msg.cli_active" if r.active else "auth.msg.cli_inactive", lang)
                 print(f"{r.username}\t{r.role}\t{state}\t{r.display_name}")
         return 0
     except DatabaseError as e:
-        print(f"Lỗi: {e}", file=sys.stderr)
+        print(t("auth.msg.cli_error", lang, error=e.text(lang)), file=sys.stderr)
         return 2
     finally:
         db.close()

@@ -16,7 +16,8 @@ swaps the new file in with one ``os.replace`` (the replaced file is kept as
     python -m lib.backup preview FOLDER [--db PATH]
     python -m lib.backup restore FOLDER [--db PATH]
 
-Every error exits with code 2 and a Vietnamese message.
+Every error exits with code 2 and a message; ``--lang en`` writes the output in English
+(Vietnamese by default).
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from typing import Any
 import duckdb
 
 from lib.db import ROOT, Database, DatabaseError, db_path_from_env, latest_schema_version
+from lib.i18n import DEFAULT_LANG, LANGS, Msg, t, text_of
 
 MANIFEST = "manifest.json"
 FORMAT = "ct07-backup/1"
@@ -43,7 +45,26 @@ VERSION_FILE = ROOT / "VERSION"
 
 
 class BackupError(DatabaseError):
-    """A backup/restore error whose message is meant for the user (Vietnamese)."""
+    """A backup/restore error whose message is meant for the user (a ``Msg``: ``.text(lang)``;
+    ``str()`` is Vietnamese)."""
+
+
+# the reasons the application writes into a backup's name and manifest -> their label (reason_label)
+REASON_KEY = {
+    "thu-cong": "backup.reason.manual",
+    "truoc-khi-khoi-phuc": "backup.reason.before_restore",
+    "truoc-khi-dat-lai": "backup.reason.before_reset",
+    "truoc-khi-nhap-bang-tinh": "backup.reason.before_spreadsheet",
+    "truoc-khi-nhap-chi-tieu": "backup.reason.before_indicator_values",
+    "truoc-khi-nhap-bo-tieu-chi": "backup.reason.before_rulesets",
+}
+
+
+def reason_label(reason: str | None, lang: str = DEFAULT_LANG) -> str:
+    """A backup's reason (``thu-cong``) in words; a reason with no label (typed on the command
+    line) is shown as itself."""
+    key = REASON_KEY.get(reason or "")
+    return t(key, lang) if key else ("" if reason is None else str(reason))
 
 
 # -- small helpers ---------------------------------------------------------------
@@ -78,13 +99,20 @@ def is_lock_error(error: BaseException) -> bool:
     return isinstance(error, duckdb.Error) and ("could not set lock" in text or "conflicting lock" in text)
 
 
-def _lock_message(path: Path, error: BaseException) -> str:
+LOCKED_KEYS = ("backup.err.locked", "backup.err.locked_pid")
+
+
+def _lock_message(path: Path, error: BaseException) -> Msg:
     pid = re.search(r"PID (\d+)", str(error))
-    who = f" (tiến trình PID {pid.group(1)})" if pid else ""
-    return (
-        f"Tệp dữ liệu {path} đang được một tiến trình khác mở{who}, thường là máy chủ ứng dụng "
-        "đang chạy. Hãy dừng ứng dụng (ví dụ: systemctl stop ct07) rồi chạy lại lệnh."
-    )
+    if pid:
+        return Msg("backup.err.locked_pid", path=str(path), pid=pid.group(1))
+    return Msg("backup.err.locked", path=str(path))
+
+
+def is_locked_message(error: BaseException) -> bool:
+    """Is this BackupError the "another process holds the file" refusal?"""
+    message = getattr(error, "message", None)
+    return isinstance(message, Msg) and message.key in LOCKED_KEYS
 
 
 def ensure_not_locked(path: str | Path) -> None:
@@ -103,15 +131,13 @@ def ensure_not_locked(path: str | Path) -> None:
 
 def _open_file(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     if not path.exists():
-        raise BackupError(f"Không tìm thấy tệp dữ liệu {path}.")
+        raise BackupError(Msg("backup.err.no_file", path=str(path)))
     try:
         return duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as e:
         if is_lock_error(e):
             raise BackupError(_lock_message(path, e)) from e
-        raise BackupError(
-            f"Không mở được tệp dữ liệu {path}: {e}. Tệp có thể bị hỏng hoặc không phải tệp DuckDB."
-        ) from e
+        raise BackupError(Msg("backup.err.cannot_open", path=str(path), error=str(e))) from e
 
 
 def _table_counts(cur: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -187,7 +213,7 @@ def backup(db_or_path: Database | str | Path, dest_root: str | Path | None = Non
             pass
         shutil.rmtree(tmp, ignore_errors=True)
         if isinstance(e, duckdb.Error):
-            raise BackupError(f"Không tạo được bản sao lưu của {db_path}: {e}") from e
+            raise BackupError(Msg("backup.err.create_failed", path=str(db_path), error=str(e))) from e
         raise
     finally:
         cur.close()
@@ -201,7 +227,7 @@ def backup(db_or_path: Database | str | Path, dest_root: str | Path | None = Non
 class BackupInfo:
     folder: Path
     manifest: dict[str, Any] | None
-    error: str | None = None
+    error: "Msg | str | None" = None  # why the folder is not a usable backup (text_of for the user)
 
     @property
     def created_at(self) -> str:
@@ -211,15 +237,16 @@ class BackupInfo:
 def read_manifest(folder: str | Path) -> dict[str, Any]:
     folder = Path(folder)
     if not folder.is_dir():
-        raise BackupError(f"Không tìm thấy thư mục sao lưu {folder}.")
+        raise BackupError(Msg("backup.err.no_folder", folder=str(folder)))
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError as e:
-        raise BackupError(f"Bản sao lưu {folder} bị hỏng: thiếu tệp {MANIFEST}.") from e
+        raise BackupError(Msg("backup.err.no_manifest", folder=str(folder), manifest=MANIFEST)) from e
     except (OSError, ValueError) as e:
-        raise BackupError(f"Bản sao lưu {folder} bị hỏng: không đọc được {MANIFEST} ({e}).") from e
+        raise BackupError(Msg("backup.err.manifest_unreadable", folder=str(folder), manifest=MANIFEST,
+                              error=str(e))) from e
     if not isinstance(manifest, dict) or not isinstance(manifest.get("tables"), dict):
-        raise BackupError(f"Bản sao lưu {folder} bị hỏng: {MANIFEST} không có danh sách bảng.")
+        raise BackupError(Msg("backup.err.manifest_no_tables", folder=str(folder), manifest=MANIFEST))
     return manifest
 
 
@@ -227,7 +254,7 @@ def _copy_lines(folder: Path) -> dict[str, Path]:
     """table -> parquet file in *this* folder, from load.sql (the folder may have moved)."""
     load = folder / "load.sql"
     if not load.exists() or not (folder / "schema.sql").exists():
-        raise BackupError(f"Bản sao lưu {folder} bị hỏng: thiếu schema.sql hoặc load.sql.")
+        raise BackupError(Msg("backup.err.no_sql", folder=str(folder)))
     out = {}
     for m in re.finditer(r"^COPY\s+(.+?)\s+FROM\s+'((?:[^']|'')*)'", load.read_text(encoding="utf-8"),
                          re.MULTILINE):
@@ -248,19 +275,17 @@ def _check_files(folder: Path, manifest: dict[str, Any]) -> dict[str, int]:
                     actual[table] = 0
                     continue
                 raise BackupError(
-                    f"Bản sao lưu {folder} bị hỏng: thiếu tệp dữ liệu của bảng {table}"
-                    f"{' (' + f.name + ')' if f else ''}. Không dùng bản này để khôi phục."
-                )
+                    Msg("backup.err.missing_table_file", folder=str(folder), table=table, file=f.name) if f
+                    else Msg("backup.err.missing_table", folder=str(folder), table=table))
             try:
                 actual[table] = int(con.execute(f"SELECT count(*) FROM read_parquet({_sql_str(f)})")
                                     .fetchone()[0])
             except duckdb.Error as e:
-                raise BackupError(f"Bản sao lưu {folder} bị hỏng: không đọc được {f.name} ({e}).") from e
+                raise BackupError(Msg("backup.err.unreadable_file", folder=str(folder), file=f.name,
+                                      error=str(e))) from e
             if actual[table] != int(expected):
-                raise BackupError(
-                    f"Bản sao lưu {folder} bị hỏng: bảng {table} có {actual[table]} dòng, "
-                    f"nhưng {MANIFEST} ghi {expected} dòng. Không dùng bản này để khôi phục."
-                )
+                raise BackupError(Msg("backup.err.row_mismatch", folder=str(folder), table=table,
+                                      rows=actual[table], manifest=MANIFEST, expected=expected))
     finally:
         con.close()
     return actual
@@ -286,7 +311,7 @@ def list_backups(dest_root: str | Path) -> list[BackupInfo]:
         try:
             found.append(BackupInfo(folder, read_manifest(folder)))
         except BackupError as e:
-            found.append(BackupInfo(folder, None, str(e)))
+            found.append(BackupInfo(folder, None, e.message))
     return sorted(found, key=lambda b: (b.created_at, b.folder.name), reverse=True)
 
 
@@ -348,10 +373,8 @@ def restore(folder: str | Path, target_path: str | Path) -> RestoreResult:
     manifest = verify(folder)
     known = latest_schema_version()
     if manifest.get("schema_version") and int(manifest["schema_version"]) > known:
-        raise BackupError(
-            f"Bản sao lưu {folder} có lược đồ phiên bản {manifest['schema_version']}, mới hơn "
-            f"phiên bản {known} mà mã nguồn này hiểu. Hãy cập nhật ứng dụng trước khi khôi phục."
-        )
+        raise BackupError(Msg("backup.err.schema_too_new", folder=str(folder),
+                              version=manifest["schema_version"], known=known))
     ensure_not_locked(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     stamp = f"{datetime.now():%Y%m%d-%H%M%S}"
@@ -369,10 +392,7 @@ def restore(folder: str | Path, target_path: str | Path) -> RestoreResult:
         if counts != expected:
             diff = ", ".join(f"{t}: {expected.get(t)} → {counts.get(t)}"
                              for t in sorted(set(counts) | set(expected)) if counts.get(t) != expected.get(t))
-            raise BackupError(
-                f"Bản sao lưu {folder} bị hỏng: số dòng sau khi nhập không khớp {MANIFEST} ({diff}). "
-                "Tệp dữ liệu hiện tại không bị thay đổi."
-            )
+            raise BackupError(Msg("backup.err.import_mismatch", folder=str(folder), manifest=MANIFEST, diff=diff))
         replaced = None
         if target.exists():
             replaced = target.with_name(f"{target.name}.bak-{stamp}")
@@ -389,10 +409,7 @@ def restore(folder: str | Path, target_path: str | Path) -> RestoreResult:
         os.replace(tmp, target)
         return RestoreResult(target, replaced, manifest)
     except duckdb.Error as e:
-        raise BackupError(
-            f"Không khôi phục được từ {folder}: {e}. Bản sao lưu có thể bị hỏng. "
-            "Tệp dữ liệu hiện tại không bị thay đổi."
-        ) from e
+        raise BackupError(Msg("backup.err.restore_failed", folder=str(folder), error=str(e))) from e
     finally:
         for p in (tmp, tmp_wal):
             if p.exists():
@@ -429,97 +446,109 @@ def restore_in_place(db: Database, who, folder: str | Path) -> tuple[RestoreResu
     return result, safety
 
 
-def damaged_file_hint(db_path: str | Path) -> str:
-    """One Vietnamese sentence naming the newest backup and the restore command."""
+def damaged_file_hint(db_path: str | Path) -> Msg:
+    """One sentence naming the newest backup and the restore command (a ``Msg``)."""
     root = default_dest_root(db_path)
     try:
         newest = newest_backup(root)
     except OSError:
         newest = None
     if newest is None:
-        return f"Không tìm thấy bản sao lưu nào trong {root}."
-    return (
-        f"Bản sao lưu mới nhất: {newest.folder} (tạo lúc {newest.created_at[:19].replace('T', ' ')}). "
-        f"Khôi phục bằng lệnh: python -m lib.backup restore \"{newest.folder}\" --db \"{Path(db_path)}\""
-    )
+        return Msg("backup.err.hint_none", root=str(root))
+    return Msg("backup.err.hint_newest", folder=str(newest.folder), created=newest.created_at[:19].replace("T", " "),
+               command=f"python -m lib.backup restore \"{newest.folder}\" --db \"{Path(db_path)}\"")
 
 
 # -- command -----------------------------------------------------------------------
-def _print_preview(p: Preview) -> None:
+def _print_preview(p: Preview, lang: str = DEFAULT_LANG) -> None:
     m = p.manifest
-    print(f"Bản sao lưu: {p.folder}")
-    print(f"  tạo lúc {m.get('created_at', '?')}, lý do: {m.get('reason', '?')}, "
-          f"lược đồ {m.get('schema_version')}, phiên bản dữ liệu {m.get('data_version')}")
+    print(t("backup.cli.preview_folder", lang, folder=p.folder))
+    print(t("backup.cli.preview_made", lang, created=m.get("created_at", "?"), reason=m.get("reason", "?"),
+            schema=m.get("schema_version"), version=m.get("data_version")))
     if p.current_rows is None:
         for table, n in sorted(p.backup_rows.items()):
-            print(f"  {table}: {n} dòng")
+            print(t("backup.cli.preview_rows", lang, table=table, n=n))
         return
-    print(f"  phiên bản dữ liệu hiện tại: {p.current_data_version}")
-    width = max(len(t) for t in set(p.backup_rows) | set(p.current_rows) | {"bảng"})
-    print(f"  {'bảng':<{width}}  sao lưu  hiện tại")
+    print(t("backup.cli.preview_current_version", lang, version=p.current_data_version))
+    head_table, head_backup, head_current = (t("backup.cli.col_table", lang), t("backup.cli.col_backup", lang),
+                                             t("backup.cli.col_current", lang))
+    width = max(len(x) for x in set(p.backup_rows) | set(p.current_rows) | {head_table})
+    wb, wc = max(7, len(head_backup)), max(8, len(head_current))
+    print(f"  {head_table:<{width}}  {head_backup:>{wb}}  {head_current:>{wc}}")
     for table in sorted(set(p.backup_rows) | set(p.current_rows)):
         a, b = p.backup_rows.get(table), p.current_rows.get(table)
-        mark = "  ← khác" if a != b else ""
-        print(f"  {table:<{width}}  {'-' if a is None else a:>7}  {'-' if b is None else b:>8}{mark}")
-    print(f"  {len(p.differences)} bảng có số dòng khác." if p.differences
-          else "  Số dòng mọi bảng giống nhau.")
+        mark = "  " + t("backup.cli.differs", lang) if a != b else ""
+        print(f"  {table:<{width}}  {'-' if a is None else a:>{wb}}  {'-' if b is None else b:>{wc}}{mark}")
+    print(t("backup.cli.n_differ", lang, n=len(p.differences)) if p.differences
+          else t("backup.cli.all_same", lang))
+
+
+def _cli_lang(argv: list[str] | None) -> str:
+    """The language of the command's output (``--lang en``; Vietnamese by default), read before the
+    parser is built so that ``--help`` is in that language too."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG)
+    return pre.parse_known_args(argv)[0].lang
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m lib.backup",
-                                 description="Sao lưu và khôi phục tệp dữ liệu DuckDB.")
+    lang = _cli_lang(sys.argv[1:] if argv is None else argv)
+    ap = argparse.ArgumentParser(prog="python -m lib.backup", description=t("backup.cli.description", lang))
+    ap.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG, help=t("backup.cli.h_lang", lang))
     sub = ap.add_subparsers(dest="command", required=True)
-    c = sub.add_parser("create", help="tạo bản sao lưu")
-    c.add_argument("--db", type=Path, help="tệp dữ liệu (mặc định: CT07_DB_PATH hoặc data/ct07.duckdb)")
-    c.add_argument("--out", type=Path, help="thư mục chứa bản sao lưu (mặc định: backups/ cạnh tệp dữ liệu)")
-    c.add_argument("--reason", default="thu-cong", help="lý do, ghi vào tên thư mục và manifest")
-    ls = sub.add_parser("list", help="liệt kê bản sao lưu, mới nhất trước")
+    c = sub.add_parser("create", help=t("backup.cli.h_create", lang))
+    c.add_argument("--db", type=Path, help=t("backup.cli.h_db", lang))
+    c.add_argument("--out", type=Path, help=t("backup.cli.h_out", lang))
+    c.add_argument("--reason", default="thu-cong", help=t("backup.cli.h_reason", lang))
+    ls = sub.add_parser("list", help=t("backup.cli.h_list", lang))
     ls.add_argument("--db", type=Path)
     ls.add_argument("--out", type=Path)
-    pv = sub.add_parser("preview", help="xem số dòng từng bảng và khác biệt so với dữ liệu hiện tại")
+    pv = sub.add_parser("preview", help=t("backup.cli.h_preview", lang))
     pv.add_argument("folder", type=Path)
     pv.add_argument("--db", type=Path)
-    rs = sub.add_parser("restore", help="khôi phục (tệp cũ được giữ lại dưới tên *.bak-<thời điểm>)")
+    rs = sub.add_parser("restore", help=t("backup.cli.h_restore", lang))
     rs.add_argument("folder", type=Path)
     rs.add_argument("--db", type=Path)
+    for sp in (c, ls, pv, rs):  # also accepted after the command
+        sp.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     db_path = args.db or db_path_from_env()
     try:
         if args.command == "create":
             folder = backup(db_path, args.out, args.reason)
             m = read_manifest(folder)
-            print(f"Đã tạo bản sao lưu: {folder}")
-            print(f"  {len(m['tables'])} bảng, {sum(m['tables'].values())} dòng, "
-                  f"phiên bản dữ liệu {m.get('data_version')}")
+            print(t("backup.cli.created", lang, folder=folder))
+            print(t("backup.cli.created_counts", lang, tables=len(m["tables"]), rows=sum(m["tables"].values()),
+                    version=m.get("data_version")))
         elif args.command == "list":
             root = args.out or default_dest_root(db_path)
             found = list_backups(root)
             if not found:
-                print(f"Chưa có bản sao lưu nào trong {root}.")
+                print(t("backup.cli.none", lang, root=root))
             for b in found:
                 if b.manifest is None:
-                    print(f"{b.folder.name}  [HỎNG] {b.error}")
+                    print(f"{b.folder.name}  [{t('backup.cli.broken', lang)}] {text_of(b.error, lang)}")
                 else:
                     m = b.manifest
-                    print(f"{b.folder.name}  {m.get('created_at', '')[:19].replace('T', ' ')}  "
-                          f"lý do: {m.get('reason')}  dữ liệu v{m.get('data_version')}  "
-                          f"{sum(m['tables'].values())} dòng")
+                    print(t("backup.cli.list_row", lang, name=b.folder.name,
+                            created=m.get("created_at", "")[:19].replace("T", " "), reason=m.get("reason"),
+                            version=m.get("data_version"), rows=sum(m["tables"].values())))
         elif args.command == "preview":
             try:
                 p = preview(args.folder, db_path if db_path.exists() else None)
             except BackupError as e:
-                if "đang được một tiến trình khác mở" not in str(e):
+                if not is_locked_message(e):
                     raise
-                print(f"Lưu ý: không so sánh được với dữ liệu hiện tại. {e}")
+                print(t("backup.cli.no_compare", lang, error=e.text(lang)))
                 p = preview(args.folder)
-            _print_preview(p)
+            _print_preview(p, lang)
         elif args.command == "restore":
             result = restore(args.folder, db_path)
-            print(f"Đã khôi phục {result.target} từ {args.folder}.")
+            print(t("backup.cli.restored", lang, target=result.target, folder=args.folder))
             if result.replaced:
-                print(f"  Tệp cũ được giữ tại {result.replaced}")
+                print(t("backup.cli.kept", lang, replaced=result.replaced))
     except (DatabaseError, OSError) as e:
-        print(f"Lỗi: {e}", file=sys.stderr)
+        print(t("backup.cli.error", lang, error=text_of(e, lang)), file=sys.stderr)
         return 2
     return 0
 

@@ -22,7 +22,7 @@ from lib.auth import Identity, system
 from lib.db import Database
 from lib import fmt
 from lib.fmt import parse_number
-from lib.i18n import t
+from lib.i18n import Msg, t
 from lib.db import ValidationError
 from lib.fmt import HTML_TAG, is_blank as _blank
 
@@ -145,8 +145,8 @@ def _reader(source):
 
 
 def rulesets_in_use(read, today: date | None = None, kept_codes: set[str] | frozenset = frozenset()
-                    ) -> dict[str, list[str]]:
-    """The stored rule-sets that something uses, each with what uses it (Vietnamese):
+                    ) -> dict[str, list[Msg]]:
+    """The stored rule-sets that something uses, each with what uses it (lib.i18n.Msg):
 
     - the default rule-set (DEFAULT_RULESET): the criteria page, the funding page and the slides
       open with it;
@@ -159,23 +159,21 @@ def rulesets_in_use(read, today: date | None = None, kept_codes: set[str] | froz
       rule-set chosen on the page).
     ``read``: see _reader."""
     today = today or date.today()
-    used: dict[str, list[str]] = {}
+    used: dict[str, list[Msg]] = {}
 
     def add(rid, why):
         if rid:
             used.setdefault(str(rid), []).append(why)
 
-    add(DEFAULT_RULESET, "bộ mặc định của trang Tiêu chí, trang Kịch bản vốn và bản trình chiếu")
-    for table, what in (("indicator_value", "có giá trị chỉ tiêu đã nhập"),
-                        ("work_standard", "được gắn với công trình")):
+    add(DEFAULT_RULESET, Msg("crit.use.default"))
+    for table, what in (("indicator_value", "crit.use.values"), ("work_standard", "crit.use.links")):
         codes: dict[str, list[str]] = {}
         for rid, code in read(f"SELECT DISTINCT s.ruleset_id, s.code FROM {table} v "
                               "JOIN ruleset_standard s ON s.code = v.standard_code ORDER BY 1, 2"):
             if code not in kept_codes:
                 codes.setdefault(rid, []).append(code)
         for rid, lost in codes.items():
-            add(rid, f"tiêu chuẩn {', '.join(lost[:8])}{'…' if len(lost) > 8 else ''} {what}"
-                     " và không còn trong bộ nào khác")
+            add(rid, Msg(what, codes=f"{', '.join(lost[:8])}{'…' if len(lost) > 8 else ''}"))
     targets = {r[0] for r in read("SELECT DISTINCT target_class FROM programme_target WHERE target_class IS NOT NULL")}
     for rid, t_from, v_from, v_to in read("SELECT id, transition_from, valid_from, valid_to FROM ruleset "
                                           "WHERE transition_class IS NOT NULL ORDER BY id"):
@@ -183,7 +181,7 @@ def rulesets_in_use(read, today: date | None = None, kept_codes: set[str] | froz
         in_force = (v_from is None or pd.isna(v_from) or pd.Timestamp(v_from).date() <= today) and \
                    (v_to is None or pd.isna(v_to) or today <= pd.Timestamp(v_to).date())
         if covered and in_force:
-            add(rid, "cho tình trạng pháp lý hôm nay của thị trấn mục tiêu loại " + ", ".join(sorted(covered)))
+            add(rid, Msg("crit.use.legal", classes=", ".join(sorted(covered))))
     import json
     for name, params in read("SELECT name, params FROM scenario"):
         try:
@@ -192,7 +190,7 @@ def rulesets_in_use(read, today: date | None = None, kept_codes: set[str] | froz
             continue
         rid = (doc.get("ruleset_id") or doc.get("ruleset")) if isinstance(doc, dict) else None
         if isinstance(rid, str):
-            add(rid, f"kịch bản đã lưu '{str(name)[:60]}'")
+            add(rid, Msg("crit.use.scenario", name=str(name)[:60]))
     return used
 
 
@@ -204,9 +202,16 @@ def _refuse_removal(read, catalog: rs.RulesetCatalog, today: date | None = None)
     missing = [rid for rid in sorted(used) if rid not in catalog
                and (rid in stored or rid == DEFAULT_RULESET)]
     if missing:
-        raise ValidationError([
-            f"{rs.FILES['rulesets']}: thiếu bộ tiêu chí '{rid}' đang được dùng ({'; '.join(used[rid])}). "
-            "Không nhập gì; hãy giữ bộ này trong tệp rồi nhập lại." for rid in missing])
+        raise ValidationError([Msg("crit.err.in_use", file=rs.FILES["rulesets"], id=rid, uses=_joined(used[rid]))
+                               for rid in missing])
+
+
+def _joined(items: list[Msg]) -> Msg | str:
+    """'a; b; c' of messages, each put into words in the language shown."""
+    out: Msg | str = items[0] if items else ""
+    for item in items[1:]:
+        out = Msg("crit.use.and", head=out, tail=item)
+    return out
 
 
 DEFAULT_IMPORTER = "dữ liệu mặc định (data/rulesets)"
@@ -279,44 +284,43 @@ def add_indicator_value(db: Database, who: Identity, area_id: str, standard_code
                         as_of: date | None, source: str, note: str | None = None,
                         confidence: str = "C2") -> None:
     """Record one value (history kept). Checks the area, the standard, the value and the source."""
-    problems = []
-    where = "Giá trị chỉ tiêu"
+    problems: list[Msg] = []
     if not db.scalar("SELECT count(*) FROM area WHERE id = ?", [area_id]):
-        problems.append(f"{where}, cột Địa bàn: '{area_id}' không có trong danh mục địa bàn")
+        problems.append(Msg("crit.iv.area", area=area_id))
     std = db.query("SELECT DISTINCT code, unit, direction FROM ruleset_standard WHERE code = ?", [standard_code])
     if std.empty:
-        problems.append(f"{where}, cột Tiêu chuẩn: '{standard_code}' không có trong bộ tiêu chí")
+        problems.append(Msg("crit.iv.standard", code=standard_code))
     num, text = None, None
     direction = None if std.empty else std.iloc[0]["direction"]
     level_names = set(db.query("SELECT DISTINCT level FROM ruleset_level WHERE standard_code = ?",
                                [standard_code])["level"])
     if _blank(value):
-        problems.append(f"{where}, cột Giá trị: không được để trống (chưa có số liệu thì không cần nhập)")
+        problems.append(Msg("crit.iv.value_blank"))
     elif isinstance(value, str) and value.strip() in level_names:
         text = value.strip()  # a named level: "cấp tỉnh", "có dự án"
     elif direction == "level":
-        problems.append(f"{where}, cột Giá trị: '{value}' không phải là cấp hợp lệ "
-                        f"({', '.join(sorted(level_names)) or 'chưa có thang cấp'})")
+        problems.append(Msg("crit.iv.value_level", value=str(value),
+                            levels=", ".join(sorted(level_names)) or Msg("crit.iv.no_scale")))
     else:
         try:
             num = parse_number(value)
             if num is not None and num < 0:
-                problems.append(f"{where}, cột Giá trị: {num:g} không được âm")
-        except ValueError as e:
-            problems.append(f"{where}, cột Giá trị: {e}")
+                problems.append(Msg("crit.iv.value_negative", value=f"{num:g}"))
+        except ValueError as e:   # fmt.NumberError: its message in the language shown
+            problems.append(Msg("crit.iv.value_error", error=getattr(e, "message", str(e))))
     unit = None if std.empty else std.iloc[0]["unit"]
     if unit == "%" and num is not None and num > 100:
-        problems.append(f"{where}, cột Giá trị: {num:g} % vượt quá 100")
+        problems.append(Msg("crit.iv.value_over_100", value=f"{num:g}"))
     if _blank(source) or HTML_TAG.search(str(source)):
-        problems.append(f"{where}, cột Nguồn: cần ghi nguồn số liệu (văn bản, niên giám…), không chứa thẻ HTML")
+        problems.append(Msg("crit.iv.source"))
     if as_of is None:
-        problems.append(f"{where}, cột Ngày số liệu: không được để trống")
+        problems.append(Msg("crit.iv.date_blank"))
     if confidence not in ("C", "C2"):
-        problems.append(f"{where}, cột Độ tin cậy: '{confidence}' phải là C (đã đối chiếu) hoặc C2 (nguồn thứ cấp)")
+        problems.append(Msg("crit.iv.confidence", value=str(confidence)))
     if as_of is not None and as_of > date.today():
-        problems.append(f"{where}, cột Ngày số liệu: {as_of:%d/%m/%Y} là ngày trong tương lai")
+        problems.append(Msg("crit.iv.date_future", date=as_of))
     if note and HTML_TAG.search(note):
-        problems.append(f"{where}, cột Ghi chú: không được chứa thẻ HTML")
+        problems.append(Msg("crit.iv.note"))
     if problems:
         raise ValidationError(problems)
     db.write(who, "indicator_value", lambda cur: cur.execute(
@@ -362,8 +366,7 @@ def scorecard(db: Database, area_id: str, ruleset_id: str, class_code: str, as_o
     ruleset = cat[ruleset_id]
     if region and not ruleset.regions().empty and not ruleset.find_region(region):
         # the rule-set has factors, none for this region: say so rather than drop the region
-        extra.append(f"Bộ tiêu chí {ruleset_id} không có điều chỉnh cho vùng {region}: "
-                     "chấm theo mức tối thiểu chưa điều chỉnh.")
+        extra.append(Msg("crit.note.no_region_factor", ruleset=ruleset_id, region=region))
         region = None
     result = scoring.score(ruleset, class_code, values_map(values), region=region, heritage=heritage)
     if extra:
@@ -476,7 +479,7 @@ def legal_status(db: Database, town: str, today: date, cat: rs.RulesetCatalog | 
     area = db.query("SELECT a.name, a.valid_to, s.name AS successor_name, s.legal_source AS successor_source, "
                     "a.legal_source FROM area a LEFT JOIN area s ON s.id = a.successor_id WHERE a.id = ?", [town])
     if area.empty:
-        raise ValueError(f"không có địa bàn '{town}'")
+        raise scoring.ScoringError(Msg("crit.err.no_area", town=town))
     a = area.iloc[0]
     tgt = db.query("SELECT target_class, target_year FROM programme_target WHERE area_id = ? LIMIT 1", [town])
     target = None if tgt.empty else tgt.iloc[0]["target_class"]
@@ -510,7 +513,7 @@ class StandardPoint:
     evidence: str | None        # what would settle an unknown value
     bundle: str | None          # "8 tiêu chuẩn con, gộp"
     caveat: str | None
-    adjustment: str | None
+    adjustment: Msg | None       # text_of(adjustment, lang)
     legal_source: str | None
 
     def label(self) -> str:
@@ -538,7 +541,7 @@ class TownAnswer:
     below: tuple[StandardPoint, ...]
     unknown: tuple[StandardPoint, ...]
     thresholds: tuple[StandardPoint, ...]   # standards whose level has a caveat (e.g. loại III population)
-    notes: tuple[str, ...]
+    notes: tuple[Msg, ...]             # text_of(note, lang)
     uses_demo: bool
 
     @property

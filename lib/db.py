@@ -83,17 +83,13 @@ def _split_sql(script: str) -> list[str]:
     return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
 
 
-def _open_error_message(path: Path, error: Exception) -> str:
+def _open_error_message(path: Path, error: Exception) -> Msg:
     """The message for a file DuckDB will not open; a damaged file names the newest backup."""
-    message = (
-        f"Không mở được tệp dữ liệu {path}: {error}. "
-        "Tệp có thể được tạo bởi phiên bản DuckDB khác, hoặc không phải tệp DuckDB."
-    )
     if "conflicting lock" in str(error).lower():  # another process holds it: nothing is damaged
-        return message
+        return Msg("db.err.cannot_open", path=str(path), error=str(error))
     from lib.backup import damaged_file_hint  # lazy: lib.backup imports this module
 
-    return f"{message} Tệp có thể đã bị hỏng. {damaged_file_hint(path)}"
+    return Msg("db.err.cannot_open_damaged", path=str(path), error=str(error), hint=damaged_file_hint(path))
 
 
 class AlreadySubmitted(DatabaseError):
@@ -102,8 +98,7 @@ class AlreadySubmitted(DatabaseError):
 
     def __init__(self, token: str, at: datetime, username: str):
         self.token, self.at, self.username = token, at, username
-        super().__init__(f"Lần gửi này đã được ghi lúc {at:%H:%M:%S %d/%m/%Y} ({username}); "
-                         "không ghi lại lần thứ hai.")
+        super().__init__(Msg("db.err.already_submitted", at=f"{at:%H:%M:%S %d/%m/%Y}", username=username))
 
 
 def new_token() -> str:
@@ -151,11 +146,8 @@ class Database:
         current = self.schema_version()
         known = latest_schema_version()
         if current > known:
-            raise SchemaTooNewError(
-                f"Tệp dữ liệu {self.path} có lược đồ phiên bản {current}, mới hơn phiên bản "
-                f"{known} mà mã nguồn này hiểu. Hãy cập nhật ứng dụng, hoặc trỏ {ENV_DB_PATH} "
-                "sang tệp khác. Tệp không bị thay đổi."
-            )
+            raise SchemaTooNewError(Msg("db.err.schema_too_new", path=str(self.path), version=current,
+                                        known=known, env=ENV_DB_PATH))
         with self._lock:
             for number, path in migrations():
                 if number <= current:

@@ -28,7 +28,7 @@ import pandas as pd
 from lib import backup, criteria, export, fmt, xlsx_read
 from lib.auth import Identity
 from lib.db import Database
-from lib.i18n import t
+from lib.i18n import Msg, Num, t
 from lib.tables import Col, Table
 from lib.db import ValidationError
 from lib.fmt import HTML_TAG
@@ -131,7 +131,7 @@ class Preview:
     rows: list[EvidenceRow] = field(default_factory=list)        # to write
     unchanged: list[EvidenceRow] = field(default_factory=list)   # identical to a recorded value
     n_blank: int = 0                                             # rows the departments left empty
-    problems: list[str] = field(default_factory=list)
+    problems: list = field(default_factory=list)   # Msg or text: lib.i18n.text_of
 
     @property
     def ok(self) -> bool:
@@ -180,31 +180,31 @@ def _value(row: _Row, v, std: dict) -> tuple[float | None, str | None]:
     if isinstance(v, str) and v.strip() in levels:
         return None, v.strip()
     if std["direction"] == "level":
-        row.add("value", t("ev.err.level", "vi", text=str(v)[:40],
-                           levels=", ".join(sorted(levels)) or t("ev.no_levels", "vi")))
+        row.add("value", Msg("ev.err.level", text=str(v)[:40],
+                           levels=", ".join(sorted(levels)) or Msg("ev.no_levels")))
         return None, None
     if isinstance(v, (datetime, date)):
-        row.add("value", t("ev.err.day_in_number", "vi"))
+        row.add("value", Msg("ev.err.day_in_number"))
         return None, None
     if isinstance(v, int) and not isinstance(v, bool) and abs(v) > VALUE_MAX:  # hundreds of digits: no float holds it
-        row.add("value", t("ev.err.implausible", "vi", v=str(v)[:20] + "…"))
+        row.add("value", Msg("ev.err.implausible", v=str(v)[:20] + "…"))
         return None, None
     try:
         num = fmt.parse_number(v)
     except ValueError as e:
         if isinstance(v, str) and re.search(r"[^\W\d_]", v):
-            row.add("value", t("ev.err.text_in_number", "vi", text=v.strip()[:40]))
+            row.add("value", Msg("ev.err.text_in_number", text=v.strip()[:40]))
         else:
-            row.add("value", str(e))
+            row.add("value", getattr(e, "message", str(e)))   # fmt.NumberError: a Msg
         return None, None
     if num is None:
         return None, None
     if num < 0:
-        row.add("value", t("ev.err.negative", "vi", v=fmt.number(num, 2)))
+        row.add("value", Msg("ev.err.negative", v=Num(num, 2)))
     elif std["unit"] == "%" and num > 100:
-        row.add("value", t("ev.err.over_100", "vi", v=fmt.number(num, 2)))
+        row.add("value", Msg("ev.err.over_100", v=Num(num, 2)))
     elif num > VALUE_MAX:
-        row.add("value", t("ev.err.implausible", "vi", v=fmt.number(num, 0)))
+        row.add("value", Msg("ev.err.implausible", v=Num(num, 0)))
     else:
         return num, None
     return None, None
@@ -234,26 +234,26 @@ def preview_import(db: Database, area_id: str, data, today: date | None = None) 
         return out
     header_at, columns = xlsx_read.find_header(cells, _header_map(), "code", HEADER_SEARCH)
     if header_at is None:
-        out.problems = [t("xlsx.err.no_header", "vi", col=t("ev.col_code", "vi"))]
+        out.problems = [Msg("xlsx.err.no_header", col=Msg("ev.col_code"))]
         return out
     missing = [k for k in ("code",) + VALUE_COLS if k not in columns]
     if missing:
-        out.problems = [t("xlsx.err.missing_col", "vi", col=t(CHECKLIST.col(k).label, "vi")) for k in missing]
+        out.problems = [Msg("xlsx.err.missing_col", col=Msg(CHECKLIST.col(k).label)) for k in missing]
         return out
     for row in cells[:header_at]:  # the town named in the file's first lines must be this town
         for v in row:
             m = AREA_MARK.search(v) if isinstance(v, str) else None
             if m and m.group(1) != area_id:
                 name = db.scalar("SELECT name FROM area WHERE id = ?", [area_id]) or area_id
-                out.problems = [t("ev.err.other_town", "vi", file_area=m.group(1), town=name)]
+                out.problems = [Msg("ev.err.other_town", file_area=m.group(1), town=name)]
                 return out
     body = cells[header_at + 1:]
     filled = [i for i, r in enumerate(body) if any(not _blank(v) for v in r)]
     if filled and filled[-1] >= MAX_ROWS:
-        out.problems = [t("xlsx.err.too_many_rows", "vi", n=MAX_ROWS)]
+        out.problems = [Msg("xlsx.err.too_many_rows", n=MAX_ROWS)]
         return out
     if area_id not in set(db.query("SELECT id FROM area")["id"]):
-        out.problems = [t("ev.err.unknown_area", "vi", area=area_id)]
+        out.problems = [Msg("ev.err.unknown_area", area=area_id)]
         return out
     stds = _standards(db)
     seen: dict[str, int] = {}
@@ -265,36 +265,36 @@ def preview_import(db: Database, area_id: str, data, today: date | None = None) 
         row = _Row(line, out.problems)
         formulas = [k for k, v in get.items() if xlsx_read.is_formula(v)]
         for k in formulas:  # a value must be typed, not computed: a formula is said, never dropped
-            row.add(k, t("xlsx.err.formula", "vi"))
+            row.add(k, Msg("xlsx.err.formula"))
         if formulas:
             continue
         code = _text(row, "code", get["code"])
         if all(_blank(get[k]) for k in VALUE_COLS):
             if code is not None and code not in stds:
-                row.add("code", t("ev.err.unknown_code", "vi", code=code[:40]))
+                row.add("code", Msg("ev.err.unknown_code", code=code[:40]))
             out.n_blank += 1
             continue
         if code is None:
             if not row.bad:
-                row.add("code", t("ev.err.required", "vi"))
+                row.add("code", Msg("ev.err.required"))
         elif code not in stds:
-            row.add("code", t("ev.err.unknown_code", "vi", code=code[:40]))
+            row.add("code", Msg("ev.err.unknown_code", code=code[:40]))
             code = None
         elif code in seen:
-            row.add("code", t("ev.err.duplicate", "vi", code=code, row=seen[code]))
+            row.add("code", Msg("ev.err.duplicate", code=code, row=seen[code]))
         else:
             seen[code] = line
         num = text = None
         if _blank(get["value"]):
-            row.add("value", t("ev.err.value_required", "vi"))
+            row.add("value", Msg("ev.err.value_required"))
         elif code is not None:
             num, text = _value(row, get["value"], stds[code])
         as_of = _day(row, "as_of", get["as_of"], today)
         if as_of is None and _blank(get["as_of"]):
-            row.add("as_of", t("ev.err.required", "vi"))
+            row.add("as_of", Msg("ev.err.required"))
         doc_name = _text(row, "doc_name", get["doc_name"])
         if doc_name is None and _blank(get["doc_name"]):
-            row.add("doc_name", t("ev.err.doc_required", "vi"))
+            row.add("doc_name", Msg("ev.err.doc_required"))
         doc_no = _text(row, "doc_no", get["doc_no"])
         doc_date = _day(row, "doc_date", get["doc_date"], today)
         note = _text(row, "note", get["note"])
@@ -383,40 +383,40 @@ def state_town(db: Database, who: Identity, work_id: str, area_id: str | None, d
     """The committee states the town of a work the report leaves open. ``decision_date``: a date,
     or text typed the Vietnamese way (31/12/2024). Raises ValidationError listing every problem."""
     today = today or date.today()
-    where = t("ev.town_where", "vi")
-    problems = []
+    where = Msg("ev.town_where")
+    problems: list[Msg] = []
 
-    def bad(col_key: str, msg: str) -> None:
-        problems.append(t("ev.err.field", "vi", where=where, col=t(col_key, "vi"), msg=msg))
+    def bad(col_key: str, msg: "Msg | str") -> None:
+        problems.append(Msg("ev.err.field", where=where, col=Msg(col_key), msg=msg))
 
     if not db.scalar("SELECT count(*) FROM work WHERE id = ?", [work_id]):
-        bad("ev.f_work", t("ev.err.unknown_work", "vi", id=str(work_id)[:40]))
+        bad("ev.f_work", Msg("ev.err.unknown_work", id=str(work_id)[:40]))
     elif db.scalar("SELECT count(*) FROM work_area WHERE work_id = ?", [work_id]):
-        bad("ev.f_work", t("ev.err.has_town", "vi", id=work_id))
+        bad("ev.f_work", Msg("ev.err.has_town", id=work_id))
     choices = town_choices(db)
     if _blank(area_id):
-        bad("ev.f_town", t("ev.err.pick_town", "vi"))
+        bad("ev.f_town", Msg("ev.err.pick_town"))
     elif area_id not in set(choices["id"]):
-        bad("ev.f_town", t("ev.err.not_town", "vi", area=str(area_id)[:40]))
+        bad("ev.f_town", Msg("ev.err.not_town", area=str(area_id)[:40]))
     ref = decision_ref.strip() if isinstance(decision_ref, str) else ""
     if not ref:
-        bad("ev.f_ref", t("ev.err.required", "vi"))
+        bad("ev.f_ref", Msg("ev.err.required"))
     elif len(ref) > 200 or HTML_TAG.search(ref):
-        bad("ev.f_ref", t("ev.err.ref", "vi"))
+        bad("ev.f_ref", Msg("ev.err.ref"))
     day_ = None
     if isinstance(decision_date, datetime):
         day_ = decision_date.date()
     elif isinstance(decision_date, date):
         day_ = decision_date
     elif _blank(decision_date):
-        bad("ev.f_date", t("ev.err.required", "vi"))
+        bad("ev.f_date", Msg("ev.err.required"))
     else:
         try:
             day_ = fmt.parse_day(str(decision_date), "vi")
         except ValueError as e:
             bad("ev.f_date", str(e))
     if day_ is not None and day_ > today:
-        bad("ev.f_date", t("xlsx.err.future", "vi", text=fmt.day(day_)))
+        bad("ev.f_date", Msg("xlsx.err.future", text=day_))
     if problems:
         raise ValidationError(problems)
     note = t("ev.area_note", "vi", ref=ref, date=fmt.day(day_))
@@ -424,8 +424,8 @@ def state_town(db: Database, who: Identity, work_id: str, area_id: str | None, d
 
     def write(cur):
         if cur.execute("SELECT count(*) FROM work_area WHERE work_id = ?", [work_id]).fetchone()[0]:
-            raise ValidationError([t("ev.err.field", "vi", where=where, col=t("ev.f_work", "vi"),
-                                     msg=t("ev.err.has_town", "vi", id=work_id))])
+            raise ValidationError([Msg("ev.err.field", where=where, col=Msg("ev.f_work"),
+                                     msg=Msg("ev.err.has_town", id=work_id))])
         cur.execute("INSERT INTO work_area (work_id, area_id, basis, note) VALUES (?, ?, 'committee', ?)",
                     [work_id, area_id, note])
         cur.execute("INSERT INTO work_area_decision (work_id, area_id, decision_ref, decision_date, recorded_by, "

@@ -72,7 +72,7 @@ import pandas as pd
 
 from lib import fmt, queries
 from lib import stages as stages_
-from lib.i18n import t
+from lib.i18n import DEFAULT_LANG, Msg, Num, t, text_of
 from lib.queries import UNKNOWN_TOWN
 from lib.stages import StageModel
 from lib.tables import Col, Table
@@ -121,14 +121,14 @@ class Thresholds:
             value, key = getattr(self, f.name), "flag_" + f.name
             low, high = _LIMITS[f.name]
             if isinstance(value, bool) or not isinstance(value, int):
-                raise ValueError(t("flags.err.not_int", "vi", name=_setting_name(key), value=value))
+                raise SettingError("flags.err.not_int", name=_setting_name(key), value=value)
             if not low <= value <= high:
-                raise ValueError(t("flags.err.range", "vi", name=_setting_name(key), value=value, low=low, high=high))
+                raise SettingError("flags.err.range", name=_setting_name(key), value=value, low=low, high=high)
         if not self.overdue_delayed_months <= self.overdue_red_months <= self.overdue_severe_months:
-            raise ValueError(t("flags.err.order", "vi", a="flag_overdue_delayed_months",
+            raise SettingError("flags.err.order", a="flag_overdue_delayed_months",
                                b="flag_overdue_red_months", c="flag_overdue_severe_months",
                                av=self.overdue_delayed_months, bv=self.overdue_red_months,
-                               cv=self.overdue_severe_months))
+                               cv=self.overdue_severe_months)
 
     @classmethod
     def from_settings(cls, settings: dict, strict: bool = True) -> "Thresholds":
@@ -139,13 +139,13 @@ class Thresholds:
         if strict:
             problems = cls.problems(settings)
             if problems:
-                raise ValueError(" ".join(problems))
+                raise ValueError(" ".join(str(p) for p in problems))
         return cls.checked(settings)[0]
 
     @classmethod
-    def checked(cls, settings: dict) -> tuple["Thresholds", list[str]]:
+    def checked(cls, settings: dict) -> tuple["Thresholds", list["Msg | SettingError"]]:
         """The thresholds with every bad stored value replaced by its default, and the reasons
-        (one Vietnamese sentence per bad setting, naming it and the default used): for a page to
+        (one lib.i18n.Msg per bad setting, naming it and the default used): for a page to
         draw with the defaults and say so, instead of failing."""
         kwargs, problems = {}, []
         for f in fields(cls):
@@ -156,18 +156,18 @@ class Thresholds:
                 value = _as_int(settings[key], key)
                 low, high = _LIMITS[f.name]
                 if not low <= value <= high:
-                    raise ValueError(t("flags.err.range", "vi", name=_setting_name(key), value=value,
-                                       low=low, high=high))
+                    raise SettingError("flags.err.range", name=_setting_name(key), value=value,
+                                       low=low, high=high)
                 kwargs[f.name] = value
             except ValueError as e:
-                problems.append(_default_used(str(e), f.default))
+                problems.append(_default_used(e, f.default))
         order = ("overdue_delayed_months", "overdue_red_months", "overdue_severe_months")
         vals = [kwargs.get(n, getattr(cls, n)) for n in order]
         if not vals[0] <= vals[1] <= vals[2]:
-            problems.append(t("flags.err.order", "vi", a="flag_" + order[0], b="flag_" + order[1],
-                              c="flag_" + order[2], av=vals[0], bv=vals[1], cv=vals[2])
-                            + f" Đang dùng giá trị mặc định {getattr(cls, order[0])}, {getattr(cls, order[1])}, "
-                              f"{getattr(cls, order[2])}.")
+            problems.append(_default_used(
+                SettingError("flags.err.order", a="flag_" + order[0], b="flag_" + order[1],
+                             c="flag_" + order[2], av=vals[0], bv=vals[1], cv=vals[2]),
+                ", ".join(str(getattr(cls, n)) for n in order)))
             for n in order:
                 kwargs.pop(n, None)
         for key in cls.OTHER_SETTINGS:
@@ -178,7 +178,7 @@ class Thresholds:
         return cls(**kwargs), problems
 
     @classmethod
-    def problems(cls, settings: dict) -> list[str]:
+    def problems(cls, settings: dict) -> list["Msg | SettingError"]:
         """Why the settings cannot be saved (no default substituted): [] when all are valid."""
         problems = []
         for f in fields(cls):
@@ -188,29 +188,29 @@ class Thresholds:
                     value = _as_int(settings[key], key)
                     low, high = _LIMITS[f.name]
                     if not low <= value <= high:
-                        problems.append(t("flags.err.range", "vi", name=_setting_name(key), value=value,
+                        problems.append(SettingError("flags.err.range", name=_setting_name(key), value=value,
                                           low=low, high=high))
                 except ValueError as e:
-                    problems.append(str(e))
+                    problems.append(e)
         if not problems:
             try:
                 cls(**{f.name: _as_int(settings["flag_" + f.name], "flag_" + f.name)
                        for f in fields(cls) if "flag_" + f.name in settings})
             except ValueError as e:
-                problems.append(str(e))
+                problems.append(e)
         for key, (low, high, _) in cls.OTHER_SETTINGS.items():
             if key in settings:
                 try:
                     value = _as_int(settings[key], key)
                     if not low <= value <= high:
-                        problems.append(t("flags.err.range", "vi", name=_setting_name(key), value=value,
+                        problems.append(SettingError("flags.err.range", name=_setting_name(key), value=value,
                                           low=low, high=high))
                 except ValueError as e:
-                    problems.append(str(e))
+                    problems.append(e)
         return problems
 
     @classmethod
-    def setting_int(cls, settings: dict, key: str) -> tuple[int, str | None]:
+    def setting_int(cls, settings: dict, key: str) -> tuple[int, "Msg | None"]:
         """A numeric setting of OTHER_SETTINGS (e.g. ``stale_after_days``): its value, or its
         default with the Vietnamese reason when the stored value is not valid."""
         low, high, default = cls.OTHER_SETTINGS[key]
@@ -219,20 +219,35 @@ class Thresholds:
         try:
             value = _as_int(settings[key], key)
             if not low <= value <= high:
-                raise ValueError(t("flags.err.range", "vi", name=_setting_name(key), value=value, low=low, high=high))
+                raise SettingError("flags.err.range", name=_setting_name(key), value=value, low=low, high=high)
             return value, None
         except ValueError as e:
-            return default, _default_used(str(e), default)
+            return default, _default_used(e, default)
 
 
-def _setting_name(key: str) -> str:
+class SettingError(ValueError):
+    """A setting that is not valid: a catalogue key and its values, put into the user's language
+    by ``.text(lang)`` (lib.i18n.text_of reads it like a Msg); ``str(e)`` is the Vietnamese text.
+    A value is written as given (``{value!r}`` quotes a text), a Msg value in the language."""
+
+    def __init__(self, key: str, **params):
+        self.key, self.params = key, params
+        super().__init__(self.text(DEFAULT_LANG))
+
+    def text(self, lang: str = DEFAULT_LANG) -> str:
+        return t(self.key, lang, **{k: text_of(v, lang) if isinstance(v, (Msg, Num)) else v
+                                    for k, v in self.params.items()})
+
+
+def _setting_name(key: str) -> "Msg | str":
     """“Cảnh báo «số liệu đã cũ» sau (ngày)” (stale_after_days): the label users see, and the key."""
-    label = t(f"setting.{key}", "vi")
-    return key if label == f"setting.{key}" or not label else f"“{label}” ({key})"
+    label = t(f"setting.{key}", DEFAULT_LANG)
+    return key if label == f"setting.{key}" or not label else Msg("flags.setting_name", label=Msg(f"setting.{key}"), code=key)
 
 
-def _default_used(reason: str, default) -> str:
-    return f"{reason} Đang dùng giá trị mặc định {default}."
+def _default_used(reason, default) -> Msg:
+    """'<reason> Đang dùng giá trị mặc định <default>.' (reason: a SettingError or text)."""
+    return Msg("flags.err.default_used", reason=reason, default=default)
 
 
 def _as_int(value, key: str) -> int:
@@ -246,7 +261,7 @@ def _as_int(value, key: str) -> int:
             raise ValueError
         return int(number)
     except (ValueError, OverflowError):
-        raise ValueError(t("flags.err.not_int", "vi", name=_setting_name(key), value=shown)) from None
+        raise SettingError("flags.err.not_int", name=_setting_name(key), value=shown) from None
 
 
 # -- dates --------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from datetime import date
 
 import pandas as pd
 
-from lib.i18n import t
+from lib.i18n import DEFAULT_LANG, Msg, t, text_of
 
 TY = 1_000_000_000
 
@@ -29,17 +29,29 @@ def is_blank(value) -> bool:
     return value.strip() == "" if isinstance(value, str) else is_missing(value)
 
 
+class NumberError(ValueError):
+    """Text that is not a finite number: the message is a ``lib.i18n.Msg`` (``.message``), put into
+    the user's language by ``.text(lang)``; ``str(e)`` is the Vietnamese text."""
+
+    def __init__(self, message: Msg):
+        self.message = message
+        super().__init__(str(message))
+
+    def text(self, lang: str = DEFAULT_LANG) -> str:
+        return text_of(self.message, lang)
+
+
 VI_THOUSANDS = re.compile(r"^-?\d{1,3}(\.\d{3})+(,\d+)?$")
 
 
 def parse_number(value) -> float | None:
     """What a user typed, read the Vietnamese way: '.' groups thousands and ',' marks decimals
     (1.036,5 -> 1036.5; 7.250 -> 7250; 495.5 and 495,5 -> 495.5). Blank -> None.
-    Raises ValueError with a Vietnamese message for text that is not a finite number."""
+    Raises NumberError (a ValueError, ``.text(lang)``) for text that is not a finite number."""
     if is_blank(value):
         return None
     if isinstance(value, bool):
-        raise ValueError(f"'{value}' không phải là số")
+        raise NumberError(Msg("fmt.err.not_number", text=str(value)))
     if isinstance(value, str):
         text = value.strip().replace(" ", "")
         if VI_THOUSANDS.match(text) or "," in text:
@@ -47,16 +59,16 @@ def parse_number(value) -> float | None:
         try:
             number_ = float(text)
         except ValueError:
-            raise ValueError(f"'{value[:40]}' không phải là số") from None
+            raise NumberError(Msg("fmt.err.not_number", text=value[:40])) from None
     else:
         try:
             number_ = float(value)
         except OverflowError:  # an integer of hundreds of digits
-            raise ValueError("quá lớn, không phải là số hữu hạn") from None
+            raise NumberError(Msg("fmt.err.too_large")) from None
         except (TypeError, ValueError):
-            raise ValueError(f"'{str(value)[:40]}' không phải là số") from None
+            raise NumberError(Msg("fmt.err.not_number", text=str(value)[:40])) from None
     if number_ != number_ or number_ in (float("inf"), float("-inf")):
-        raise ValueError("không phải là số hữu hạn")
+        raise NumberError(Msg("fmt.err.not_finite"))
     return number_
 
 

@@ -61,8 +61,8 @@ class Assumptions:
     done_share_by_stage: share of the total already disbursed, per stage code
         (and ``stages.UNKNOWN``), used only when a work's disbursed amount is unknown.
     months_to_start_by_stage: months still needed before a work can start.
-        Both need a value for every key of ``stages.keys`` (its stages, then ``stages.UNKNOWN``):
-        ``stages.default_done_share()``/``default_months_to_start()`` give the table's defaults.
+        Both need a value for every key of ``stages.keys`` (its stages, then ``stages.UNKNOWN``);
+        None (the default): the table's defaults, ``stages.default_done_share()``/``default_months_to_start()``.
     cost_overrun_pct: overrun applied to the remaining cost (10 means +10 %).
     clearance_extra_months: extra site-clearance months for the stages marked
         ``is_site_clearance``.
@@ -71,15 +71,18 @@ class Assumptions:
     stages: what each stage means (``lib.stages.StageModel``; default: the seed's stages).
     """
 
-    done_share_by_stage: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_DONE_SHARE))
-    months_to_start_by_stage: Mapping[str, float] = field(
-        default_factory=lambda: dict(DEFAULT_MONTHS_TO_START))
+    done_share_by_stage: Mapping[str, float] | None = None
+    months_to_start_by_stage: Mapping[str, float] | None = None
     cost_overrun_pct: float = 0.0
     clearance_extra_months: float = 0.0
     min_build_years: int = 1
     stages: StageModel = field(default_factory=seed_model)
 
     def __post_init__(self) -> None:
+        if self.done_share_by_stage is None:
+            object.__setattr__(self, "done_share_by_stage", self.stages.default_done_share())
+        if self.months_to_start_by_stage is None:
+            object.__setattr__(self, "months_to_start_by_stage", self.stages.default_months_to_start())
         keys = set(self.stages.keys)
         for name in ("done_share_by_stage", "months_to_start_by_stage"):
             missing = keys - set(getattr(self, name))

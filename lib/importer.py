@@ -10,7 +10,8 @@ Two kinds (the third, indicator values of a town, is lib/evidence.py's checklist
 
 ``template_xlsx`` writes the template (every work prefilled; no formula; text neutralised),
 ``preview`` reads a filled one (caps on size, rows, columns and cell length; every problem by
-row and column in Vietnamese; never raises for a bad file), ``apply`` writes all rows or none in
+row and column, a ``lib.i18n.Msg``: Vietnamese by ``str``, English by ``.text("en")``; never
+raises for a bad file), ``apply`` writes all rows or none in
 one ``Database.write`` (set-based inserts) after an automatic backup. Idempotent: a row equal to
 what is recorded is "unchanged" and not written, so importing the same file twice writes nothing
 the second time (no write at all: no audit row, no new data version).
@@ -36,9 +37,9 @@ import pandas as pd
 from lib import backup, export, fmt, xlsx_read
 from lib.auth import Identity
 from lib.db import Database
-from lib.i18n import t
+from lib.i18n import Msg, Num, t
 from lib.db import ValidationError
-from lib.updates import YEAR_MAX, YEAR_MIN, Period, Update, insert_updates, validate_updates
+from lib.updates import YEAR_MAX, YEAR_MIN, Period, Update, insert_updates, row_label, validate_updates
 
 KINDS = ("status", "capital_plan")
 ACTION = "import_spreadsheet"
@@ -51,7 +52,7 @@ MAX_NUMBER_TEXT = 60                 # a number typed as text
 MONEY_MAX = 10 ** 15                 # 1.000.000 tỷ đồng: far above any work, far below BIGINT
 PERIOD_MARK = re.compile(r"(?:Kỳ báo cáo|Reporting period)\s*:\s*([0-9]{4}-[0-9]{2}(?:-[0-9A-Za-z]+)?)",
                          re.IGNORECASE)
-SHEETS = {"status": "Cap nhat ky bao cao", "capital_plan": "Ke hoach von"}
+SHEETS = {"status": "imp.sheet.status", "capital_plan": "imp.sheet.capital_plan"}  # sheet names (keys)
 
 # column key -> label key; the Vietnamese labels of the status columns are the form's field names
 STATUS_COLS = {
@@ -77,6 +78,24 @@ def _cols(kind: str) -> dict[str, str]:
 def _label(kind: str):
     cols = _cols(kind)
     return lambda key: t(cols[key], "vi")
+
+
+class _Row(xlsx_read.Row):
+    """Problems of one row, each a Msg naming the sheet row, the work and the column (its header
+    in the language the message is shown in)."""
+
+    def __init__(self, kind: str, line: int, problems: list, tag: str = ""):
+        super().__init__(line, problems, _label(kind), "imp.err.where", tag)
+        self.cols = _cols(kind)
+
+    def add(self, key: str, message) -> None:
+        self.bad = True
+        self.problems.append(Msg("imp.err.where", row=self.line, col=Msg(self.cols[key]), msg=message,
+                                 tag=self.tag))
+
+
+def _money_text(vnd: float) -> Msg:
+    return Msg("imp.err.ty", v=Num(vnd / fmt.TY, 3))
 
 
 # -- reading the database ------------------------------------------------------------------------
@@ -152,7 +171,7 @@ def template_xlsx(db: Database, kind: str, period_id: str | None = None, lang: s
     from openpyxl.worksheet.datavalidation import DataValidation
 
     if kind not in KINDS:
-        raise ValueError(t("imp.err.kind", "vi", kind=str(kind)[:40]))
+        raise ValueError(t("imp.err.kind", lang, kind=str(kind)[:40]))
     today = today or date.today()
     cols = _cols(kind)
     works = _works(db)
@@ -161,7 +180,7 @@ def template_xlsx(db: Database, kind: str, period_id: str | None = None, lang: s
     if kind == "status":
         period = _period(db, period_id)
         if period is None:
-            raise ValueError(t("imp.err.no_period", "vi", period=str(period_id)[:40]))
+            raise ValueError(t("imp.err.no_period", lang, period=str(period_id)[:40]))
         lines.append(t("imp.mark", lang, period=period.id, label=period.label_vi, as_of=fmt.day(period.as_of, lang)))
         ref = _reference(db, period)
         stage_lbl = dict(db.query("SELECT code, label_vi, label_en FROM stage")
@@ -190,7 +209,7 @@ def template_xlsx(db: Database, kind: str, period_id: str | None = None, lang: s
 
     wb = Workbook()
     ws = wb.active
-    ws.title = SHEETS[kind]
+    ws.title = t(SHEETS[kind], lang)
     for i, line in enumerate(lines, start=1):
         cell = ws.cell(row=i, column=1, value=export.neutralise(line))
         cell.font = Font(bold=True, size=13) if i == 1 else Font(italic=True)
@@ -229,8 +248,10 @@ def template_xlsx(db: Database, kind: str, period_id: str | None = None, lang: s
     return buf.getvalue()
 
 
-def template_name(kind: str, period_id: str | None = None) -> str:
-    return f"mau-cap-nhat-ky-{period_id}.xlsx" if kind == "status" else "mau-ke-hoach-von.xlsx"
+def template_name(kind: str, period_id: str | None = None, lang: str = "vi") -> str:
+    if kind == "status":
+        return t("imp.file.status", lang, period=period_id)
+    return t("imp.file.capital_plan", lang)
 
 
 # -- reading a filled template ---------------------------------------------------------------------
@@ -242,7 +263,7 @@ class Preview:
     rows: list[dict] = field(default_factory=list)        # to write: line, work_id and the values
     unchanged: list[dict] = field(default_factory=list)   # equal to what is recorded
     n_blank: int = 0                                       # rows left empty
-    problems: list[str] = field(default_factory=list)
+    problems: list[Msg] = field(default_factory=list)     # Msg (or text), each naming its row
     clean: list[Update] = field(default_factory=list, repr=False)   # status: the validated updates to write
 
     @property
@@ -272,27 +293,27 @@ def _number(row: xlsx_read.Row, key: str, v, what: str = "number") -> float | No
     if xlsx_read.blank(v):
         return None
     if isinstance(v, (datetime, date, time, timedelta)):
-        row.add(key, t("imp.err.day_in_number", "vi"))
+        row.add(key, Msg("imp.err.day_in_number"))
         return None
     if isinstance(v, bool) or not isinstance(v, (int, float, str)):
-        row.add(key, t("imp.err.not_number", "vi", text=str(v)[:40]))
+        row.add(key, Msg("imp.err.not_number", text=str(v)[:40]))
         return None
     if isinstance(v, str) and len(v) > MAX_NUMBER_TEXT:
-        row.add(key, t("imp.err.not_number", "vi", text=v.strip()[:40] + "…"))
+        row.add(key, Msg("imp.err.not_number", text=v.strip()[:40] + "…"))
         return None
     if isinstance(v, str) and xlsx_read.SURROGATE.search(v):
-        row.add(key, t("xlsx.err.bad_char", "vi"))
+        row.add(key, Msg("xlsx.err.bad_char"))
         return None
     if isinstance(v, str) and what == "percent" and v.strip().endswith("%"):
         v = v.strip()[:-1]
     if isinstance(v, int) and abs(v) > MONEY_MAX * 1000:  # an integer of hundreds of digits: no float holds it
-        row.add(key, t("imp.err.too_large", "vi", max=fmt.ty(MONEY_MAX)))
+        row.add(key, Msg("imp.err.too_large", max=_money_text(MONEY_MAX)))
         return None
     try:
         num = fmt.parse_number(v)
     except (ValueError, OverflowError):
         text = export._UNSAFE.sub("", str(v)).strip()[:40]
-        row.add(key, t("imp.err.not_year" if what == "year" else "imp.err.not_number", "vi", text=text))
+        row.add(key, Msg("imp.err.not_year", text=text) if what == "year" else Msg("imp.err.not_number", text=text))
         return None
     return num
 
@@ -302,7 +323,7 @@ def _year(row: xlsx_read.Row, key: str, v) -> int | None:
     if num is None:
         return None
     if num != int(num) or not YEAR_MIN <= num <= YEAR_MAX:
-        row.add(key, t("imp.err.year_range", "vi", v=f"{num:g}", lo=YEAR_MIN, hi=YEAR_MAX))
+        row.add(key, Msg("imp.err.year_range", v=f"{num:g}", lo=YEAR_MIN, hi=YEAR_MAX))
         return None
     return int(num)
 
@@ -312,10 +333,10 @@ def _money(row: xlsx_read.Row, key: str, v) -> int | None:
     if num is None:
         return None
     if num < 0:
-        row.add(key, t("imp.err.negative", "vi", v=fmt.number(num, 0)))
+        row.add(key, Msg("imp.err.negative", v=Num(num, 0)))
         return None
     if num > MONEY_MAX:
-        row.add(key, t("imp.err.too_large", "vi", max=fmt.ty(MONEY_MAX)))
+        row.add(key, Msg("imp.err.too_large", max=_money_text(MONEY_MAX)))
         return None
     return int(round(num))
 
@@ -326,12 +347,12 @@ def _code(row: xlsx_read.Row, key: str, v, choices: tuple[dict[str, str], list[s
         return None
     code = choices[0].get(xlsx_read.norm(text))
     if code is None:
-        row.add(key, t("imp.err.not_choice", "vi", text=text[:40], choices=", ".join(choices[1])))
+        row.add(key, Msg("imp.err.not_choice", text=text[:40], choices=", ".join(choices[1])))
     return code
 
 
-def _line_of(problem: str) -> int:
-    m = re.match(r"Dòng (\d+)", problem)
+def _line_of(problem) -> int:
+    m = re.match(r"Dòng (\d+)", str(problem))  # str: the Vietnamese text
     return int(m.group(1)) if m else 0
 
 
@@ -339,25 +360,25 @@ def _locate(cells: list[tuple], kind: str) -> tuple[int | None, dict[str, int], 
     cols = _cols(kind)
     header_at, columns = xlsx_read.find_header(cells, xlsx_read.header_map(cols), "work_id")
     if header_at is None:
-        return None, {}, [t("xlsx.err.no_header", "vi", col=t(cols["work_id"], "vi"))]
+        return None, {}, [Msg("xlsx.err.no_header", col=Msg(cols["work_id"]))]
     missing = [k for k in cols if k != "name" and k not in columns]
     if missing:
-        return None, {}, [t("xlsx.err.missing_col", "vi", col=t(cols[k], "vi")) for k in missing]
+        return None, {}, [Msg("xlsx.err.missing_col", col=Msg(cols[k])) for k in missing]
     return header_at, columns, []
 
 
 def preview(db: Database, kind: str, data, period_id: str | None = None) -> Preview:
     """Read a filled template of ``kind``: the rows to write, the rows unchanged, the blank rows
-    and every problem (row and column named, in Vietnamese). Never raises for a bad file."""
+    and every problem (row and column named; each a Msg). Never raises for a bad file."""
     out = Preview(kind if kind in KINDS else str(kind)[:40], period_id)
     if kind not in KINDS:
-        out.problems = [t("imp.err.kind", "vi", kind=str(kind)[:40])]
+        out.problems = [Msg("imp.err.kind", kind=str(kind)[:40])]
         return out
     period = None
     if kind == "status":
         period = _period(db, period_id)
         if period is None:
-            out.problems = [t("imp.err.no_period", "vi", period=str(period_id)[:40])]
+            out.problems = [Msg("imp.err.no_period", period=str(period_id)[:40])]
             return out
     try:
         cells = xlsx_read.read_cells(data, MAX_ROWS, MAX_COLS, MAX_BYTES)
@@ -379,15 +400,15 @@ def preview_cells(db: Database, kind: str, cells: list[tuple], period: Period | 
         marks = [m.group(1) for row in cells[:header_at] for v in row
                  if isinstance(v, str) for m in [PERIOD_MARK.search(v)] if m]
         if not marks:
-            out.problems = [t("imp.err.no_mark", "vi", period=period.id)]
+            out.problems = [Msg("imp.err.no_mark", period=period.id)]
             return out
         if marks[0] != period.id:
-            out.problems = [t("imp.err.other_period", "vi", file_period=marks[0][:40], period=period.id)]
+            out.problems = [Msg("imp.err.other_period", file_period=marks[0][:40], period=period.id)]
             return out
     body = cells[header_at + 1:]
     filled = [i for i, r in enumerate(body) if any(not xlsx_read.blank(v) for v in r)]
     if filled and filled[-1] >= MAX_ROWS:
-        out.problems = [t("xlsx.err.too_many_rows", "vi", n=fmt.number(MAX_ROWS, 0))]
+        out.problems = [Msg("xlsx.err.too_many_rows", n=Num(MAX_ROWS, 0))]
         return out
     works = set(_works(db)["id"])
     (_status_rows if kind == "status" else _plan_rows)(db, body, header_at, columns, works, period, out)
@@ -401,10 +422,10 @@ def _start_row(kind: str, line: int, get: dict, out: Preview, works: set[str]):
     """The row's checker, its work id (checked) and whether its cells hold formulas."""
     raw = get.get("work_id")
     tag = f" ({raw.strip()[:40]})" if isinstance(raw, str) and raw.strip() in works else ""
-    row = xlsx_read.Row(line, out.problems, _label(kind), "imp.err.where", tag)
+    row = _Row(kind, line, out.problems, tag)
     formulas = [k for k, v in get.items() if k != "name" and xlsx_read.is_formula(v)]
     for k in formulas:  # a value must be typed, not computed: a formula is said, never dropped
-        row.add(k, t("xlsx.err.formula", "vi"))
+        row.add(k, Msg("xlsx.err.formula"))
     return row, bool(formulas)
 
 
@@ -412,10 +433,10 @@ def _work_id(row: xlsx_read.Row, v, works: set[str], required: bool) -> str | No
     wid = xlsx_read.text(row, "work_id", v, MAX_TEXT)
     if wid is None or wid == "":
         if required and not row.bad:
-            row.add("work_id", t("imp.err.required", "vi"))
+            row.add("work_id", Msg("imp.err.required"))
         return None
     if wid not in works:
-        row.add("work_id", t("imp.err.unknown_work", "vi", id=wid[:40]))
+        row.add("work_id", Msg("imp.err.unknown_work", id=wid[:40]))
         return None
     return wid
 
@@ -448,7 +469,7 @@ def _status_rows(db, body, header_at, columns, works, period: Period, out: Previ
     if not parsed:
         return
     try:  # the form's own rules, rows named as in the sheet
-        clean = validate_updates([u for _, u in parsed], db, period.as_of, [f"Dòng {line}" for line, _ in parsed])
+        clean = validate_updates([u for _, u in parsed], db, period.as_of, [row_label(line) for line, _ in parsed])
     except ValidationError as e:
         out.problems.extend(e.problems)
         return
@@ -495,16 +516,16 @@ def _plan_rows(db, body, header_at, columns, works, period, out: Preview) -> Non
         wid = _work_id(row, get["work_id"], works, True)
         year = _year(row, "year", get["year"])
         if year is None and xlsx_read.blank(get["year"]):
-            row.add("year", t("imp.err.required", "vi"))
+            row.add("year", Msg("imp.err.required"))
         allocated = _money(row, "allocated_vnd", get["allocated_vnd"])
         disbursed = _money(row, "disbursed_vnd", get["disbursed_vnd"])
         if xlsx_read.blank(get["allocated_vnd"]) and xlsx_read.blank(get["disbursed_vnd"]):
-            row.add("allocated_vnd", t("imp.err.amount_required", "vi"))
+            row.add("allocated_vnd", Msg("imp.err.amount_required"))
         decision = xlsx_read.text(row, "decision_ref", get["decision_ref"], MAX_TEXT) or None
         source = xlsx_read.text(row, "source_ref", get["source_ref"], MAX_TEXT) or None
         if wid is not None and year is not None:
             if (wid, year) in seen:
-                row.add("year", t("imp.err.duplicate_year", "vi", id=wid, year=year, row=seen[(wid, year)]))
+                row.add("year", Msg("imp.err.duplicate_year", id=wid, year=year, row=seen[(wid, year)]))
             else:
                 seen[(wid, year)] = line
         if row.bad:

@@ -68,7 +68,7 @@ import pandas as pd
 
 from lib import queries, sources
 from lib.db import Database, DatabaseError, db_path_from_env
-from lib.i18n import t
+from lib.i18n import Msg, t, text_of
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +124,15 @@ PACKAGE_SCHEMA: dict = {
 
 
 class OC4IDSError(Exception):
-    """An error whose message is meant for the user (Vietnamese)."""
+    """An error whose message is meant for the user: a ``lib.i18n.Msg``, put into the user's
+    language by ``.text(lang)``; ``str(e)`` is the Vietnamese text."""
+
+    def __init__(self, message: "Msg | str" = ""):
+        self.message = message
+        super().__init__(str(message))
+
+    def text(self, lang: str = "vi") -> str:
+        return text_of(self.message, lang)
 
 
 @dataclass
@@ -344,10 +352,10 @@ def build(db: Database, *, towns: list[str] | None = None, period_id: str | None
     """The package and what was left out of it. ``towns``: area ids (None: every work);
     ``period_id``: a reporting period (None: the newest); ``published``: datetime or ISO text."""
     if period_id is not None and not db.scalar("SELECT count(*) FROM reporting_period WHERE id = ?", [period_id]):
-        raise OC4IDSError(t("opendata.err_period", "vi", period=str(period_id)[:40]))
+        raise OC4IDSError(Msg("opendata.err_period", period=str(period_id)[:40]))
     works = queries.works(db, towns, period_id)
     if works.empty:
-        raise OC4IDSError(t("opendata.err_empty", "vi"))
+        raise OC4IDSError(Msg("opendata.err_empty"))
     areas, bases = _areas(db), _work_areas(db)
     omitted: list[str] = []
     projects = [project(w, areas, bases, omitted) for _, w in works.iterrows()]

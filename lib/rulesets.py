@@ -54,19 +54,26 @@ from pathlib import Path
 import pandas as pd
 
 from lib.db import ValidationError
+from lib.i18n import DEFAULT_LANG, Msg, Num, t, text_of
 
 ROOT = Path(__file__).resolve().parent.parent
 RULESETS_DIR = ROOT / "data" / "rulesets"
 
 CONFIDENCE_MARKS = ("C", "C2", "U")
-CONFIDENCE_LABELS = {
-    "C": "đã đối chiếu văn bản",
-    "C2": "chưa đối chiếu văn bản gốc",
-    "U": "chưa có số liệu",
-}
+# the label of each confidence mark, in the catalogue (lib/locales/rules.json)
+CONFIDENCE_KEYS = {"C": "rules.confidence.C", "C2": "rules.confidence.C2", "U": "rules.confidence.U"}
+
+
+def confidence_label(mark: str, lang: str = DEFAULT_LANG) -> str:
+    """The label of a confidence mark in ``lang``: 'chưa đối chiếu văn bản gốc' for C2."""
+    return t(CONFIDENCE_KEYS[mark], lang)
+
+
+CONFIDENCE_LABELS = {mark: confidence_label(mark) for mark in CONFIDENCE_MARKS}  # Vietnamese
 DIRECTIONS = ("higher", "lower", "level")
-FACTOR_KINDS = {"dan_so": "dân số", "mat_do": "mật độ", "vung": "vùng, miền núi",
-                "bien_gioi": "khu vực biên giới", "di_san": "đô thị di sản"}
+FACTOR_KINDS = {"dan_so": Msg("rules.factor_kind.dan_so"), "mat_do": Msg("rules.factor_kind.mat_do"),
+                "vung": Msg("rules.factor_kind.vung"), "bien_gioi": Msg("rules.factor_kind.bien_gioi"),
+                "di_san": Msg("rules.factor_kind.di_san")}
 SPECIAL_KINDS = ("bien_gioi", "di_san")   # not regions: region_code is "*"
 ALL = "*"
 
@@ -117,16 +124,18 @@ class Issue:
 
     file: str
     row: int | None
-    field: str | None
-    message: str
+    field: str | Msg | None
+    message: str | Msg
+
+    def text(self, lang: str = DEFAULT_LANG) -> str:
+        """The whole problem in ``lang``: 'standards.csv, dòng 5, cột min_level: không phải số …'."""
+        key = ("rules.issue.row_field" if self.field else "rules.issue.row") if self.row is not None \
+            else ("rules.issue.field" if self.field else "rules.issue.file")
+        return t(key, lang, file=self.file, row=self.row, field=text_of(self.field, lang),
+                 message=text_of(self.message, lang))
 
     def __str__(self) -> str:
-        where = self.file
-        if self.row is not None:
-            where += f", dòng {self.row}"
-        if self.field:
-            where += f", cột {self.field}"
-        return f"{where}: {self.message}"
+        return self.text(DEFAULT_LANG)
 
 
 class RulesetError(ValidationError):
@@ -138,7 +147,35 @@ class RulesetError(ValidationError):
         lines = [str(i) for i in self.issues]
         super().__init__(lines)
         if len(lines) > 1:  # the message as a whole says what it is about
-            self.args = ("Bộ tiêu chí phân loại đô thị có lỗi:\n" + "\n".join(lines),)
+            self.args = (self.text(DEFAULT_LANG),)
+
+    def text(self, lang: str = DEFAULT_LANG) -> str:
+        lines = [i.text(lang) for i in self.issues]
+        if len(lines) > 1:
+            lines.insert(0, t("rules.errors_header", lang))
+        return "\n".join(lines)
+
+
+class RulesetNotFound(KeyError):
+    """No rule-set of that id (a KeyError whose message is translated by ``.text(lang)``)."""
+
+    def __init__(self, message: Msg):
+        self.message = message
+        super().__init__(str(message))
+
+    def text(self, lang: str = DEFAULT_LANG) -> str:
+        return text_of(self.message, lang)
+
+
+class UnknownClass(ValueError):
+    """A rule-set has no such class (a ValueError whose message is translated by ``.text(lang)``)."""
+
+    def __init__(self, message: Msg):
+        self.message = message
+        super().__init__(str(message))
+
+    def text(self, lang: str = DEFAULT_LANG) -> str:
+        return text_of(self.message, lang)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -157,7 +194,7 @@ class _Collector:
     def __init__(self):
         self.issues: list[Issue] = []
 
-    def add(self, file: str, row: int | None, field: str | None, message: str) -> None:
+    def add(self, file: str, row: int | None, field: str | Msg | None, message: str | Msg) -> None:
         self.issues.append(Issue(file, row, field, message))
 
     def raise_if_any(self) -> None:
@@ -180,22 +217,22 @@ def _number(c: _Collector, r: _Row, col: str, *, required: bool = False,
     text = r.get(col)
     if text == "":
         if required:
-            c.add(r.file, r.line, col, "thiếu giá trị")
+            c.add(r.file, r.line, col, Msg("rules.err.missing_value"))
         return None
     try:
         value = float(text)
     except ValueError:
-        hint = " (dùng dấu chấm thập phân, không dùng dấu phân cách hàng nghìn)" if "," in text else ""
-        c.add(r.file, r.line, col, f"không phải số ('{text[:40]}'){hint}")
+        key = "rules.err.not_number_comma" if "," in text else "rules.err.not_number"
+        c.add(r.file, r.line, col, Msg(key, text=text[:40]))
         return None
     if not math.isfinite(value):
-        c.add(r.file, r.line, col, f"không phải số hữu hạn ('{text[:40]}')")
+        c.add(r.file, r.line, col, Msg("rules.err.not_finite", text=text[:40]))
         return None
     if abs(value) > MAX_NUMBER:
-        c.add(r.file, r.line, col, f"số quá lớn ('{text[:40]}'); giá trị tuyệt đối tối đa {_n(MAX_NUMBER)}")
+        c.add(r.file, r.line, col, Msg("rules.err.too_large", text=text[:40], max=Num(MAX_NUMBER)))
         return None
     if non_negative and value < 0:
-        c.add(r.file, r.line, col, f"không được âm ({text})")
+        c.add(r.file, r.line, col, Msg("rules.err.negative", text=text))
         return None
     return value
 
@@ -203,7 +240,7 @@ def _number(c: _Collector, r: _Row, col: str, *, required: bool = False,
 def _required(c: _Collector, r: _Row, col: str) -> str | None:
     text = r.get(col)
     if text == "":
-        c.add(r.file, r.line, col, "thiếu giá trị")
+        c.add(r.file, r.line, col, Msg("rules.err.missing_value"))
         return None
     return text
 
@@ -211,11 +248,10 @@ def _required(c: _Collector, r: _Row, col: str) -> str | None:
 def _confidence(c: _Collector, r: _Row) -> str | None:
     text = r.get("confidence")
     if text == "":
-        c.add(r.file, r.line, "confidence", "thiếu mức tin cậy (C, C2 hoặc U)")
+        c.add(r.file, r.line, "confidence", Msg("rules.err.confidence_missing"))
         return None
     if text not in CONFIDENCE_MARKS:
-        c.add(r.file, r.line, "confidence",
-              f"mức tin cậy '{text}' không hợp lệ; chỉ dùng C, C2 hoặc U")
+        c.add(r.file, r.line, "confidence", Msg("rules.err.confidence_invalid", mark=text))
         return None
     return text
 
@@ -226,7 +262,7 @@ def _bool(c: _Collector, r: _Row, col: str) -> bool:
         return False
     if text == "true":
         return True
-    c.add(r.file, r.line, col, f"giá trị '{r.get(col)}' không hợp lệ; dùng true hoặc false")
+    c.add(r.file, r.line, col, Msg("rules.err.bool_invalid", value=r.get(col)))
     return False
 
 
@@ -237,7 +273,7 @@ def _date(c: _Collector, r: _Row, col: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        c.add(r.file, r.line, col, f"ngày '{text}' không đúng dạng YYYY-MM-DD")
+        c.add(r.file, r.line, col, Msg("rules.err.date_invalid", text=text))
         return None
 
 
@@ -252,7 +288,7 @@ def read_csv_rows(path: Path, kind: str, c: _Collector) -> list[_Row]:
     """Read one file as rows of trimmed strings, checking the header."""
     name = path.name
     if not path.exists():
-        c.add(name, None, None, "không tìm thấy tệp")
+        c.add(name, None, None, Msg("rules.err.file_not_found"))
         return []
     return read_csv_text(decode(path.read_bytes()), name, kind, c)
 
@@ -268,24 +304,19 @@ def text_size(text: str) -> int:
     return len(text.encode("utf-8", errors="surrogatepass"))
 
 
-def _n(x: float) -> str:
-    """A whole number in the Vietnamese way: 20.000."""
-    return f"{int(x):,}".replace(",", ".")
+def _mb(size: float) -> Num:
+    """Megabytes with one decimal, written in the language's way: 11,7 / 11.7."""
+    return Num(size / 1e6, 1)
 
 
-def _mb(size: float) -> str:
-    """Megabytes with one decimal, Vietnamese comma: 11,7."""
-    return f"{size / 1e6:.1f}".rstrip("0").rstrip(".").replace(".", ",")
-
-
-def _cell_problem(value: str) -> str | None:
+def _cell_problem(value: str) -> Msg | None:
     """Why a cell cannot be stored (too long, not UTF-8, control characters), or None."""
     if len(value) > MAX_CELL_CHARS:
-        return f"ô dài {_n(len(value))} ký tự, tối đa {_n(MAX_CELL_CHARS)} ký tự"
+        return Msg("rules.err.cell_too_long", n=Num(len(value)), max=Num(MAX_CELL_CHARS))
     if _SURROGATES.search(value):
-        return "có ký tự không hợp lệ (không phải UTF-8); lưu lại tệp dạng CSV UTF-8"
+        return Msg("rules.err.not_utf8")
     if _BAD_CHARS.search(value):
-        return "có ký tự điều khiển không in được; xoá ký tự đó rồi nhập lại"
+        return Msg("rules.err.control_chars")
     return None
 
 
@@ -295,8 +326,7 @@ def read_csv_text(text: str, name: str, kind: str, c: _Collector) -> list[_Row]:
     with bytes that are not UTF-8 or with control characters."""
     size = text_size(text)
     if size > MAX_FILE_BYTES:
-        c.add(name, None, None, f"tệp {_mb(size)} MB, vượt giới hạn {_mb(MAX_FILE_BYTES)} MB "
-              "của một tệp bộ tiêu chí")
+        c.add(name, None, None, Msg("rules.err.file_too_big", size=_mb(size), max=_mb(MAX_FILE_BYTES)))
         return []
     limit = csv.field_size_limit()
     csv.field_size_limit(max(limit, MAX_FILE_BYTES + 1))  # a long cell is reported below, with its column
@@ -311,19 +341,19 @@ def _read_rows(text: str, name: str, kind: str, c: _Collector) -> list[_Row]:
     try:
         header = [_clean(h) for h in next(reader)]
     except StopIteration:
-        c.add(name, 1, None, "tệp rỗng, thiếu dòng tiêu đề")
+        c.add(name, 1, None, Msg("rules.err.empty_file"))
         return []
     except csv.Error as e:
-        c.add(name, 1, None, f"dòng tiêu đề không đọc được dạng CSV ({e})")
+        c.add(name, 1, None, Msg("rules.err.header_unreadable", error=e))
         return []
     for i, h in enumerate(header, start=1):
         problem = _cell_problem(h)
         if problem:
-            c.add(name, 1, f"thứ {i}", problem)
+            c.add(name, 1, Msg("rules.col_nth", n=i), problem)
             return []
     missing = [col for col in COLUMNS[kind] if col not in header]
     for col in missing:
-        c.add(name, 1, col, "thiếu cột")
+        c.add(name, 1, col, Msg("rules.err.missing_column"))
     if missing:
         return []
     rows = []
@@ -335,16 +365,15 @@ def _read_rows(text: str, name: str, kind: str, c: _Collector) -> list[_Row]:
         except StopIteration:
             break
         except csv.Error as e:
-            c.add(name, line, None, f"không đọc được dạng CSV ({e})")
+            c.add(name, line, None, Msg("rules.err.row_unreadable", error=e))
             continue
         if not raw or all(v.strip() == "" for v in raw):
             continue
         if len(rows) >= MAX_ROWS:
-            c.add(name, line, None, f"tệp có hơn {_n(MAX_ROWS)} dòng số liệu, vượt giới hạn của một tệp "
-                  "bộ tiêu chí")
+            c.add(name, line, None, Msg("rules.err.too_many_rows", max=Num(MAX_ROWS)))
             return rows
         if len(raw) != len(header):
-            c.add(name, line, None, f"có {len(raw)} cột, cần {len(header)}")
+            c.add(name, line, None, Msg("rules.err.column_count", n=len(raw), expected=len(header)))
             continue
         bad = False
         for h, v in zip(header, raw):
@@ -411,8 +440,8 @@ class Ruleset:
 
     def _check_class(self, class_code: str) -> None:
         if class_code not in self.info.classes:
-            raise ValueError(f"Bộ tiêu chí {self.id} không có loại đô thị '{class_code}' "
-                             f"(chỉ có: {', '.join(self.info.classes)})")
+            raise UnknownClass(Msg("rules.err.no_class", id=self.id, cls=class_code,
+                                   classes=", ".join(self.info.classes)))
 
     def standards_for(self, class_code: str) -> pd.DataFrame:
         self._check_class(class_code)
@@ -478,7 +507,7 @@ class RulesetCatalog:
         try:
             return self.rulesets[ruleset_id]
         except KeyError:
-            raise KeyError(f"không có bộ tiêu chí '{ruleset_id}'") from None
+            raise RulesetNotFound(Msg("rules.err.no_ruleset", id=ruleset_id)) from None
 
     def __contains__(self, ruleset_id: str) -> bool:
         return ruleset_id in self.rulesets
@@ -521,13 +550,12 @@ def load_rulesets_from_texts(texts: dict[str, str | bytes]) -> RulesetCatalog:
     total = sum(text_size(v) for v in decoded.values())
     if total > MAX_TOTAL_BYTES:
         c.add(", ".join(sorted(decoded)), None, None,
-              f"các tệp cộng lại {_mb(total)} MB, vượt giới hạn {_mb(MAX_TOTAL_BYTES)} MB "
-              "của một lần nhập")
+              Msg("rules.err.total_too_big", size=_mb(total), max=_mb(MAX_TOTAL_BYTES)))
         c.raise_if_any()
     for kind, fname in FILES.items():
         content = decoded.get(fname)
         if content is None:
-            c.add(fname, None, None, "không tìm thấy tệp")
+            c.add(fname, None, None, Msg("rules.err.file_not_found"))
             raw[kind] = []
             continue
         raw[kind] = read_csv_text(content, fname, kind, c)
@@ -545,29 +573,30 @@ def build_catalog(raw: dict[str, list[_Row]], c: _Collector | None = None) -> Ru
         name = _required(c, r, "name")
         vfrom, vto = _date(c, r, "valid_from"), _date(c, r, "valid_to")
         if vfrom and vto and vto < vfrom:
-            c.add(r.file, r.line, "valid_to", "ngày hết hiệu lực trước ngày bắt đầu")
+            c.add(r.file, r.line, "valid_to", Msg("rules.err.valid_to_before"))
         classes = tuple(x.strip() for x in r.get("classes").split(";") if x.strip())
         if not classes:
-            c.add(r.file, r.line, "classes", "thiếu loại đô thị (ví dụ IV;V)")
+            c.add(r.file, r.line, "classes", Msg("rules.err.classes_missing"))
         elif len(set(classes)) != len(classes):
-            c.add(r.file, r.line, "classes", "loại đô thị bị lặp")
+            c.add(r.file, r.line, "classes", Msg("rules.err.classes_repeated"))
         pass_mark = _number(c, r, "pass_mark", non_negative=True)
         conf = _confidence(c, r)
         if rid is None or name is None or conf is None:
             continue
         if rid in infos:
-            c.add(r.file, r.line, "id", f"mã bộ tiêu chí '{rid}' bị lặp")
+            c.add(r.file, r.line, "id", Msg("rules.err.id_repeated", id=rid))
             continue
         t_from = tuple(x.strip() for x in r.get("transition_from").split(";") if x.strip())
         t_cls, t_conf = r.get("transition_class") or None, r.get("transition_confidence") or None
         if t_cls and t_cls not in classes:
-            c.add(r.file, r.line, "transition_class", f"loại '{t_cls}' không thuộc bộ {rid} ({';'.join(classes)})")
+            c.add(r.file, r.line, "transition_class", Msg("rules.err.class_not_of_ruleset", cls=t_cls, id=rid,
+                                                            classes=";".join(classes)))
         if bool(t_cls) != bool(t_from):
             c.add(r.file, r.line, "transition_class" if t_from else "transition_from",
-                  "cần ghi cả loại cũ (transition_from) và loại được xác định (transition_class)")
+                  Msg("rules.err.transition_both"))
         if t_conf and t_conf not in CONFIDENCE_MARKS:
             c.add(r.file, r.line, "transition_confidence",
-                  f"mức tin cậy '{t_conf}' không hợp lệ; chỉ dùng C, C2 hoặc U")
+                  Msg("rules.err.confidence_invalid", mark=t_conf))
         infos[rid] = RulesetInfo(rid, name, r.get("legal_source") or None, vfrom, vto, classes,
                                  pass_mark, conf, r.get("note") or None,
                                  r.get("transition_article") or None, t_from, t_cls, t_conf)
@@ -577,7 +606,7 @@ def build_catalog(raw: dict[str, list[_Row]], c: _Collector | None = None) -> Ru
         if rid is None:
             return None
         if rid not in infos:
-            c.add(r.file, r.line, col, f"bộ tiêu chí '{rid}' không có trong rulesets.csv")
+            c.add(r.file, r.line, col, Msg("rules.err.unknown_ruleset", id=rid))
             return None
         return infos[rid]
 
@@ -585,12 +614,12 @@ def build_catalog(raw: dict[str, list[_Row]], c: _Collector | None = None) -> Ru
         cls = r.get("class_code")
         if cls == "":
             if not blank_ok:
-                c.add(r.file, r.line, "class_code", "thiếu giá trị")
+                c.add(r.file, r.line, "class_code", Msg("rules.err.missing_value"))
                 return False, None
             return True, None
         if info is not None and cls not in info.classes:
             c.add(r.file, r.line, "class_code",
-                  f"loại '{cls}' không thuộc bộ {info.id} ({';'.join(info.classes)})")
+                  Msg("rules.err.class_not_of_ruleset", cls=cls, id=info.id, classes=";".join(info.classes)))
             return False, cls
         return True, cls
 
@@ -604,13 +633,13 @@ def build_catalog(raw: dict[str, list[_Row]], c: _Collector | None = None) -> Ru
         mx = _number(c, r, "max_points", non_negative=True)
         mn = _number(c, r, "min_points", non_negative=True)
         if mx is not None and mn is not None and mn > mx + _TOL:
-            c.add(r.file, r.line, "min_points", f"điểm tối thiểu ({mn:g}) lớn hơn điểm tối đa ({mx:g})")
+            c.add(r.file, r.line, "min_points", Msg("rules.err.min_over_max", min=f"{mn:g}", max=f"{mx:g}"))
         conf = _confidence(c, r)
         if info is None or not ok_cls or code is None or name is None or conf is None:
             continue
         classes_seen = seen_groups.setdefault((info.id, code), set())
         if cls in classes_seen or (cls is None and classes_seen) or (None in classes_seen):
-            c.add(r.file, r.line, "code", f"nhóm '{code}' của bộ {info.id} bị lặp")
+            c.add(r.file, r.line, "code", Msg("rules.err.group_repeated", code=code, id=info.id))
             continue
         classes_seen.add(cls)
         group_rows.append({"ruleset_id": info.id, "class_code": cls, "code": code, "name": name,
@@ -633,24 +662,24 @@ def build_catalog(raw: dict[str, list[_Row]], c: _Collector | None = None) -> Ru
         direction = r.get("direction")
         if direction and direction not in DIRECTIONS:
             c.add(r.file, r.line, "direction",
-                  f"hướng '{direction}' không hợp lệ; dùng higher, lower hoặc level")
+                  Msg("rules.err.direction_invalid", direction=direction))
             direction = None
         if not direction and (r.get("min_level") or r.get("high_level")):
-            c.add(r.file, r.line, "direction", "cần ghi hướng (higher, lower hoặc level) khi đã có mức")
+            c.add(r.file, r.line, "direction", Msg("rules.err.direction_needed"))
         mn = _number(c, r, "min_points", non_negative=True)
         mx = _number(c, r, "max_points", non_negative=True)
         if mn is not None and mx is not None and mn > mx + _TOL:
-            c.add(r.file, r.line, "min_points", f"điểm tối thiểu ({mn:g}) lớn hơn điểm tối đa ({mx:g})")
+            c.add(r.file, r.line, "min_points", Msg("rules.err.min_over_max", min=f"{mn:g}", max=f"{mx:g}"))
         is_count, is_density = _bool(c, r, "is_count"), _bool(c, r, "is_density")
         conf = _confidence(c, r)
         if info is None or not ok_cls or cls is None or code is None or name is None or group is None:
             continue
         if not group_exists(info.id, cls, group):
             c.add(r.file, r.line, "group_code",
-                  f"nhóm '{group}' không có trong groups.csv cho bộ {info.id}, loại {cls}")
+                  Msg("rules.err.group_unknown", group=group, id=info.id, cls=cls))
             continue
         if (info.id, cls, code) in seen_std:
-            c.add(r.file, r.line, "code", f"tiêu chuẩn '{code}' bị lặp trong bộ {info.id}, loại {cls}")
+            c.add(r.file, r.line, "code", Msg("rules.err.standard_repeated", code=code, id=info.id, cls=cls))
             continue
         seen_std.add((info.id, cls, code))
         std_rows.append({"ruleset_id": info.id, "class_code": cls, "code": code, "group_code": group,
@@ -676,19 +705,19 @@ def build_catalog(raw: dict[str, list[_Row]], c: _Collector | None = None) -> Ru
         rank = _number(c, r, "rank", required=True)
         conf = _confidence(c, r)
         if level is not None and _is_number(level):
-            c.add(r.file, r.line, "level", f"tên mức '{level}' là một số; số được dùng trực tiếp, không cần khai báo")
+            c.add(r.file, r.line, "level", Msg("rules.err.level_is_number", level=level))
             continue
         if info is None or code is None or level is None or rank is None or conf is None:
             continue
         if (info.id, code) not in std_codes:
-            c.add(r.file, r.line, "standard_code", f"tiêu chuẩn '{code}' không có trong standards.csv của bộ {info.id}")
+            c.add(r.file, r.line, "standard_code", Msg("rules.err.standard_unknown", code=code, id=info.id))
             continue
         key = normalise_level(level)
         if (info.id, code, key) in seen_levels:
-            c.add(r.file, r.line, "level", f"mức '{level}' của tiêu chuẩn {code} bị lặp")
+            c.add(r.file, r.line, "level", Msg("rules.err.level_repeated", level=level, code=code))
             continue
         if (info.id, code, rank) in seen_ranks:
-            c.add(r.file, r.line, "rank", f"hạng {rank:g} của tiêu chuẩn {code} bị lặp")
+            c.add(r.file, r.line, "rank", Msg("rules.err.rank_repeated", rank=f"{rank:g}", code=code))
             continue
         seen_levels.add((info.id, code, key))
         seen_ranks.add((info.id, code, rank))
@@ -712,7 +741,7 @@ def build_catalog(raw: dict[str, list[_Row]], c: _Collector | None = None) -> Ru
                 values[col] = (rank, True)
             elif s["direction"] == "level":
                 c.add(r.file, r.line, col,
-                      f"mức '{text}' không có trong levels.csv cho tiêu chuẩn {s['code']}")
+                      Msg("rules.err.level_unknown", level=text, code=s["code"]))
             else:
                 num = _number(c, r, col)
                 if num is not None:
@@ -721,10 +750,10 @@ def build_catalog(raw: dict[str, list[_Row]], c: _Collector | None = None) -> Ru
         if lo is not None and hi is not None:
             if s["direction"] == "lower" and hi > lo + _TOL:
                 c.add(r.file, r.line, "high_level",
-                      f"với hướng 'lower', mức cao ({s['high_level']}) phải nhỏ hơn hoặc bằng mức tối thiểu ({s['min_level']})")
+                      Msg("rules.err.lower_high_over_min", high=s["high_level"], min=s["min_level"]))
             elif s["direction"] in ("higher", "level") and hi < lo - _TOL:
                 c.add(r.file, r.line, "high_level",
-                      f"mức cao ({s['high_level']}) thấp hơn mức tối thiểu ({s['min_level']})")
+                      Msg("rules.err.high_below_min", high=s["high_level"], min=s["min_level"]))
         s.update(min_value=lo, high_value=hi, min_named=lo_named, high_named=hi_named)
 
     # -- regional_factors.csv
@@ -735,31 +764,31 @@ def build_catalog(raw: dict[str, list[_Row]], c: _Collector | None = None) -> Ru
         region, rname = _required(c, r, "region_code"), _required(c, r, "region_name")
         kind = _required(c, r, "kind")
         if kind is not None and kind not in FACTOR_KINDS:
-            c.add(r.file, r.line, "kind", f"loại hệ số '{kind}' không hợp lệ; dùng {', '.join(FACTOR_KINDS)}")
+            c.add(r.file, r.line, "kind", Msg("rules.err.kind_invalid", kind=kind, kinds=", ".join(FACTOR_KINDS)))
             kind = None
         pct = _number(c, r, "factor_pct", non_negative=True)
         if pct is not None and not 0 < pct <= 100:
-            c.add(r.file, r.line, "factor_pct", f"tỷ lệ {pct:g}% phải lớn hơn 0 và không quá 100")
+            c.add(r.file, r.line, "factor_pct", Msg("rules.err.pct_range", pct=f"{pct:g}"))
             pct = None
         codes = tuple(x.strip() for x in r.get("standards").split(";") if x.strip())
         if not codes:
-            c.add(r.file, r.line, "standards", "thiếu mã tiêu chuẩn áp dụng hệ số")
+            c.add(r.file, r.line, "standards", Msg("rules.err.factor_standards_missing"))
         conf = _confidence(c, r)
         if r.get("factor_pct") == "" and conf not in (None, "U"):
-            c.add(r.file, r.line, "factor_pct", "tỷ lệ để trống (chưa có số liệu) thì mức tin cậy phải là U")
+            c.add(r.file, r.line, "factor_pct", Msg("rules.err.blank_pct_needs_u"))
         if kind in SPECIAL_KINDS and region != ALL:
-            c.add(r.file, r.line, "region_code", f"điều chỉnh '{kind}' không theo vùng: ghi region_code là *")
+            c.add(r.file, r.line, "region_code", Msg("rules.err.special_not_region", kind=kind))
         elif kind is not None and kind not in SPECIAL_KINDS and region == ALL:
-            c.add(r.file, r.line, "region_code", f"hệ số '{kind}' cần mã vùng, không dùng *")
+            c.add(r.file, r.line, "region_code", Msg("rules.err.region_needed", kind=kind))
         if info is None or region is None or rname is None or kind is None or conf is None:
             continue
         bad = [code for code in codes if code != ALL and (info.id, code) not in std_codes]
         if bad:
             c.add(r.file, r.line, "standards",
-                  f"mã tiêu chuẩn không có trong bộ {info.id}: {', '.join(bad)}")
+                  Msg("rules.err.standards_unknown", id=info.id, codes=", ".join(bad)))
             continue
         if (info.id, region, kind) in seen_factors:
-            c.add(r.file, r.line, "kind", f"hệ số {kind} của vùng '{region}' bị lặp")
+            c.add(r.file, r.line, "kind", Msg("rules.err.factor_repeated", kind=kind, region=region))
             continue
         seen_factors.add((info.id, region, kind))
         factor_rows.append({"ruleset_id": info.id, "region_code": region, "region_name": rname,
@@ -775,7 +804,7 @@ def build_catalog(raw: dict[str, list[_Row]], c: _Collector | None = None) -> Ru
         for code in f["standards"]:
             if code in used:
                 c.add(FILES["regional_factors"], f["line"], "standards",
-                      f"tiêu chuẩn {code} đã có hệ số ở dòng {used[code]} cho cùng vùng")
+                      Msg("rules.err.factor_stacked", code=code, line=used[code]))
             used[code] = f["line"]
 
     # -- cross-checks: the points of a group
@@ -793,8 +822,8 @@ def build_catalog(raw: dict[str, list[_Row]], c: _Collector | None = None) -> Ru
             if total > g["max_points"] + _TOL or (
                     members and len(known) == len(members) and abs(total - g["max_points"]) > _TOL):
                 c.add(FILES["groups"], g["line"], "max_points",
-                      f"tổng điểm tối đa các tiêu chuẩn loại {cls} ({total:g}) khác điểm tối đa của nhóm "
-                      f"{g['code']} ({g['max_points']:g})")
+                      Msg("rules.err.group_total", cls=cls, total=f"{total:g}", code=g["code"],
+                          max=f"{g['max_points']:g}"))
     groups_of: dict[str, list[dict]] = {}
     for g in group_rows:
         groups_of.setdefault(g["ruleset_id"], []).append(g)
@@ -809,7 +838,7 @@ def build_catalog(raw: dict[str, list[_Row]], c: _Collector | None = None) -> Ru
             if gmax and all(m is not None for m in gmax) and info.pass_mark > sum(gmax) + _TOL:
                 line = lines_of[rid]
                 c.add(FILES["rulesets"], line, "pass_mark",
-                      f"điểm đạt ({info.pass_mark:g}) lớn hơn tổng điểm tối đa loại {cls} ({sum(gmax):g})")
+                      Msg("rules.err.pass_mark_over", mark=f"{info.pass_mark:g}", cls=cls, total=f"{sum(gmax):g}"))
 
     c.raise_if_any()
 

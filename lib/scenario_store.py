@@ -8,11 +8,13 @@ from typing import Any
 import pandas as pd
 
 from lib import queries
+from lib import stages as stages_
 from lib.auth import Identity
 from lib.db import Database
 from lib.scenario import MAX_NAME, MAX_NOTE, Scenario, _where
 from lib.db import ValidationError
 from lib.fmt import HTML_TAG, is_blank as _blank
+from lib.i18n import Msg
 
 # -- the database -----------------------------------------------------------------------
 
@@ -24,34 +26,41 @@ def save_scenario(db: Database, who: Identity, name: str, scenario: Scenario, no
     """Store a named scenario; returns the name as stored (spaces tidied).
 
     Refuses (ValidationError, nothing written) an empty or too long name, HTML in the name,
-    the note, a name already used (letter case aside), or an unknown town."""
-    problems = []
+    the note, a name already used (letter case aside), an unknown town, or a stage the database's
+    ``stage`` table does not have. The scenario is stored keyed by the table's stages
+    (``Scenario.for_stages``: a stage it lacks is stored with the table's default)."""
+    problems: list[Msg] = []
     clean = _clean_name(name)
     if not clean:
-        problems.append("Tên kịch bản: không được để trống")
+        problems.append(Msg("funding.scen.err.name_required"))
     elif HTML_TAG.search(clean):
-        problems.append("Tên kịch bản: không được chứa thẻ HTML (ví dụ <b>, <script>)")
+        problems.append(Msg("funding.scen.err.name_html"))
     elif len(clean) > MAX_NAME:
-        problems.append(f"Tên kịch bản: dài quá {MAX_NAME} ký tự")
+        problems.append(Msg("funding.scen.err.name_long", n=MAX_NAME))
     note = None if _blank(note) else str(note).strip()
     if note and HTML_TAG.search(note):
-        problems.append("Ghi chú: không được chứa thẻ HTML (ví dụ <b>, <script>)")
+        problems.append(Msg("funding.scen.err.note_html"))
     elif note and len(note) > MAX_NOTE:
-        problems.append(f"Ghi chú: dài quá {MAX_NOTE} ký tự")
+        problems.append(Msg("funding.scen.err.note_long", n=MAX_NOTE))
     if not isinstance(scenario, Scenario):
-        problems.append("Kịch bản: thiếu các thông số")
-    elif scenario.towns is not None:
-        known = set(db.query("SELECT id FROM area")["id"]) | {queries.UNKNOWN_TOWN}
-        for town in scenario.towns:
-            if town not in known:
-                problems.append(f"{_where('towns')}: «{town}» không có trong danh mục địa bàn")
+        problems.append(Msg("funding.scen.err.no_params"))
+    else:
+        try:
+            scenario = scenario.for_stages(stages_.model(db))
+        except ValidationError as e:
+            problems += e.problems
+        if scenario.towns is not None:
+            known = set(db.query("SELECT id FROM area")["id"]) | {queries.UNKNOWN_TOWN}
+            for town in scenario.towns:
+                if town not in known:
+                    problems.append(Msg("funding.scen.err.unknown_town", where=_where("towns"), town=town))
     if problems:
         raise ValidationError(problems)
 
     def write(cur):
         row = cur.execute("SELECT name FROM scenario WHERE lower(name) = lower(?)", [clean]).fetchone()
         if row:
-            raise ValidationError([f"Tên kịch bản: «{row[0]}» đã có; hãy chọn tên khác (hoặc xoá kịch bản cũ trước)"])
+            raise ValidationError([Msg("funding.scen.err.name_taken", name=row[0])])
         cur.execute("INSERT INTO scenario (name, params, created_by, created_at, note) VALUES (?, ?, ?, ?, ?)",
                     [clean, scenario.to_json(), who.display_name, datetime.now(), note])
         return clean
@@ -60,7 +69,8 @@ def save_scenario(db: Database, who: Identity, name: str, scenario: Scenario, no
 
 
 def list_scenarios(db: Database) -> pd.DataFrame:
-    """Saved scenarios, newest first: name, params (JSON text), created_by, created_at, note."""
+    """Saved scenarios, newest first: name, params (JSON text), created_by, created_at, note.
+    Read ``params`` with ``Scenario.from_json(params, stages.model(db))``."""
     return db.query("SELECT name, params, created_by, created_at, note FROM scenario "
                     "ORDER BY created_at DESC, name")
 
@@ -72,7 +82,7 @@ def delete_scenario(db: Database, who: Identity, name: str) -> None:
         row = cur.execute("SELECT name, params, created_by, created_at, note FROM scenario WHERE name = ?",
                           [name]).fetchone()
         if row is None:
-            raise ValidationError([f"Không có kịch bản «{name}»"])
+            raise ValidationError([Msg("funding.scen.err.not_found", name=name)])
         detail["old"] = dict(zip(("name", "params", "created_by", "created_at", "note"), row))
         cur.execute("DELETE FROM scenario WHERE name = ?", [name])
 

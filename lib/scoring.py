@@ -44,17 +44,18 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
-from lib import fmt
 from lib.fmt import is_blank
+from lib.i18n import DEFAULT_LANG, Msg, Num, t, text_of
 from lib.rulesets import CONFIDENCE_LABELS, Ruleset
 
 STATUSES = ("pass", "below_min", "missing", "rule_unknown")
-VERDICTS = ("dat", "khong_dat", "chua_du_so_lieu")
-VERDICT_LABELS = {"dat": "Đạt", "khong_dat": "Không đạt", "chua_du_so_lieu": "Chưa đủ số liệu"}
+VERDICTS = ("dat", "khong_dat", "chua_du_so_lieu")   # labels: crit.verdict.<verdict>
 
 HERITAGE_MIN_PCT = 50.0  # NQ 111/2025 [C2]: minimums of the other standards are 50% (default when
 #                          the rule-set has no di_san row in regional_factors.csv)
-UNADJUSTED = "chấm theo mức chưa điều chỉnh (tỷ lệ điều chỉnh chưa có số liệu)"
+UNADJUSTED = Msg("crit.adj.unadjusted")   # "chấm theo mức chưa điều chỉnh (tỷ lệ điều chỉnh chưa có số liệu)"
+# the confidence of a rule as written inside a note (lower case, mid-sentence)
+_CONF_IN_NOTE = {"C": "crit.note.conf_c", "C2": "crit.note.conf_c2", "U": "crit.note.conf_u"}
 
 STANDARD_COLUMNS = [
     "code", "group", "name", "unit", "direction", "value", "min_level", "min_level_applied",
@@ -66,8 +67,20 @@ GROUP_COLUMNS = ["code", "name", "points", "max_points", "min_points", "n_scored
 _REL = 1e-12
 
 
-class ScoringInputError(ValueError):
-    """A value that cannot be read for its standard (message in Vietnamese)."""
+class ScoringError(ValueError):
+    """What cannot be scored (an unknown region, a direction the engine does not know): the message
+    is a ``lib.i18n.Msg``, put into the user's language by ``.text(lang)``; ``str(e)`` is Vietnamese."""
+
+    def __init__(self, message: Msg):
+        self.message = message
+        super().__init__(str(message))
+
+    def text(self, lang: str = DEFAULT_LANG) -> str:
+        return text_of(self.message, lang)
+
+
+class ScoringInputError(ScoringError):
+    """A value that cannot be read for its standard."""
 
 
 # ----------------------------------------------------------------------------- small pure pieces
@@ -109,7 +122,7 @@ def standard_points(value: float, min_level: float, high_level: float, min_point
         return standard_points(-value, -min_level, -high_level, min_points, max_points, "higher",
                                None if min_applied is None else -min_applied)
     if direction not in ("higher", "level"):
-        raise ValueError(f"hướng '{direction}' không hợp lệ")
+        raise ScoringError(Msg("crit.err.direction", direction=direction))
     threshold = min_level if min_applied is None else min(min_applied, min_level)
     if _ge(value, high_level):
         return float(max_points)
@@ -133,7 +146,7 @@ def read_value(ruleset: Ruleset, standard: Mapping, value) -> tuple[float | None
     if _missing(value):
         return None, False
     if isinstance(value, bool):
-        raise ScoringInputError(f"Tiêu chuẩn {code}: giá trị đúng/sai không dùng được, cần một số hoặc một mức")
+        raise ScoringInputError(Msg("crit.err.bool_value", code=code))
     if isinstance(value, str):
         rank = ruleset.level_rank(code, value)
         if rank is not None:
@@ -160,11 +173,12 @@ def read_value(ruleset: Ruleset, standard: Mapping, value) -> tuple[float | None
 def _bad_value(ruleset: Ruleset, standard: Mapping, value) -> bool:
     code = standard["code"]
     scale = ruleset.level_scale(code)
+    levels = ", ".join(scale)
     if standard["direction"] == "level":
-        need = "một mức: " + ", ".join(scale) if scale else "một mức"
+        need = Msg("crit.need.level_of", levels=levels) if scale else Msg("crit.need.level")
     else:
-        need = "một số" + (" hoặc mức: " + ", ".join(scale) if scale else "")
-    raise ScoringInputError(f"Tiêu chuẩn {code}: giá trị '{value}' không đọc được, cần {need}")
+        need = Msg("crit.need.number_or_level", levels=levels) if scale else Msg("crit.need.number")
+    raise ScoringInputError(Msg("crit.err.bad_value", code=code, value=str(value), need=need))
 
 
 # ----------------------------------------------------------------------------- result
@@ -194,16 +208,23 @@ class ScoreResult:
     verdict: str
     n_scored: int
     n_total: int
-    notes: tuple[str, ...] = ()
+    notes: tuple[Msg, ...] = ()     # what was adjusted and why: text_of(note, lang)
+
+    def verdict_text(self, lang: str = DEFAULT_LANG) -> str:
+        return t(f"crit.verdict.{self.verdict}", lang)
 
     @property
     def verdict_label(self) -> str:
-        return VERDICT_LABELS[self.verdict]
+        """The verdict in Vietnamese ('Đạt'); verdict_text(lang) in another language."""
+        return self.verdict_text()
+
+    def coverage(self, lang: str = DEFAULT_LANG) -> str:
+        """'đã chấm 12/23 tiêu chuẩn' / '12 of 23 standards scored'."""
+        return t("crit.coverage", lang, n=self.n_scored, total=self.n_total)
 
     @property
     def coverage_text(self) -> str:
-        """'đã chấm 12/23 tiêu chuẩn'."""
-        return f"đã chấm {self.n_scored}/{self.n_total} tiêu chuẩn"
+        return self.coverage()
 
     @property
     def failing(self) -> pd.DataFrame:
@@ -215,15 +236,24 @@ class ScoreResult:
 # ----------------------------------------------------------------------------- scoring
 
 
-def _factor_note(f, pct: float | None) -> str:
+def _conf(mark) -> Msg | str:
+    """The confidence of a rule, lower case, for a note."""
+    key = _CONF_IN_NOTE.get(mark)
+    return Msg(key) if key else CONFIDENCE_LABELS.get(mark, str(mark))
+
+
+def _where(legal_source, mark) -> Msg | str:
+    """'NQ 111/2025, Điều 8; chưa đối chiếu văn bản gốc', or the confidence alone."""
+    return Msg("crit.note.where", legal=legal_source, conf=_conf(mark)) if legal_source else _conf(mark)
+
+
+def _factor_note(f, pct: float | None) -> Msg:
     """What one regional factor did, for the result notes."""
-    where = f"{f.legal_source or ''}; {CONFIDENCE_LABELS[f.confidence]}".strip("; ")
+    where = _where(f.legal_source, f.confidence)
     if pct is None:
-        return (f"Điều chỉnh vùng {f.region_name} ({where}): tỷ lệ điều chỉnh chưa có số liệu; "
-                f"các tiêu chuẩn liên quan {UNADJUSTED.replace(' (tỷ lệ điều chỉnh chưa có số liệu)', '')}.")
-    codes = ", ".join(f.standards)
-    return (f"Đã áp dụng điều chỉnh vùng {f.region_name} ({where}): mức tối thiểu "
-            f"{fmt.number(pct, 6)}% cho {codes}.")
+        return Msg("crit.note.factor_unknown", region=f.region_name, where=where)
+    return Msg("crit.note.factor_applied", region=f.region_name, where=where, pct=Num(pct, 6),
+               codes=", ".join(f.standards))
 
 
 def score(ruleset: Ruleset, class_code: str, values: Mapping[str, object] | None,
@@ -238,7 +268,7 @@ def score(ruleset: Ruleset, class_code: str, values: Mapping[str, object] | None
     values = dict(values or {})
     stds = ruleset.standards_for(class_code)
     groups = ruleset.groups_for(class_code)
-    notes: list[str] = []
+    notes: list[Msg] = []
 
     factors: dict[str, tuple[float | None, str]] = {}
     region_code: str | None = None
@@ -248,31 +278,27 @@ def score(ruleset: Ruleset, class_code: str, values: Mapping[str, object] | None
         heritage_pct = float(heritage_rows["factor_pct"].iloc[0])
     if region is not None and str(region).strip():
         if ruleset.regions().empty:
-            notes.append(f"Bộ tiêu chí {ruleset.id} chưa có hệ số vùng (chưa có số liệu): "
-                         "dùng mức tối thiểu chuẩn.")
+            notes.append(Msg("crit.note.no_factors", ruleset=ruleset.id))
         else:
             region_code = ruleset.find_region(str(region))
             if region_code is None:
                 known = ", ".join(ruleset.regions()["region_name"])
-                raise ValueError(f"Không có vùng '{region}' trong bộ tiêu chí {ruleset.id} (có: {known})")
+                raise ScoringError(Msg("crit.err.region", region=str(region), ruleset=ruleset.id, known=known))
             if heritage:
                 region_name = ruleset.regions().set_index("region_code").loc[region_code, "region_name"]
-                notes.append("Các điều chỉnh không cộng dồn: đã áp dụng điều chỉnh đô thị di sản, "
-                             f"không áp dụng thêm hệ số vùng {region_name}.")
+                notes.append(Msg("crit.note.no_stacking", region=region_name))
             else:
                 for f in ruleset.factors_for(region_code).itertuples(index=False):
                     pct = None if pd.isna(f.factor_pct) else float(f.factor_pct)
-                    label = f"Vùng {f.region_name}: "
+                    label = Msg("crit.adj.region", region=f.region_name)
                     for code in ruleset.standard_codes_of(tuple(f.standards), class_code):
                         factors[code] = (pct, label)
                     notes.append(_factor_note(f, pct))
     for f in (ruleset.special("bien_gioi").itertuples(index=False) if not ruleset.regional_factors.empty else ()):
-        notes.append(f"{f.region_name} ({f.legal_source or ruleset.id}; {CONFIDENCE_LABELS[f.confidence]}): "
-                     "chưa áp dụng (tỷ lệ điều chỉnh chưa có số liệu; địa bàn chưa được ghi nhận là thuộc diện này).")
+        notes.append(Msg("crit.note.special_not_applied", name=f.region_name,
+                         where=_where(f.legal_source or ruleset.id, f.confidence)))
     if heritage:
-        notes.append("Đô thị di sản (theo NQ 111/2025, chưa đối chiếu văn bản gốc): tiêu chuẩn mật độ "
-                     "dân số không xét, được điểm tối thiểu; mức tối thiểu các tiêu chuẩn khác bằng 50%; "
-                     "mức theo cấp hoặc theo tên không giảm.")
+        notes.append(Msg("crit.note.heritage"))
 
     rows = []
     for s in stds.to_dict("records"):
@@ -291,21 +317,21 @@ def score(ruleset: Ruleset, class_code: str, values: Mapping[str, object] | None
         pct: float | None = 100.0
         if heritage and s["is_density"]:
             considered = False
-            adjustment = "Đô thị di sản: không xét, được điểm tối thiểu"
+            adjustment = Msg("crit.adj.heritage_density")
         elif heritage:
-            pct, label = heritage_pct, "Đô thị di sản: "
+            pct, label = heritage_pct, Msg("crit.adj.heritage")
         elif code in factors:
             pct, label = factors[code]
         if considered and (heritage or code in factors):
             if pct is None:
-                adjustment = label + UNADJUSTED
+                adjustment = Msg("crit.adj.line", label=label, text=UNADJUSTED)
             elif lo_known and (direction != "higher" or s["min_named"]):
-                adjustment = label + "mức này không giảm"
+                adjustment = Msg("crit.adj.line", label=label, text=Msg("crit.adj.not_reduced"))
             elif lo_known:
                 applied = reduce_minimum(lo, pct, bool(s["is_count"]))
-                adjustment = label + f"{fmt.number(pct, 6)}% mức tối thiểu"
-                if s["is_count"] and applied != reduce_minimum(lo, pct, False):
-                    adjustment += " (tiêu chuẩn đếm: làm tròn, không dưới 1)"
+                rounded = s["is_count"] and applied != reduce_minimum(lo, pct, False)
+                adjustment = Msg("crit.adj.line", label=label,
+                                 text=Msg("crit.adj.pct_count" if rounded else "crit.adj.pct", pct=Num(pct, 6)))
 
         if not considered:
             shown_min = None
@@ -382,8 +408,7 @@ def score(ruleset: Ruleset, class_code: str, values: Mapping[str, object] | None
     for col in ("points", "max_points", "min_points"):
         groups_df[col] = groups_df[col].astype("float64")
     if unknown_min:
-        notes.append(f"Chưa có điểm tối thiểu của nhóm {', '.join(unknown_min)} (chưa có số liệu): "
-                     "kết luận chưa xét điều kiện này.")
+        notes.append(Msg("crit.note.group_min_unknown", groups=", ".join(unknown_min)))
 
     n_total, n_scored = len(std_df), int(scored.sum())
     total = float(std_df.loc[scored, "points"].sum()) if n_scored else math.nan
@@ -397,7 +422,7 @@ def score(ruleset: Ruleset, class_code: str, values: Mapping[str, object] | None
     if pass_mark is None or n_total == 0 or n_scored < n_total:
         verdict = "chua_du_so_lieu"
         if pass_mark is None:
-            notes.append(f"Bộ tiêu chí {ruleset.id} chưa có điểm đạt (chưa có số liệu).")
+            notes.append(Msg("crit.note.no_pass_mark", ruleset=ruleset.id))
     elif _ge(total, pass_mark) and (groups_df["status"] == "dat").all():
         verdict = "dat"
     else:

@@ -36,6 +36,7 @@ import pandas as pd
 
 from lib import changes as changes_mod
 from lib import criteria, flags, fmt, funding, overview, queries, scenario, scenario_store, scenario_towns, whatif
+from lib import stages as stages_
 from lib.db import Database
 from lib.i18n import t
 from lib.tables import Col, Table
@@ -468,10 +469,10 @@ def summarise(result: funding.SimulationResult, scenario: scenario.Scenario) -> 
 def latest_saved(db: Database, towns=None) -> tuple[dict, scenario.Scenario] | None:
     """The most recently saved scenario that can be read, (its row, the scenario): the newest one
     saved for exactly the areas ``towns`` (None: every area) when there is one, else the newest."""
-    readable = []
+    readable, model = [], stages_.model(db)
     for r in scenario_store.list_scenarios(db).to_dict("records"):
         try:
-            readable.append((r, scenario.Scenario.from_json(r["params"])))
+            readable.append((r, scenario.Scenario.from_json(r["params"], model)))
         except ValidationError:
             continue
     wanted = None if towns is None else set(towns)
@@ -491,10 +492,10 @@ def funding_slide(db: Database, period: dict | None, towns=None, lang: str = "vi
     names = {x: overview.town_label(x, options, lang) for x in options["id"]}
     if saved is None:
         row, cur = None, None
-        base = run_scenario(db, scenario.default_scenario(as_of_year, towns), period_id)
+        base = run_scenario(db, scenario.default_scenario(as_of_year, towns, stages_.model(db)), period_id)
     else:
         row, sc = saved
-        plain = scenario.default_scenario(as_of_year, sc.towns)
+        plain = scenario.default_scenario(as_of_year, sc.towns, sc.stages)
         base_sc = dataclasses.replace(plain, end_year=max(sc.end_year, plain.start_year))
         base, cur = run_scenario(db, base_sc, period_id), run_scenario(db, sc, period_id)
     shown = cur or base

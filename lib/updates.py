@@ -2,8 +2,9 @@
 
 History is appended, never overwritten. The baseline completion of a work is frozen at
 the first expected year ever recorded; a later change of the expected year is a slip
-and must carry a reason (a note or a cause of delay). Every message is in Vietnamese
-and names the row and the field; when any row is wrong, nothing is written.
+and must carry a reason (a note or a cause of delay). Every message is a ``lib.i18n.Msg``
+(Vietnamese by ``str``, English by ``.text("en")``) and names the row and the field; when any
+row is wrong, nothing is written.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from lib.auth import Identity
 from lib.db import Database, DatabaseError, ValidationError
 from lib import fmt
 from lib.fmt import HTML_TAG, is_blank, parse_number
-from lib.i18n import t
+from lib.i18n import Msg, t
 from lib.tables import Col, Table
 
 YEAR_MIN, YEAR_MAX = 2000, 2100
@@ -44,34 +45,52 @@ class Period:
     source_ref: str | None = None
 
 
+# the columns a message names (label keys); the values' columns are FIELD_LABELS
+COL_PERIOD_ID, COL_AS_OF, COL_PERIOD_LABEL, COL_WORK = \
+    "update.err.col_period_id", "update.err.col_as_of", "update.period_label", "update.err.col_work"
+
+
 @dataclass
 class _Checker:
-    problems: list[str] = field(default_factory=list)
+    problems: list[Msg] = field(default_factory=list)
 
-    def add(self, where: str, column: str, message: str) -> None:
-        self.problems.append(f"{where}, cột {column}: {message}")
+    def add(self, where: "str | Msg", column: str, message: "str | Msg") -> None:
+        """``column``: the column's label key."""
+        self.problems.append(Msg("update.err.where", where=where, col=Msg(column), msg=message))
 
 
 _blank = is_blank
 
 
-def _number(value, check: _Checker, where: str, column: str) -> float | None:
+def row_label(n: int) -> Msg:
+    """A row of a table or a sheet, as messages name it: "Dòng 3" / "Row 3"."""
+    return Msg("update.err.row", n=n)
+
+
+def _error_text(e: Exception):
+    """The message of a ValueError of ``lib.fmt``: kept as a Msg when it carries one."""
+    if hasattr(e, "text"):
+        return e
+    return e.args[0] if e.args and isinstance(e.args[0], Msg) else str(e)
+
+
+def _number(value, check: _Checker, where, column: str) -> float | None:
     try:
         return parse_number(value)
     except ValueError as e:
-        check.add(where, column, str(e))
+        check.add(where, column, _error_text(e))
         return None
 
 
-def _text(value, check: _Checker, where: str, column: str, max_len: int = 2000) -> str | None:
+def _text(value, check: _Checker, where, column: str, max_len: int = 2000) -> str | None:
     if _blank(value):
         return None
     text = str(value).strip()
     if HTML_TAG.search(text):
-        check.add(where, column, "không được chứa thẻ HTML (ví dụ <b>, <script>)")
+        check.add(where, column, Msg("update.err.html"))
         return None
     if len(text) > max_len:
-        check.add(where, column, f"dài quá {max_len} ký tự")
+        check.add(where, column, Msg("update.err.too_long", n=max_len))
         return None
     return text
 
@@ -83,33 +102,34 @@ def default_period_label(period_id: str) -> str:
 
 def validate_period(period: Period, db: Database, *, new: bool) -> None:
     check = _Checker()
-    where = "Kỳ báo cáo"
+    where = Msg("update.err.period")
     m = PERIOD_ID.match(period.id or "")
+    day = date(period.as_of.year, period.as_of.month, period.as_of.day) if isinstance(period.as_of, date) else None
     if not m:
-        check.add(where, "Mã kỳ", f"'{period.id}' cần có dạng NĂM-THÁNG, ví dụ 2023-06")
-    elif new and isinstance(period.as_of, date) and (int(m.group(1)), int(m.group(2))) != \
-            (period.as_of.year, period.as_of.month):
-        check.add(where, "Ngày số liệu", f"{period.as_of:%d/%m/%Y} không thuộc tháng của mã kỳ '{period.id}'")
-    if new and isinstance(period.as_of, date) and period.as_of > date.today():
-        check.add(where, "Ngày số liệu", f"{period.as_of:%d/%m/%Y} là ngày trong tương lai")
-    if _text(period.label_vi, check, where, "Tên kỳ", 200) is None and not check.problems:
-        check.add(where, "Tên kỳ", "không được để trống")
-    if not isinstance(period.as_of, date):
-        check.add(where, "Ngày số liệu", "không phải là ngày")
-    elif not (YEAR_MIN <= period.as_of.year <= YEAR_MAX):
-        check.add(where, "Ngày số liệu", f"năm {period.as_of.year} nằm ngoài {YEAR_MIN}-{YEAR_MAX}")
+        check.add(where, COL_PERIOD_ID, Msg("update.err.period_format", id=period.id))
+    elif new and day is not None and (int(m.group(1)), int(m.group(2))) != (day.year, day.month):
+        check.add(where, COL_AS_OF, Msg("update.err.as_of_month", day=day, id=period.id))
+    if new and day is not None and day > date.today():
+        check.add(where, COL_AS_OF, Msg("update.err.future", day=day))
+    if _text(period.label_vi, check, where, COL_PERIOD_LABEL, 200) is None and not check.problems:
+        check.add(where, COL_PERIOD_LABEL, Msg("update.err.required"))
+    if day is None:
+        check.add(where, COL_AS_OF, Msg("update.err.not_day"))
+    elif not (YEAR_MIN <= day.year <= YEAR_MAX):
+        check.add(where, COL_AS_OF, Msg("update.err.year_outside", year=day.year, lo=YEAR_MIN, hi=YEAR_MAX))
     exists = db.scalar("SELECT count(*) FROM reporting_period WHERE id = ?", [period.id])
     if new and exists:
-        check.add(where, "Mã kỳ", f"kỳ '{period.id}' đã có; hãy chọn kỳ đó thay vì tạo mới")
+        check.add(where, COL_PERIOD_ID, Msg("update.err.period_exists", id=period.id))
     if not new and not exists:
-        check.add(where, "Mã kỳ", f"kỳ '{period.id}' chưa có")
+        check.add(where, COL_PERIOD_ID, Msg("update.err.period_missing", id=period.id))
     if check.problems:
         raise ValidationError(check.problems)
 
 
 def validate_updates(updates: list[Update], db: Database, period_as_of: date,
-                     row_labels: list[str] | None = None) -> list[Update]:
-    """Check every update; return them cleaned (numbers parsed, text trimmed) or raise."""
+                     row_labels: "list[str | Msg] | None" = None) -> list[Update]:
+    """Check every update; return them cleaned (numbers parsed, text trimmed) or raise.
+    ``row_labels``: how messages name each row (``row_label(n)``); by default "Dòng 1", "Dòng 2"..."""
     check = _Checker()
     works = db.query("SELECT id, total_investment_vnd, baseline_year FROM work").set_index("id")
     stages = set(db.query("SELECT code FROM stage")["code"])
@@ -118,35 +138,38 @@ def validate_updates(updates: list[Update], db: Database, period_as_of: date,
     seen: set[str] = set()
     clean: list[Update] = []
     for i, u in enumerate(updates):
-        where = row_labels[i] if row_labels else f"Dòng {i + 1}"
-        where = f"{where} ({u.work_id})" if u.work_id and u.work_id not in where else where
+        where = row_labels[i] if row_labels else row_label(i + 1)
+        if u.work_id and u.work_id not in str(where):
+            where = Msg("update.err.row_work", row=where, work=u.work_id)
         if _blank(u.work_id) or u.work_id not in works.index:
-            check.add(where, "Mã công trình", f"'{u.work_id}' không có trong danh mục")
+            check.add(where, COL_WORK, Msg("update.err.unknown_work", id=u.work_id))
             continue
         if u.work_id in seen:
-            check.add(where, "Mã công trình", "công trình này đã có một dòng khác trong cùng lần cập nhật")
+            check.add(where, COL_WORK, Msg("update.err.work_twice"))
         seen.add(u.work_id)
         stage = None if _blank(u.stage) else str(u.stage).strip()
         if stage is not None and stage not in stages:
-            check.add(where, "Giai đoạn", f"'{stage}' không phải giai đoạn hợp lệ ({', '.join(sorted(stages))})")
-        pct = _number(u.physical_pct, check, where, "Khối lượng thực hiện (%)")
+            check.add(where, FIELD_LABELS["stage"], Msg("update.err.bad_stage", stage=stage,
+                                                        choices=", ".join(sorted(stages))))
+        pct = _number(u.physical_pct, check, where, FIELD_LABELS["physical_pct"])
         if pct is not None and not 0 <= pct <= 100:
-            check.add(where, "Khối lượng thực hiện (%)", f"{pct:g} phải từ 0 đến 100")
-        disbursed = _number(u.disbursed_vnd, check, where, "Đã giải ngân lũy kế (đồng)")
+            check.add(where, FIELD_LABELS["physical_pct"], Msg("update.err.pct_range", v=f"{pct:g}"))
+        disbursed = _number(u.disbursed_vnd, check, where, FIELD_LABELS["disbursed_vnd"])
         if disbursed is not None and disbursed < 0:
-            check.add(where, "Đã giải ngân lũy kế (đồng)", "không được âm")
-        year = _number(u.expected_year, check, where, "Năm dự kiến hoàn thành")
+            check.add(where, FIELD_LABELS["disbursed_vnd"], Msg("update.err.negative"))
+        year = _number(u.expected_year, check, where, FIELD_LABELS["expected_year"])
         if year is not None and (year != int(year) or not YEAR_MIN <= year <= YEAR_MAX):
-            check.add(where, "Năm dự kiến hoàn thành", f"{year:g} phải là năm từ {YEAR_MIN} đến {YEAR_MAX}")
+            check.add(where, FIELD_LABELS["expected_year"], Msg("update.err.year_range", v=f"{year:g}",
+                                                                lo=YEAR_MIN, hi=YEAR_MAX))
             year = None
-        note = _text(u.note, check, where, "Ghi chú")
+        note = _text(u.note, check, where, FIELD_LABELS["note"])
         cause = None if _blank(u.delay_cause) else str(u.delay_cause).strip()
         if cause is not None and cause not in causes:
-            check.add(where, "Nguyên nhân chậm", f"'{cause}' không hợp lệ ({', '.join(sorted(causes))})")
+            check.add(where, FIELD_LABELS["delay_cause"], Msg("update.err.bad_cause", cause=cause,
+                                                              choices=", ".join(sorted(causes))))
         previous = latest.get(u.work_id)
         if year is not None and previous is not None and int(year) != previous and not (note or cause):
-            check.add(where, "Ghi chú", f"năm dự kiến đổi từ {previous} sang {int(year)}: cần ghi lý do "
-                                        "(ghi chú hoặc nguyên nhân chậm)")
+            check.add(where, FIELD_LABELS["note"], Msg("update.err.slip_reason", old=previous, new=int(year)))
         clean.append(Update(work_id=u.work_id, stage=stage, physical_pct=pct,
                             disbursed_vnd=int(round(disbursed)) if disbursed is not None else None,
                             expected_year=int(year) if year is not None else None, note=note,
@@ -195,9 +218,7 @@ class ConflictError(DatabaseError):
 
     def __init__(self, conflicts: list[Conflict]):
         self.conflicts = conflicts
-        names = ", ".join(c.key for c in conflicts)
-        super().__init__(f"Không ghi: {names} đã được người khác cập nhật sau khi bạn mở biểu mẫu. "
-                         "Hãy xem số liệu mới nhất rồi nhập lại.")
+        super().__init__(Msg("update.err.conflict", names=", ".join(c.key for c in conflicts)))
 
 
 def versions(db: Database, work_ids: list[str] | None = None) -> dict[str, int]:
@@ -334,7 +355,7 @@ def record(db: Database, who: Identity, period: Period, updates: list[Update], *
     written. Raises ValidationError (nothing written)."""
     validate_period(period, db, new=new_period)
     if not updates:
-        raise ValidationError(["Chưa có dòng cập nhật nào."])
+        raise ValidationError([Msg("update.err.no_rows")])
     clean = validate_updates(updates, db, period.as_of, row_labels)
     now = datetime.now()
 
@@ -364,7 +385,7 @@ def save_settings(db: Database, who: Identity, values: dict[str, object], *,
     current = dict(zip(*[db.query("SELECT key, value FROM setting")[c] for c in ("key", "value")]))
     unknown = [k for k in values if k not in current]
     if unknown:
-        raise ValidationError([f"Tham số {k}: không có trong bảng setting" for k in unknown])
+        raise ValidationError([Msg("update.err.unknown_setting", name=k) for k in unknown])
     merged = {k: v for k, v in current.items()}
     merged.update({k: v for k, v in values.items()})
     problems = Thresholds.problems(merged)  # one message per bad setting, each naming it
@@ -392,11 +413,11 @@ TABLE_FIELDS = ["stage", "physical_pct", "disbursed_vnd", "expected_year", "note
 
 
 def rows_from_table(before: pd.DataFrame, after: pd.DataFrame, stage_codes: dict[str, str],
-                    cause_codes: dict[str, str]) -> tuple[list[Update], list[str]]:
+                    cause_codes: dict[str, str]) -> tuple[list[Update], list[Msg]]:
     """The updates a period table asks for: only rows that differ from what was shown.
 
     ``stage_codes``/``cause_codes`` map the labels shown in the table back to codes. Returns
-    the updates and their row labels ("Dòng 3"), for messages that name the row."""
+    the updates and their row labels (``row_label``: "Dòng 3"), for messages that name the row."""
     rows, labels = [], []
     for i in range(len(after)):
         b, a = before.iloc[i], after.iloc[i]
@@ -408,5 +429,5 @@ def rows_from_table(before: pd.DataFrame, after: pd.DataFrame, stage_codes: dict
                            a["physical_pct"], a["disbursed_vnd"], a["expected_year"],
                            None if _blank(a["note"]) else a["note"],
                            cause_codes.get(a["cause"], a["cause"]) if not _blank(a["cause"]) else None))
-        labels.append(f"Dòng {i + 1}")
+        labels.append(row_label(i + 1))
     return rows, labels

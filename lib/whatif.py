@@ -2,6 +2,10 @@
 its baseline, compares their completion years with each other and with the report, projects
 each town's score, and gives the outcomes; goal seeking (``goal_all``, ``goal_town``) finds the
 smallest yearly money for a goal. The page only draws a ``WhatIf``. Never imports streamlit.
+
+Every function given a database runs a scenario against the database's stage model
+(``stages.model(db)``, ``Scenario.for_stages``): a stage added to the ``stage`` table is simulated
+with its own defaults, not as unknown, even in a scenario made before it existed (``notes``).
 """
 from __future__ import annotations
 
@@ -32,6 +36,11 @@ def funding_frame(works: pd.DataFrame) -> pd.DataFrame:
         "priority": works["priority"].astype("Float64").to_numpy(dtype=float, na_value=math.nan),
         "town": [a[0] if len(a) else None for a in works["area_ids"]],
     })
+
+
+def against(db: Database, scenario: Scenario, read=None) -> Scenario:
+    """``scenario`` keyed by the database's stage model (``Scenario.for_stages``)."""
+    return scenario.for_stages((read or _direct(db))(stages_.model))
 
 
 def run(frame: pd.DataFrame, scenario: Scenario) -> funding.SimulationResult:
@@ -90,6 +99,7 @@ def goal_town(db: Database, scenario: Scenario, period_id: str | None, town: str
               include_demo: bool, year: int, class_code: str | None = None) -> TownGoal:
     """funding.min_envelope_for with the predicate "the town's verdict is 'dat' in ``year``",
     under the scenario's assumptions and rule, from its start year to ``year``."""
+    scenario = against(db, scenario)
     works = queries.works(db, list(scenario.towns) if scenario.towns is not None else None, period_id)
     frame = funding_frame(works)
     cat, cls, region, values, links, _ = _town_inputs(db, town, ruleset_id, include_demo, class_code)
@@ -145,6 +155,7 @@ def goal_all_frame(frame: pd.DataFrame, scenario: Scenario, year: int) -> AllGoa
 
 def goal_all(db: Database, scenario: Scenario, period_id: str | None, year: int) -> AllGoal:
     """``goal_all_frame`` on the works of the scenario's towns (a read, so it can be cached)."""
+    scenario = against(db, scenario)
     works = queries.works(db, list(scenario.towns) if scenario.towns is not None else None, period_id)
     return goal_all_frame(funding_frame(works), scenario, year)
 
@@ -180,6 +191,7 @@ def town_ids_for(db: Database, scenario: Scenario) -> list[str]:
 def outcomes(db: Database, scenario: Scenario, period_id: str | None, ruleset_id: str,
              include_demo: bool) -> Outcomes:
     """Run a scenario on the works of its towns and project each programme town's score."""
+    scenario = against(db, scenario)
     works = queries.works(db, list(scenario.towns) if scenario.towns is not None else None, period_id)
     result = run(funding_frame(works), scenario)
     completion = funding.completion_map(result)
@@ -211,6 +223,7 @@ class WhatIf:
     ruleset_id: str
     ruleset_name: str
     demo: bool
+    notes: tuple = ()                         # lib.i18n.Msg: what reading the scenario changed (Scenario.notes)
 
     @property
     def uses_demo(self) -> bool:
@@ -239,10 +252,12 @@ def evaluate(db: Database, scenario: Scenario, base: Scenario, *, towns: list[st
              stage_labels: Mapping[str, str], read=None) -> WhatIf:
     """Run ``scenario`` and its baseline on the works of ``towns`` (None: all) at ``period_id``.
 
-    The baseline runs to the same end year: the horizon is a window, not a lever. ``read(fn, *args)``
-    calls a read function of lib/ with the database (the page passes its cache, keyed by data
-    version); by default the functions are called directly."""
+    The baseline runs to the same end year: the horizon is a window, not a lever. Both run against
+    the database's stage model (``against``): a stage either lacks takes the table's default, said
+    in ``WhatIf.notes``. ``read(fn, *args)`` calls a read function of lib/ with the database (the page
+    passes its cache, keyed by data version); by default the functions are called directly."""
     read = read or _direct(db)
+    scenario, base = against(db, scenario, read), against(db, base, read)
     works = read(queries.works, towns, period_id)
     fr = funding_frame(works)
     base = dataclasses.replace(base, end_year=max(scenario.end_year, base.start_year))
@@ -252,7 +267,8 @@ def evaluate(db: Database, scenario: Scenario, base: Scenario, *, towns: list[st
     theirs = projections(db, base, funding.completion_map(base_result), ruleset_id, demo, shown, classes, read)
     return WhatIf(scenario, base, works, fr, result, base_result, compare_completion(works, base_result, result),
                   mine, theirs, outcomes_of(result, scenario, mine), outcomes_of(base_result, base, theirs),
-                  town_names, stage_labels, ruleset_id, read(criteria.catalog)[ruleset_id].info.name, demo)
+                  town_names, stage_labels, ruleset_id, read(criteria.catalog)[ruleset_id].info.name, demo,
+                  scenario.notes)
 
 
 def stage_labels(db: Database, lang: str = "vi") -> dict[str, str]:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from lib import export, fmt
-from lib.i18n import t
+from lib.i18n import Msg, t
 from lib.db import ValidationError
 from lib.fmt import HTML_TAG
 
@@ -131,8 +131,8 @@ class Row:
 
     def add(self, key: str, message: str) -> None:
         self.bad = True
-        self.problems.append(t(self.where_key, "vi", row=self.line, col=self.label(key), msg=message,
-                               tag=self.tag))
+        self.problems.append(Msg(self.where_key, row=self.line, col=self.label(key), msg=message,
+                                 tag=self.tag))
 
 
 def text(row: Row, key: str, v, max_len: int = MAX_TEXT) -> str | None:
@@ -140,20 +140,20 @@ def text(row: Row, key: str, v, max_len: int = MAX_TEXT) -> str | None:
     if blank(v):
         return None
     if isinstance(v, bool) or isinstance(v, (datetime, date)):
-        row.add(key, t("xlsx.err.not_text", "vi"))
+        row.add(key, Msg("xlsx.err.not_text"))
         return None
     if isinstance(v, float) and v.is_integer():
         v = int(v)
     raw = str(v)
     if len(raw) > max_len:
-        row.add(key, t("xlsx.err.too_long", "vi", n=max_len))
+        row.add(key, Msg("xlsx.err.too_long", n=max_len))
         return None
     if SURROGATE.search(raw):
-        row.add(key, t("xlsx.err.bad_char", "vi"))
+        row.add(key, Msg("xlsx.err.bad_char"))
         return None
     value = export._UNSAFE.sub("", raw).strip()
     if HTML_TAG.search(value):
-        row.add(key, t("xlsx.err.html", "vi"))
+        row.add(key, Msg("xlsx.err.html"))
         return None
     return value
 
@@ -172,12 +172,12 @@ def day(row: Row, key: str, v, today: date) -> date | None:
             row.add(key, str(e))
             return None
     else:
-        row.add(key, t("xlsx.err.not_day", "vi", text=str(v)[:40]))
+        row.add(key, Msg("xlsx.err.not_day", text=str(v)[:40]))
         return None
     if not fmt.DAY_MIN <= d <= fmt.DAY_MAX:
-        row.add(key, t("xlsx.err.day_range", "vi", text=fmt.day(d)))
+        row.add(key, Msg("xlsx.err.day_range", text=d))
         return None
     if d > today:
-        row.add(key, t("xlsx.err.future", "vi", text=fmt.day(d)))
+        row.add(key, Msg("xlsx.err.future", text=d))
         return None
     return d

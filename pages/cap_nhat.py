@@ -64,8 +64,8 @@ LABELS = {"stage": stage_label, "delay_cause": cause_label}
 
 
 def show_errors(problems: list[str]) -> None:
-    st.error(ctx.tr("update.errors", n=len(problems)) + "\n\n" + "\n".join(f"- {fmt.md_escape(p, 400)}"
-                                                                        for p in problems))
+    st.error(ctx.tr("update.errors", n=len(problems)) + "\n\n" + "\n".join(
+        f"- {fmt.md_escape(text_of(p, ctx.lang), 400)}" for p in problems))
 
 
 # Streamlit may stop a run at any use of st.session_state when a new click has arrived (and replays

@@ -121,7 +121,8 @@ with tab_audit:
     everyone = ctx.tr("admin.all")
     c1, c2, c3, c4 = st.columns(4, vertical_alignment="bottom")
     user = c1.selectbox(ctx.tr("admin.f_user"), [everyone] + users_seen, key="admin_f_user")
-    action = c2.selectbox(ctx.tr("admin.f_action"), [everyone] + actions, key="admin_f_action")
+    action = c2.selectbox(ctx.tr("admin.f_action"), [everyone] + actions, key="admin_f_action",
+                          format_func=lambda a: a if a == everyone else auth.action_label(a, ctx.lang))
     start_text = c3.text_input(ctx.tr("admin.f_from"), value=fmt.day(date.today() - timedelta(days=30), "vi"),
                                key="admin_f_from", placeholder=ctx.tr("common.placeholder_day"), max_chars=10)
     end_text = c4.text_input(ctx.tr("admin.f_to"), value=fmt.day(date.today(), "vi"), key="admin_f_to",
@@ -135,7 +136,8 @@ with tab_audit:
     log = frame.read(auth.audit_rows, None if user == everyone else user, None if action == everyone else action,
                      start, end)
     shown = pd.DataFrame({
-        "at": [f"{v:%d/%m/%Y %H:%M:%S}" for v in log["logged_at"]], "actor": log["actor"], "action": log["action"],
+        "at": [f"{v:%d/%m/%Y %H:%M:%S}" for v in log["logged_at"]], "actor": log["actor"],
+        "action": [auth.action_label(a, ctx.lang) for a in log["action"]],
         "detail": [None if d in (None, "{}") else _cut(d) for d in log["detail"]],
         "old": [_cut(v) for v in log["old"]], "new": [_cut(v) for v in log["new"]]})
     table.show(ctx, AUDIT, shown, empty=ctx.tr("admin.audit_none"),
@@ -156,7 +158,8 @@ with tab_backup:
     found = backup.list_backups(root)
     rows = pd.DataFrame({
         "folder": [b.folder.name for b in found],
-        "reason": [(b.manifest or {}).get("reason") for b in found],
+        "reason": [backup.reason_label((b.manifest or {}).get("reason"), ctx.lang) if b.manifest else None
+                   for b in found],
         "tables": [len(b.manifest["tables"]) if b.manifest else None for b in found],
         "rows": [sum(int(n) for n in b.manifest["tables"].values()) if b.manifest else None for b in found],
         "state": [ctx.tr("admin.backup_ok") if b.manifest is not None else ctx.tr("admin.backup_bad") for b in found]})

@@ -431,11 +431,13 @@ def test_the_admin_page_adds_disables_and_shows_the_audit_log(app):
     app.button(key="admin_toggle").click().run()
     assert not app_db().scalar("SELECT active FROM app_user WHERE username = 'thuky2'")
     bodies = [h.proto.body for h in app.get("html") if 'data-table="admin_audit"' in h.proto.body]
-    assert len(bodies) == 1 and "account_disable" in bodies[0] and "admin-quan-tri" in bodies[0]
+    # the action is shown by its label, not its code (auth.action_label)
+    assert len(bodies) == 1 and "Khoá tài khoản" in bodies[0] and "admin-quan-tri" in bodies[0]
+    assert "account_disable" not in bodies[0]
     assert "&lt;b&gt;" not in bodies[0] or "<b>" not in bodies[0]
     app.selectbox(key="admin_f_action").set_value("account_add").run()
     body = [h.proto.body for h in app.get("html") if 'data-table="admin_audit"' in h.proto.body][0]
-    assert "account_add" in body and "account_disable" not in body
+    assert "Tạo tài khoản" in body and "Khoá tài khoản" not in body
 
 
 def test_opening_every_page_as_a_viewer_writes_nothing(app):
@@ -494,3 +496,63 @@ def test_an_admin_restores_a_backup_from_the_admin_page_after_a_preview(app, tmp
     assert frame.get_db().scalar("SELECT count(*) FROM status_update WHERE period_id = '2023-06'") == 0
     goto(app, "pages/tong_quan.py")
     assert app.metric[0].value == "3/18"                                   # the data of the backup
+
+
+# -- messages and labels in the user's language ---------------------------------------------------
+
+def test_refusals_read_in_english_and_in_vietnamese(db):
+    editor(db)
+    with pytest.raises(AuthError) as wrong:
+        auth.sign_in(db, "thu-ky", "sai mật khẩu")
+    assert wrong.value.text("vi") == "Tên đăng nhập hoặc mật khẩu không đúng."
+    assert wrong.value.text("en") == "Wrong username or password."
+    with pytest.raises(AuthError) as short:
+        auth.add_user(db, admin(db), "thuky2", "Tên", "editor", "ngắn")
+    assert short.value.text("vi") == "Mật khẩu phải có ít nhất 8 ký tự."
+    assert short.value.text("en") == "The password must have at least 8 characters."
+    with pytest.raises(PermissionDenied) as denied:
+        auth.set_active(db, editor(db, "thu-ky-2"), "thu-ky", False)
+    assert denied.value.text("vi") == ("Tài khoản «thu-ky-2» (thư ký) không có quyền «account_disable»: "
+                                       "cần quyền quản trị.")
+    assert denied.value.text("en") == ("The account «thu-ky-2» (editor) may not do «account_disable»: "
+                                       "it needs the admin role.")
+
+
+def test_a_lockout_reads_in_english(db):
+    editor(db)
+    at = datetime(2024, 1, 2, 9, 0)
+    for _ in range(auth.MAX_FAILURES - 1):
+        with pytest.raises(AuthError):
+            auth.sign_in(db, "thu-ky", "sai", now=at)
+    with pytest.raises(AuthError) as locked:
+        auth.sign_in(db, "thu-ky", "sai", now=at)
+    assert locked.value.text("vi") == "Nhập sai 5 lần: tài khoản tạm khoá đến 09:15 02/01/2024."
+    assert locked.value.text("en") == "5 wrong passwords: the account is locked until 09:15 02/01/2024."
+    with pytest.raises(AuthError) as still:
+        auth.sign_in(db, "thu-ky", PASSWORD, now=at + timedelta(minutes=1))
+    assert still.value.text("vi") == "Tài khoản tạm khoá đến 09:15 02/01/2024 do nhập sai mật khẩu nhiều lần."
+    assert still.value.text("en") == "The account is locked until 09:15 02/01/2024 after too many wrong passwords."
+
+
+def test_audit_actions_have_labels_in_both_languages():
+    assert auth.action_label("status_update", "vi") == "Cập nhật kỳ báo cáo"
+    assert auth.action_label("status_update", "en") == "Reporting-period update"
+    assert auth.action_label("account_disable") == "Khoá tài khoản"
+    assert auth.action_label("no_such_action", "en") == "no_such_action"  # an unknown code as itself
+    for action in set(ACTIONS) | auth.SYSTEM_ACTIONS:  # every action the app writes has a label
+        assert action in auth.ACTION_KEY, action
+        assert auth.action_label(action, "en") != action and auth.action_label(action, "vi") != action
+
+
+def test_the_command_speaks_english_when_asked(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "cli.duckdb"
+    code, out, _ = run_cli(monkeypatch, capsys, path, "--lang", "en", "add-user", "thuky", "--role", "editor",
+                           "--name", "Nguyễn Thị Thư", "--password-stdin", stdin="mat-khau-dai\n")
+    assert code == 0 and out.strip() == "Account thuky (editor) created."
+    code, _, err = run_cli(monkeypatch, capsys, path, "--lang", "en", "add-user", "moi", "--role", "admin",
+                           "--name", "X", "--password-stdin", stdin="ngan\n")
+    assert code == 2 and err.strip() == "Error: The password must have at least 8 characters."
+    code, out, _ = run_cli(monkeypatch, capsys, path, "--lang", "en", "list")
+    assert "thuky\teditor\tactive\tNguyễn Thị Thư" in out
+    code, _, err = run_cli(monkeypatch, capsys, path, "disable", "khong-co")  # Vietnamese by default
+    assert code == 2 and err.strip() == "Lỗi: Không có tài khoản «khong-co»."

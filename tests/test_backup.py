@@ -2,6 +2,7 @@
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import pytest
 
 from lib import backup as bk
 from lib.db import Database, DatabaseError
+from lib.i18n import text_of
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -282,3 +284,72 @@ def test_a_damaged_backup_is_refused_before_the_running_file_is_touched(tmp_path
     assert db.data_version() == version  # nothing restored, nothing written
     assert db.scalar("SELECT count(*) FROM work") == 18
     db.close()
+
+
+# -- messages and labels in the user's language ---------------------------------------------------
+
+def test_a_damaged_backup_reads_in_english_and_in_vietnamese(db, tmp_path):
+    good = bk.backup(db, tmp_path / "bk")
+    bad = tmp_path / "bad"
+    shutil.copytree(good, bad)
+    m = json.loads((bad / "manifest.json").read_text(encoding="utf-8"))
+    rows = m["tables"]["work"]
+    m["tables"]["work"] += 1
+    (bad / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    with pytest.raises(bk.BackupError) as err:
+        bk.verify(bad)
+    assert err.value.text("vi") == (f"Bản sao lưu {bad} bị hỏng: bảng work có {rows} dòng, nhưng manifest.json "
+                                    f"ghi {rows + 1} dòng. Không dùng bản này để khôi phục.")
+    assert err.value.text("en") == (f"The backup {bad} is damaged: table work has {rows} rows, but manifest.json "
+                                    f"records {rows + 1}. Do not restore from it.")
+    (bad / "manifest.json").unlink()
+    listed = {b.folder.name: b for b in bk.list_backups(tmp_path)}
+    assert listed["bad"].manifest is None  # the reason it is refused, in either language
+    assert text_of(listed["bad"].error, "en") == f"The backup {bad} is damaged: the file manifest.json is missing."
+    assert text_of(listed["bad"].error, "vi") == f"Bản sao lưu {bad} bị hỏng: thiếu tệp manifest.json."
+    with pytest.raises(bk.BackupError) as missing:
+        bk.read_manifest(tmp_path / "nowhere")
+    assert missing.value.text("en") == f"The backup folder {tmp_path / 'nowhere'} was not found."
+
+
+def test_the_damaged_file_hint_reads_in_english(db, tmp_path):
+    hint = bk.damaged_file_hint(tmp_path / "x.duckdb")
+    assert text_of(hint, "vi") == f"Không tìm thấy bản sao lưu nào trong {tmp_path / 'backups'}."
+    assert text_of(hint, "en") == f"No backup was found in {tmp_path / 'backups'}."
+    copy = _standalone_copy(db, tmp_path / "x.duckdb")
+    newest = bk.backup(copy)
+    hint = bk.damaged_file_hint(copy)
+    assert text_of(hint, "en").startswith(f"Newest backup: {newest} (made at ")
+    assert text_of(hint, "vi").startswith(f"Bản sao lưu mới nhất: {newest} (tạo lúc ")
+    assert f'python -m lib.backup restore "{newest}"' in text_of(hint, "en")
+
+
+def test_backup_reasons_have_labels_in_both_languages():
+    assert bk.reason_label("thu-cong", "vi") == "Sao lưu thủ công"
+    assert bk.reason_label("thu-cong", "en") == "Manual backup"
+    assert bk.reason_label("truoc-khi-khoi-phuc", "en") == "Before a restore"
+    assert bk.reason_label("ly-do-go-tay", "en") == "ly-do-go-tay"  # typed on the command line: as itself
+    assert bk.reason_label(None, "en") == ""
+    # every reason the application writes has a label
+    for path in ("lib/evidence.py", "lib/criteria.py", "lib/importer.py", "lib/seed.py", "lib/backup.py",
+                 "pages/quan_tri.py"):
+        for reason in re.findall(r'"(truoc-khi-[a-z-]+|thu-cong)"', (ROOT / path).read_text(encoding="utf-8")):
+            assert reason in bk.REASON_KEY, (path, reason)
+            assert bk.reason_label(reason, "en") != reason
+
+
+def test_the_command_speaks_english_when_asked(db, tmp_path, capsys):
+    path = _standalone_copy(db, tmp_path / "ct07.duckdb")
+    out = tmp_path / "bk"
+    assert bk.main(["--lang", "en", "create", "--db", str(path), "--out", str(out)]) == 0
+    made = capsys.readouterr().out
+    assert made.startswith("Backup made: ") and "Đã tạo" not in made
+    folder = bk.list_backups(out)[0].folder
+    assert bk.main(["preview", str(folder), "--db", str(path), "--lang", "en"]) == 0
+    assert "Every table has the same row count." in capsys.readouterr().out
+    assert bk.main(["preview", str(folder), "--db", str(path)]) == 0  # Vietnamese by default
+    assert "Số dòng mọi bảng giống nhau." in capsys.readouterr().out
+    assert bk.main(["--lang", "en", "create", "--db", str(tmp_path / "khong-co.duckdb")]) == 2
+    assert capsys.readouterr().err.strip() == f"Error: The data file {tmp_path / 'khong-co.duckdb'} was not found."
+    assert bk.main(["--lang", "en", "list", "--out", str(tmp_path / "trong")]) == 0
+    assert capsys.readouterr().out.strip() == f"There is no backup in {tmp_path / 'trong'} yet."

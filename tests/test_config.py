@@ -80,7 +80,7 @@ def test_bad_stored_values_give_the_defaults_and_say_so():
     th, problems = Thresholds.checked({"flag_stale_days": "abc", "flag_stalled_periods": 10**20,
                                        "stale_after_days": "-5", "flag_at_risk_months": 6})
     assert th == Thresholds(at_risk_months=6)
-    assert len(problems) == 3 and all("Đang dùng giá trị mặc định" in p for p in problems)
+    assert len(problems) == 3 and all("Đang dùng giá trị mặc định" in str(p) for p in problems)
     assert Thresholds.setting_int({"stale_after_days": "x"}, "stale_after_days")[0] == 180
     assert Thresholds.from_settings({"flag_stale_days": "abc"}, strict=False) == Thresholds()
 

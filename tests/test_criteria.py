@@ -210,9 +210,9 @@ def test_adjustment_with_unknown_percentage_is_on_the_row_and_in_the_notes(db):
     ans = criteria.town_answer(db, "tra-linh", "nq111-2025", None, TODAY)
     res = criteria.scorecard(db, "tra-linh", "nq111-2025", "III").result
     row = res.standards.set_index("code").loc["2A.II.04"]
-    assert row["adjustment"].endswith("chấm theo mức chưa điều chỉnh (tỷ lệ điều chỉnh chưa có số liệu)")
+    assert str(row["adjustment"]).endswith("chấm theo mức chưa điều chỉnh (tỷ lệ điều chỉnh chưa có số liệu)")
     assert row["min_level_applied"] == 500
-    assert any("Điều 8" in n for n in ans.notes) and any("biên giới" in n for n in ans.notes)
+    assert any("Điều 8" in str(n) for n in ans.notes) and any("biên giới" in str(n) for n in ans.notes)
     # stored in the table, the unknown percentage is empty, never a number
     rf = db.query("SELECT kind, factor_pct, confidence FROM regional_factor WHERE ruleset_id = 'nq111-2025'")
     assert rf.set_index("kind").loc["vung", "confidence"] == "U"
@@ -484,3 +484,26 @@ def test_the_page_draws_for_any_stored_set_of_rulesets(app, case):
     assert expected in notices, notices
     assert any(e.label == "Nhập bộ tiêu chí" or "Nhập" in e.label for e in app.expander)
     assert app.button(key="crit_import_go") is not None   # the way back is on the page
+
+
+# -- the problems of an entry and of an import read in the user's language ------------------------------
+def test_indicator_value_problems_read_in_english_and_in_vietnamese(db):
+    from lib.i18n import text_of
+    with pytest.raises(ValidationError) as e:
+        criteria.add_indicator_value(db, editor(db, "a"), "trung-khanh", "TC2.2", "nhiều", date(2100, 1, 1), "")
+    vi, en = str(e.value), e.value.text("en")
+    assert "Giá trị chỉ tiêu, cột Giá trị: 'nhiều' không phải là số" in vi
+    assert "Giá trị chỉ tiêu, cột Ngày số liệu: 01/01/2100 là ngày trong tương lai" in vi
+    assert "Indicator value, column Value: 'nhiều' is not a number" in en
+    assert "Indicator value, column Data date: 01 Jan 2100 is in the future" in en
+    assert "Indicator value, column Source: the source of the figure is needed" in en
+    assert "Giá trị" not in en and all(text_of(p, "en") for p in e.value.problems)
+
+
+def test_an_import_refused_for_a_ruleset_in_use_reads_in_english(db):
+    with pytest.raises(ValidationError) as e:
+        criteria.import_rulesets(db, admin(db), _only(repo_texts(), {"nq111-2025", "nq1210-2016"}))
+    assert "thiếu bộ tiêu chí 'nq1210-2016-nq26-2022' đang được dùng (bộ mặc định" in str(e.value)
+    en = e.value.text("en")
+    assert en.startswith("rulesets.csv: the rule-set 'nq1210-2016-nq26-2022' is missing but in use (the default of")
+    assert "Nothing was imported" in en and "đang được dùng" not in en

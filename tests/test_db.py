@@ -97,3 +97,41 @@ def test_a_hostile_work_id_from_the_url_is_just_a_value(db):
         assert queries.status_history(db, hostile).empty          # the history read binds the value
     assert db.scalar("SELECT count(*) FROM work") == before
     assert len(queries.status_history(db, "GT-01")) >= 1
+
+
+def test_messages_of_the_store_read_in_english_and_in_vietnamese(tmp_path):
+    path = tmp_path / "future.duckdb"
+    d = Database(path)
+    d.write(admin(d), "future", lambda cur: cur.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'"))
+    d.close()
+    with pytest.raises(SchemaTooNewError) as newer:
+        Database(path)
+    known = dbmod.latest_schema_version()
+    assert newer.value.text("vi") == (
+        f"Tệp dữ liệu {path} có lược đồ phiên bản 999, mới hơn phiên bản {known} mà mã nguồn này hiểu. "
+        "Hãy cập nhật ứng dụng, hoặc trỏ CT07_DB_PATH sang tệp khác. Tệp không bị thay đổi.")
+    assert newer.value.text("en") == (
+        f"The data file {path} has schema version 999, newer than version {known} that this code "
+        "understands. Update the application, or point CT07_DB_PATH to another file. The file was not changed.")
+    bad = tmp_path / "bad.duckdb"
+    bad.write_text("đây không phải cơ sở dữ liệu")
+    with pytest.raises(DatabaseError) as not_db:
+        Database(bad)
+    assert not_db.value.text("vi").startswith(f"Không mở được tệp dữ liệu {bad}: ")
+    assert "Không tìm thấy bản sao lưu nào trong" in not_db.value.text("vi")
+    assert not_db.value.text("en").startswith(f"Cannot open the data file {bad}: ")
+    assert f"No backup was found in {tmp_path / 'backups'}." in not_db.value.text("en")
+
+
+def test_a_second_submit_reads_in_english(db):
+    from datetime import datetime
+    e = dbmod.AlreadySubmitted("tok", datetime(2024, 5, 6, 7, 8, 9), "thu-ky")
+    assert str(e) == "Lần gửi này đã được ghi lúc 07:08:09 06/05/2024 (thu-ky); không ghi lại lần thứ hai."
+    assert e.text("en") == "This submission was already written at 07:08:09 06/05/2024 (thu-ky); it is not written a second time."
+    token = dbmod.new_token()
+    who = admin(db)
+    db.write(who, "x", lambda cur: None, token=token)
+    with pytest.raises(dbmod.AlreadySubmitted) as again:
+        db.write(who, "x", lambda cur: None, token=token)
+    assert again.value.text("en").startswith("This submission was already written at ")
+    assert again.value.text("vi").startswith("Lần gửi này đã được ghi lúc ")

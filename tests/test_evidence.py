@@ -195,7 +195,7 @@ def test_errors_name_row_and_column_in_vietnamese_and_nothing_is_written(db):
     with pytest.raises(ValidationError) as e:
         evidence.import_checklist(db, who, "trung-khanh", filled, TODAY)
     problems = e.value.problems
-    text = "\n".join(problems)
+    text = "\n".join(map(str, problems))
     ln = {c: _line(filled, c) for c in ("TC2.2", "TC3.2", "TC4.1", "TC4.2", "TC1")}
     assert f"Dòng {ln['TC2.2']}, cột «Giá trị»: 'khoảng bảy nghìn' là chữ, tiêu chuẩn này cần một số" in text
     assert f"Dòng {ln['TC3.2']}, cột «Giá trị»: '1,2,3' không phải là số" in text
@@ -204,7 +204,7 @@ def test_errors_name_row_and_column_in_vietnamese_and_nothing_is_written(db):
     assert f"Dòng {ln['TC1']}, cột «Ngày số liệu»: không được để trống" in text
     assert f"Dòng {ln['TC1']}, cột «Tên văn bản»: cần ghi tên văn bản" in text
     assert f"Dòng {extra}, cột «Mã tiêu chuẩn»: 'XX.99' không có trong bộ tiêu chí" in text
-    assert all(p.startswith("Dòng ") for p in problems)
+    assert all(str(p).startswith("Dòng ") for p in problems)
     assert _counts(db) == before
     preview = evidence.preview_import(db, "trung-khanh", filled, TODAY)
     assert preview.problems == problems and not preview.rows
@@ -268,7 +268,7 @@ def test_any_bytes_give_a_vietnamese_error_never_a_crash(db, data):
     try:
         evidence.import_checklist(db, who, "trung-khanh", blob, TODAY)
     except ValidationError as e:
-        assert e.problems and all(isinstance(p, str) and p for p in e.problems)
+        assert e.problems and all(str(p) for p in e.problems)
         assert _counts(db) == before
         return
     # a damage that left the workbook readable and valid: the one row, written at most once
@@ -306,7 +306,7 @@ def test_any_cell_contents_give_a_vietnamese_error_or_a_clean_write(db, cells, c
     try:
         evidence.import_checklist(db, who, "trung-khanh", buf.getvalue(), TODAY)
     except ValidationError as e:
-        assert e.problems and all(p.startswith("Dòng ") or "Tệp" in p or "tiêu đề" in p for p in e.problems), e.problems
+        assert e.problems and all(str(p).startswith("Dòng ") or "Tệp" in str(p) or "tiêu đề" in str(p) for p in e.problems), e.problems
         assert _counts(db) == before
 
 
@@ -345,7 +345,7 @@ def test_the_committee_form_is_validated_in_vietnamese(db):
     before = _counts(db)
     with pytest.raises(ValidationError) as e:
         evidence.state_town(db, who, "XH-01", None, "", "31/02/2024", TODAY)
-    text = "\n".join(e.value.problems)
+    text = str(e.value)
     assert "mục «Địa bàn»: cần chọn địa bàn" in text
     assert "mục «Số, ký hiệu văn bản của Ban Chỉ đạo»: không được để trống" in text
     assert "mục «Ngày văn bản (ngày/tháng/năm)»" in text
@@ -448,5 +448,19 @@ def test_a_formula_in_the_checklist_is_refused_by_row_and_column_not_dropped(db)
                   "Số văn bản": '=HYPERLINK("http://example.invalid")'}})
     p = evidence.preview_import(db, "trung-khanh", filled, TODAY)
     assert not p.ok and not p.rows
-    assert any("cột «Giá trị»" in x and "công thức" in x for x in p.problems), p.problems
-    assert any("cột «Số văn bản»" in x and "công thức" in x for x in p.problems), p.problems
+    assert any("cột «Giá trị»" in x and "công thức" in x for x in map(str, p.problems)), p.problems
+    assert any("cột «Số văn bản»" in x and "công thức" in x for x in map(str, p.problems)), p.problems
+
+
+def test_the_committee_form_problems_read_in_english(db):
+    who = editor(db, "A")
+    with pytest.raises(ValidationError) as e:
+        evidence.state_town(db, who, "XH-01", None, "", "01/01/2024", TODAY)
+    assert "Ban Chỉ đạo xác định địa bàn, mục «Số, ký hiệu văn bản của Ban Chỉ đạo»: không được để trống" in str(e.value)
+    en = e.value.text("en")
+    assert "Committee decision on the area, field «Area»: choose an area" in en
+    assert "field «Decision number or reference»: must not be empty" in en
+    with pytest.raises(ValidationError) as e:
+        evidence.state_town(db, who, "GT-01", "tra-linh", "TB 1", "01/01/2027", TODAY)
+    assert "01/01/2027 là ngày trong tương lai" in str(e.value)
+    assert e.value.text("en").endswith("01 Jan 2027 is in the future")

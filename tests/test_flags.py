@@ -666,3 +666,19 @@ def test_by_work_of_nothing_and_the_funding_cause():
     w = flags.by_work(f)
     assert list(w["rules"].iloc[0]) == ["funding_gap"] and w.loc[0, "cause"] == "von"
     assert w.loc[0, "severity"] == "red"
+
+
+def test_a_bad_stored_setting_reads_in_english_and_in_vietnamese():
+    """The reason a stored setting is replaced by its default (shown on every page) and the
+    problems of a save are messages put into the user's language."""
+    from lib.i18n import text_of
+    _, problems = flags.Thresholds.checked({"flag_stale_days": "abc", "stale_after_days": "0"})
+    vi, en = [str(p) for p in problems], [text_of(p, "en") for p in problems]
+    assert vi[0] == ("Tham số “Lâu chưa cập nhật: quá (ngày)” (flag_stale_days) = 'abc' không hợp lệ: "
+                     "phải là số nguyên. Đang dùng giá trị mặc định 180.")
+    assert en[0] == ("Setting “Not updated: after (days)” (flag_stale_days) = 'abc' is invalid: "
+                     "it must be a whole number. Using the default: 180.")
+    assert en[1].startswith("Setting “Warn that data are old after (days)” (stale_after_days) = 0 is invalid")
+    saved = flags.Thresholds.problems({"flag_overdue_red_months": "1"})
+    assert str(saved[0]).startswith("Tham số không hợp lệ: cần flag_overdue_delayed_months")
+    assert text_of(saved[0], "en").startswith("Invalid settings: flag_overdue_delayed_months")

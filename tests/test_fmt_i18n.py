@@ -54,3 +54,14 @@ def test_markdown_escape_leaves_no_link_image_or_web_address():
         import re
         assert not re.search(r"(?<!\\)\]\(|(?<!\\)<|(?<!\\)!\[", out), out   # every Markdown/HTML mark escaped
         assert "://" not in out and "www." not in out, out   # no bare address the renderer could link
+
+
+def test_a_number_that_cannot_be_read_says_so_in_the_users_language():
+    with pytest.raises(fmt.NumberError) as e:
+        fmt.parse_number("nhiều")
+    assert isinstance(e.value, ValueError)
+    assert str(e.value) == "'nhiều' không phải là số" and e.value.text("vi") == "'nhiều' không phải là số"
+    assert e.value.text("en") == "'nhiều' is not a number"
+    with pytest.raises(fmt.NumberError) as e:
+        fmt.parse_number(float("inf"))
+    assert str(e.value) == "không phải là số hữu hạn" and e.value.text("en") == "not a finite number"

@@ -234,3 +234,28 @@ def test_english(tmp_path, monkeypatch):
     assert {"This scenario", "Baseline"} <= set(moved.columns), list(moved.columns)
     assert "Thay đổi" not in moved.columns and not moved.astype(str).apply(
         lambda c: c.str.contains("sớm|muộn|năm", regex=True)).any().any()
+
+
+def test_a_stage_added_to_the_database_gets_its_inputs_and_old_scenarios_say_so(app):
+    from lib import scenario, scenario_store
+    from tests.auth_helpers import admin
+    from tests.test_stages import _add_stage, _update_to
+    from ui import frame
+    db = frame.get_db()
+    scenario_store.save_scenario(db, admin(db), "Trước", scenario.Scenario(2023, 2030))  # before the stage
+    _add_stage(db, "cho_von", 7, label_vi="Chờ vốn", default_done_share=0.4, default_months_to_start=0)
+    _update_to(db, "GT-01", "cho_von")             # in a new period, 30/06/2023
+    app.run()
+    app.selectbox(key="f_period").set_value("2023-06").run()
+    assert not app.exception, [e.value for e in app.exception]
+    # its inputs, first set to the table's defaults; the old stages keep their keys
+    assert app.number_input(key="fund_share_cho_von").value == 40
+    assert app.number_input(key="fund_months_cho_von").value == 0
+    assert app.number_input(key="fund_share_dang_gpmb").value == 10
+    assert any(m.value == "**Chờ vốn**" for m in app.markdown)
+    # the saved scenario lacks the stage: it is read with the default, and the page says so
+    assert any(n.startswith("«Trước»:") and "cho_von" in n and "mặc định" in n for n in notes(app))
+    short = next(m.value for m in app.metric if m.label.startswith("Còn thiếu cuối"))
+    app.number_input(key="fund_share_cho_von").set_value(0).run()   # GT-01 (10 tỷ) then needs 4 tỷ more
+    assert not app.exception
+    assert next(m.value for m in app.metric if m.label.startswith("Còn thiếu cuối")) != short

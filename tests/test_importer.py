@@ -26,6 +26,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 P = "2022-12"   # the seed's reporting period
 
 
+def texts(problems, lang: str = "vi") -> list[str]:
+    """The problems (each a Msg) as they read in ``lang``."""
+    from lib.i18n import text_of
+    return [text_of(x, lang) for x in problems]
+
+
 def _tables(db) -> dict[str, int]:
     names = db.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
                      "AND table_type = 'BASE TABLE'")["table_name"]
@@ -165,13 +171,13 @@ def test_status_rows_follow_the_forms_rules_by_row_and_column(db):
     assert not p.ok and not p.rows and not p.unchanged
     ln = {w: _line(data, w) for w in ("GT-01", "GT-02", "XH-01", "XH-02", "XH-07")}
     assert f"Dòng {ln['GT-01']} (GT-01), cột Năm dự kiến hoàn thành: '20x4' không phải là năm (ví dụ 2025)" \
-        in p.problems
-    assert f"Dòng {ln['GT-02']} (GT-02), cột Khối lượng thực hiện (%): 150 phải từ 0 đến 100" in p.problems
+        in texts(p.problems)
+    assert f"Dòng {ln['GT-02']} (GT-02), cột Khối lượng thực hiện (%): 150 phải từ 0 đến 100" in texts(p.problems)
     assert any(x.startswith(f"Dòng {ln['XH-01']} (XH-01), cột Ghi chú: năm dự kiến đổi từ 2023 sang 2025")
-               for x in p.problems), p.problems
+               for x in texts(p.problems)), p.problems
     assert any(x.startswith(f"Dòng {ln['XH-02']} (XH-02), cột Giai đoạn: 'Đang bay' không hợp lệ; chọn một trong: "
-                            "Quy hoạch") for x in p.problems), p.problems
-    assert any(x.startswith(f"Dòng {ln['XH-07']} (XH-07), cột Nguyên nhân chậm:") for x in p.problems)
+                            "Quy hoạch") for x in texts(p.problems)), p.problems
+    assert any(x.startswith(f"Dòng {ln['XH-07']} (XH-07), cột Nguyên nhân chậm:") for x in texts(p.problems))
     assert [importer._line_of(x) for x in p.problems] == sorted(importer._line_of(x) for x in p.problems)
     # a code is as good as the label; percent typed with its sign
     ok = _fill(data, {"GT-02": {"Giai đoạn": "dang_thi_cong", "Khối lượng thực hiện (%)": "30 %"}})
@@ -179,22 +185,47 @@ def test_status_rows_follow_the_forms_rules_by_row_and_column(db):
     assert p.ok and p.rows[0]["stage"] == "dang_thi_cong" and p.rows[0]["physical_pct"] == 30
 
 
+
+def test_problems_read_in_english_and_in_vietnamese(db):
+    data = importer.template_xlsx(db, "status", P)
+    filled = _fill(data, {"GT-02": {"Khối lượng thực hiện (%)": 150}, "GT-01": {"Năm dự kiến hoàn thành": "20x4"}})
+    p = importer.preview(db, "status", filled, P)
+    ln = {w: _line(data, w) for w in ("GT-01", "GT-02")}
+    assert texts(p.problems) == [
+        f"Dòng {ln['GT-01']} (GT-01), cột Năm dự kiến hoàn thành: '20x4' không phải là năm (ví dụ 2025)",
+        f"Dòng {ln['GT-02']} (GT-02), cột Khối lượng thực hiện (%): 150 phải từ 0 đến 100"]
+    assert texts(p.problems, "en") == [
+        f"Row {ln['GT-01']} (GT-01), column Expected completion year: '20x4' is not a year (e.g. 2025)",
+        f"Row {ln['GT-02']} (GT-02), column Physical progress (%): 150 must be between 0 and 100"]
+    huge = ("GT-02", None, 2023, 10 ** 400, None, None, None)
+    header = ("Mã công trình", "Tên công trình", "Năm", "Vốn kế hoạch (đồng)", "Đã giải ngân trong năm (đồng)",
+              "Quyết định giao vốn", "Ghi chú/Nguồn")
+    p = importer.preview_cells(db, "capital_plan", [header, huge], None)
+    assert texts(p.problems, "en") == ["Row 2 (GT-02), column Planned capital (VND): too large "
+                                       "(at most 1,000,000 billion VND)"]
+    p = importer.preview(db, "status", importer.template_xlsx(db, "capital_plan"), P)   # the wrong template
+    assert all(x.startswith("Thiếu cột") for x in texts(p.problems))
+    assert not any("Thiếu" in x for x in texts(p.problems, "en"))
+    assert importer.template_name("status", P, "en") == f"status-update-template-{P}.xlsx"
+    assert importer.template_name("status", P) == f"mau-cap-nhat-ky-{P}.xlsx"
+
+
 def test_a_file_of_another_period_or_with_no_mark_is_refused(db):
     db._con.execute("INSERT INTO reporting_period (id, label_vi, as_of, as_of_precision) "
                     "VALUES ('2023-06', 'Kỳ tháng 6/2023', DATE '2023-06-30', 'day')")
     june = importer.template_xlsx(db, "status", "2023-06")
     p = importer.preview(db, "status", june, P)
-    assert p.problems == [f"Tệp này là mẫu của kỳ 2023-06, không phải kỳ {P}: chọn đúng kỳ rồi nhập lại."]
+    assert texts(p.problems) == [f"Tệp này là mẫu của kỳ 2023-06, không phải kỳ {P}: chọn đúng kỳ rồi nhập lại."]
     wb, ws, header, _ = _sheet(june)
     for row in ws.iter_rows(max_row=header - 1):
         for c in row:
             c.value = None
     p = importer.preview(db, "status", _save(wb), "2023-06")
-    assert len(p.problems) == 1 and "Kỳ báo cáo" in p.problems[0]
-    assert importer.preview(db, "status", june, "2099-01").problems[0].startswith("Chưa chọn kỳ báo cáo")
-    assert importer.preview(db, "status", june, None).problems[0].startswith("Chưa chọn kỳ báo cáo")
+    assert len(p.problems) == 1 and "Kỳ báo cáo" in str(p.problems[0])
+    assert str(importer.preview(db, "status", june, "2099-01").problems[0]).startswith("Chưa chọn kỳ báo cáo")
+    assert str(importer.preview(db, "status", june, None).problems[0]).startswith("Chưa chọn kỳ báo cáo")
     p = importer.preview(db, "status", importer.template_xlsx(db, "capital_plan"), P)   # the wrong template
-    assert p.problems and all("Thiếu cột" in x for x in p.problems)
+    assert p.problems and all("Thiếu cột" in x for x in texts(p.problems))
 
 
 # -- capital plans ------------------------------------------------------------------------------------
@@ -258,7 +289,7 @@ def test_every_error_kind_is_named_by_row_and_column(db):
     with pytest.raises(ValidationError) as e:
         importer.apply(db, who, "capital_plan", _plan_file(rows))
     assert _state(db) == before
-    got = e.value.problems
+    got = texts(e.value.problems)
     expect = [
         "Dòng 4 (GT-01), cột Năm: '20x4' không phải là năm (ví dụ 2025)",
         "Dòng 5 (GT-02), cột Vốn kế hoạch (đồng): số quá lớn (tối đa 1.000.000 tỷ đồng)",
@@ -284,9 +315,9 @@ def test_every_error_kind_is_named_by_row_and_column(db):
               "Quyết định giao vốn", "Ghi chú/Nguồn"), ("GT-01", None, 2023, 1, "\ud800", "QĐ \udc00", None)]
     huge = ("GT-02", None, 2023, 10 ** 400, None, None, None)   # what openpyxl makes of 400 digits in a number cell
     p = importer.preview_cells(db, "capital_plan", [cells[0], huge], None)
-    assert p.problems == ["Dòng 2 (GT-02), cột Vốn kế hoạch (đồng): số quá lớn (tối đa 1.000.000 tỷ đồng)"]
+    assert texts(p.problems) == ["Dòng 2 (GT-02), cột Vốn kế hoạch (đồng): số quá lớn (tối đa 1.000.000 tỷ đồng)"]
     p = importer.preview_cells(db, "capital_plan", cells, None)
-    assert p.problems == ["Dòng 2 (GT-01), cột Đã giải ngân trong năm (đồng): chứa ký tự không hợp lệ (ký tự điều "
+    assert texts(p.problems) == ["Dòng 2 (GT-01), cột Đã giải ngân trong năm (đồng): chứa ký tự không hợp lệ (ký tự điều "
                           "khiển hoặc mã hoá hỏng); hãy gõ lại ô này",
                           "Dòng 2 (GT-01), cột Quyết định giao vốn: chứa ký tự không hợp lệ (ký tự điều khiển "
                           "hoặc mã hoá hỏng); hãy gõ lại ô này"]
@@ -314,7 +345,7 @@ def test_all_or_nothing_one_bad_row_writes_nothing(db):
     before = _state(db)
     with pytest.raises(ValidationError) as e:
         importer.apply(db, who, "capital_plan", _plan_file(good + [["XH-01", None, 2023, "mười tỷ", None, None, None]]))
-    assert e.value.problems == ["Dòng 6 (XH-01), cột Vốn kế hoạch (đồng): 'mười tỷ' không phải là số "
+    assert texts(e.value.problems) == ["Dòng 6 (XH-01), cột Vốn kế hoạch (đồng): 'mười tỷ' không phải là số "
                                 "(ví dụ 1.200.000.000 hoặc 61,5)"]
     data = _fill(importer.template_xlsx(db, "status", P), {"GT-01": {"Khối lượng thực hiện (%)": 10},
                                                            "GT-02": {"Khối lượng thực hiện (%)": 101}})
@@ -415,9 +446,9 @@ def test_any_bytes_give_a_vietnamese_error_never_a_crash_nothing_written(db, dat
     try:
         result = importer.apply(db, who, kind, blob, P)
     except ValidationError as e:
-        assert e.problems and all(isinstance(p, str) and p for p in e.problems)
+        assert e.problems and all(texts(e.problems))
         assert all(p.startswith("Dòng ") or any(w in p for w in ("Tệp", "tiêu đề", "Kỳ báo cáo", "kỳ"))
-                   for p in e.problems), e.problems
+                   for p in texts(e.problems)), e.problems
         assert _state(db) == before
         return
     # a damage that left the workbook readable and valid: its one row, written once
@@ -446,7 +477,7 @@ def test_any_cell_contents_give_problems_by_row_or_a_clean_preview(db, kind, bod
     p = importer.preview_cells(db, kind, cells, period)
     assert _state(db) == before
     if p.problems:
-        assert not p.rows and all(x.startswith("Dòng ") for x in p.problems), p.problems
+        assert not p.rows and all(x.startswith("Dòng ") for x in texts(p.problems)), p.problems
     else:
         assert len(p.rows) + len(p.unchanged) + p.n_blank <= len(body)
 
@@ -623,3 +654,15 @@ def test_problems_text_is_capped_and_escaped():
     ctx = Ctx("vi", None, pd.DataFrame())
     text = import_view.problems_text(ctx, [f"Dòng {i}, cột A: *x*" for i in range(55)])
     assert text.count("\n- ") == 50 and "và 5 lỗi khác" in text and "\\*x\\*" in text
+
+
+def test_a_cell_problem_reads_whole_in_english():
+    """The row frame and the cell's own message both follow the language (lib/xlsx_read.py)."""
+    from lib import xlsx_read
+    from lib.i18n import text_of
+
+    problems: list = []
+    row = xlsx_read.Row(7, problems, lambda key: "Ghi chú")
+    xlsx_read.text(row, "note", "<b>x</b>")
+    assert "7" in text_of(problems, "en") and "HTML" in text_of(problems, "en")
+    assert "Dòng" not in text_of(problems, "en") and str(problems[0]).startswith("Dòng 7")

@@ -197,3 +197,11 @@ def test_register_page_offers_the_open_data_button(tmp_path, monkeypatch):
 def test_a_period_that_does_not_exist_is_refused_in_vietnamese(db):
     with pytest.raises(oc4ids.OC4IDSError, match="Không có kỳ báo cáo “2099-01”"):
         oc4ids.build(db, period_id="2099-01")
+
+
+def test_a_refused_export_reads_in_english_and_in_vietnamese(db):
+    from lib.i18n import text_of
+    with pytest.raises(oc4ids.OC4IDSError) as e:
+        oc4ids.build(db, period_id="2099-01")
+    assert str(e.value) == "Không có kỳ báo cáo “2099-01” trong dữ liệu."
+    assert text_of(e.value, "en") == "There is no reporting period “2099-01” in the data."

@@ -300,3 +300,63 @@ def test_all_problems_are_reported_together(tmp_path):
     fields = {i.field for i in exc.value.issues}
     assert {"min_level", "confidence"} <= fields
     assert all(i.file == "standards.csv" for i in exc.value.issues)
+
+
+# ----------------------------------------------------------------------------- language of the messages
+
+
+def test_errors_read_in_english_and_vietnamese(tmp_path):
+    """Every part of a problem (file, dòng/line, cột/column, the message) follows the language."""
+    folder = _copy(tmp_path)
+    line = _edit(folder, "standards.csv", POP_III, {"min_level": "7,5", "confidence": "C3"})
+    with pytest.raises(RulesetError) as exc:
+        load_rulesets(folder)
+    e = exc.value
+    en, vi = e.text("en"), e.text("vi")
+    assert en.startswith("The urban-classification rule-set has errors:\n")
+    assert (f"standards.csv, line {line}, column min_level: not a number ('7,5') "
+            "(use a decimal point and no thousands separator)") in en
+    assert (f"standards.csv, line {line}, column confidence: confidence mark 'C3' is not valid; "
+            "use only C, C2 or U") in en
+    assert "dòng" not in en and "cột" not in en
+    assert vi == str(e)
+    assert vi.startswith("Bộ tiêu chí phân loại đô thị có lỗi:\n")
+    assert (f"standards.csv, dòng {line}, cột min_level: không phải số ('7,5') "
+            "(dùng dấu chấm thập phân, không dùng dấu phân cách hàng nghìn)") in vi
+    issue = next(i for i in e.issues if i.field == "confidence")
+    assert issue.text("en") == (f"standards.csv, line {line}, column confidence: confidence mark 'C3' is not "
+                                "valid; use only C, C2 or U")
+    assert str(issue) == issue.text("vi") == (f"standards.csv, dòng {line}, cột confidence: mức tin cậy 'C3' "
+                                              "không hợp lệ; chỉ dùng C, C2 hoặc U")
+
+
+def test_limits_are_written_in_the_languages_number_format():
+    from lib.rulesets import MAX_FILE_BYTES, load_rulesets_from_texts
+    texts = {name: (RULESETS_DIR / name).read_text(encoding="utf-8") for name in FILES.values()}
+    texts["levels.csv"] = texts["levels.csv"].replace("cấp xã", "x" * 4500, 1)
+    del texts["groups.csv"]
+    texts["standards.csv"] += "#" * (MAX_FILE_BYTES + 200_000)
+    with pytest.raises(RulesetError) as exc:
+        load_rulesets_from_texts(texts)
+    en, vi = exc.value.text("en"), exc.value.text("vi")
+    assert "groups.csv: file not found" in en and "groups.csv: không tìm thấy tệp" in vi
+    assert "standards.csv: file is 5.2 MB, over the 5 MB limit for one rule-set file" in en
+    assert "standards.csv: tệp 5,2 MB, vượt giới hạn 5 MB của một tệp bộ tiêu chí" in vi
+    assert ", column level: cell is 4,500 characters long, at most 4,000 characters allowed" in en
+    assert ", cột level: ô dài 4.500 ký tự, tối đa 4.000 ký tự" in vi
+
+
+def test_lookup_errors_and_labels_are_translated(catalog):
+    from lib.i18n import text_of
+    from lib.rulesets import FACTOR_KINDS, confidence_label
+    with pytest.raises(KeyError) as missing:
+        catalog["nq999"]
+    assert text_of(missing.value, "en") == "no rule-set 'nq999'"
+    assert text_of(missing.value, "vi") == "không có bộ tiêu chí 'nq999'"
+    with pytest.raises(ValueError) as no_class:
+        catalog["nq111-2025"].standards_for("V")
+    assert text_of(no_class.value, "en") == "Rule-set nq111-2025 has no urban class 'V' (only: II, III)"
+    assert str(no_class.value) == "Bộ tiêu chí nq111-2025 không có loại đô thị 'V' (chỉ có: II, III)"
+    assert confidence_label("C2", "en") == "not yet checked against the original text"
+    assert confidence_label("C2") == "chưa đối chiếu văn bản gốc"
+    assert text_of(FACTOR_KINDS["di_san"], "en") == "heritage city" and str(FACTOR_KINDS["di_san"]) == "đô thị di sản"

@@ -24,10 +24,10 @@ def base(**kw) -> Scenario:
     return Scenario(2023, 2030, **kw)
 
 
-def problems(fn) -> list[str]:
+def problems(fn) -> list[str]:  # the Vietnamese texts
     with pytest.raises(ValidationError) as e:
         fn()
-    return e.value.problems
+    return [str(p) for p in e.value.problems]
 
 
 # -- the scenario: defaults, round trip, validation --------------------------------------
@@ -112,6 +112,32 @@ def test_from_dict_refuses_unknown_fields_newer_versions_and_missing_horizon():
     assert "không đọc được JSON" in problems(lambda: Scenario.from_json("{không phải json"))[0]
 
 
+
+def test_problems_read_in_english_and_in_vietnamese():
+    with pytest.raises(ValidationError) as e:
+        base(state_budget_vnd=-1.5 * TY, rule="fastest", clearance_extra_months=500,
+             done_share_by_stage={**funding.DEFAULT_DONE_SHARE, "dang_gpmb": 1.5})
+    assert str(e.value).split("\n") == [
+        "Vốn ngân sách nhà nước mỗi năm (state_budget_vnd): không được âm (-1,5 tỷ đồng)",
+        "Số tháng GPMB kéo dài thêm (clearance_extra_months): 500 tháng nằm ngoài khoảng cho phép "
+        "(từ 0 tháng đến 120 tháng)",
+        "Phần đã thực hiện theo giai đoạn (done_share_by_stage), giai đoạn dang_gpmb: 1,5 nằm ngoài khoảng "
+        "cho phép (từ 0 đến 1)",
+        "Cách phân bổ vốn (rule): «fastest» không có; chọn một trong: priority (theo thứ tự ưu tiên), "
+        "nearly_finished (công trình gần xong trước), pro_rata (chia theo tỷ lệ nhu cầu)"]
+    assert e.value.text("en").split("\n") == [
+        "State budget per year (state_budget_vnd): must not be negative (-1.5 billion VND)",
+        "Extra months of site clearance (clearance_extra_months): 500 months is outside the allowed range "
+        "(0 months to 120 months)",
+        "Share already done by stage (done_share_by_stage), stage dang_gpmb: 1.5 is outside the allowed range "
+        "(0 to 1)",
+        "Allocation rule (rule): «fastest» does not exist; choose one of: priority (by priority), "
+        "nearly_finished (nearly finished works first), pro_rata (pro rata to need)"]
+    with pytest.raises(ValidationError) as e:
+        Scenario.from_dict([1, 2])
+    assert e.value.text("en") == "Scenario: needs a JSON object (name: value pairs)"
+
+
 def test_a_scenario_runs_the_funding_simulation_with_its_parameters():
     works = pd.DataFrame({"work_id": ["A", "B"], "total_vnd": [10 * TY, 4 * TY], "stage": ["dang_thi_cong", "dang_gpmb"]})
     s = base(state_budget_vnd=3 * TY, non_state_vnd=1 * TY, cost_overrun_pct=10, rule="nearly_finished")
@@ -183,6 +209,10 @@ def test_saving_or_deleting_needs_a_signed_in_editor(db, nobody):
 def test_an_unknown_town_is_refused(db):
     found = problems(lambda: scenario_store.save_scenario(db, editor(db, "A"), "X", base(towns=["ha-noi"])))
     assert found == ["Địa bàn (towns): «ha-noi» không có trong danh mục địa bàn"]
+    with pytest.raises(ValidationError) as e:
+        scenario_store.save_scenario(db, editor(db, "A"), "", base(towns=["ha-noi"]))
+    assert e.value.text("en").split("\n") == ["Scenario name: must not be empty",
+                                               "Areas (towns): «ha-noi» is not in the list of areas"]
 
 
 def test_nothing_is_half_written(db, monkeypatch):

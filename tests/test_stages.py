@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import re
 from datetime import date
@@ -12,8 +13,8 @@ import pandas as pd
 import pytest
 
 from lib import db as dbmod
-from lib import flags, funding, overview, queries, scenario, stages, whatif
-from lib.db import Database
+from lib import criteria, flags, funding, overview, queries, scenario, scenario_store, stages, whatif
+from lib.db import Database, ValidationError
 from lib.scenario import Scenario
 from lib.stages import UNKNOWN, StageModel
 from tests.auth_helpers import admin
@@ -54,7 +55,7 @@ def test_the_seed_model_says_what_the_report_means(db):
 def test_one_unknown_stage_sentinel_everywhere(db):
     m = stages.model(db)
     assert m.key(None) == m.key(float("nan")) == m.key("not_a_stage") == UNKNOWN
-    assert m.keys[-1] == UNKNOWN and scenario.STAGE_KEYS == stages.seed_model().keys
+    assert m.keys[-1] == UNKNOWN and Scenario(2023, 2030).stages.keys == stages.seed_model().keys
     assert UNKNOWN in funding.DEFAULT_DONE_SHARE and UNKNOWN in funding.DEFAULT_MONTHS_TO_START
     assert UNKNOWN in whatif.stage_labels(db)
     works = queries.works(db)
@@ -159,6 +160,66 @@ def test_a_new_started_stage_is_picked_up_by_the_funding_simulation(db):
     # without the table's model (the seed's stages) the code is unknown: nothing assumed done
     w0 = funding.simulate(works, funding.Assumptions(), funding.Envelope(2026, 2035, 100 * BN)).per_work
     assert w0.set_index("work_id").loc["A", "done_share"] == 0
+
+
+def _what_if(db, sc, base=None):
+    return whatif.evaluate(db, sc, base or sc, towns=None, period_id=None, ruleset_id=criteria.DEFAULT_RULESET,
+                           demo=False, classes={}, town_names={}, stage_labels=whatif.stage_labels(db))
+
+
+def test_the_what_if_simulates_a_stage_added_to_the_database_with_its_defaults(db):
+    _add_stage(db, "cho_von", 7, default_done_share=0.4, default_months_to_start=0)
+    _update_to(db, "GT-01", "cho_von")            # 10 tỷ, disbursement unknown
+    m = stages.model(db)
+    sc = scenario.default_scenario(2022, stages=m)
+    assert sc.stages == m and sc.shares["cho_von"] == 0.4 and sc.months["cho_von"] == 0
+    w = _what_if(db, sc).result.per_work.set_index("work_id").loc["GT-01"]
+    assert w["stage"] == "cho_von" and w["done_share"] == pytest.approx(0.4)        # its default, not unknown's 0
+    assert w["done_share_source"] == "stage_assumption" and w["start_year"] == 2023  # 0 months, not unknown's 12
+    assert w["remaining_vnd"] == pytest.approx(6 * BN)
+    # a scenario made on the seed's stages (a pure caller) runs against the database's model too, and says so
+    seeded = _what_if(db, scenario.default_scenario(2022))
+    assert seeded.scenario.stages == m and seeded.base.stages == m
+    assert seeded.result.per_work.set_index("work_id").loc["GT-01", "done_share"] == pytest.approx(0.4)
+    assert any("cho_von" in str(n) for n in seeded.notes)
+    # without the database's model the stage would be unknown: nothing done, a year to wait
+    plain = whatif.run(whatif.funding_frame(queries.works(db)), scenario.default_scenario(2022))
+    row = plain.per_work.set_index("work_id").loc["GT-01"]
+    assert (row["done_share"], row["start_year"]) == (0, 2024)
+    # the assumptions of the new stage are a lever of the scenario
+    more = dataclasses.replace(sc, done_share_by_stage={**sc.shares, "cho_von": 0.9})
+    assert _what_if(db, more).result.per_work.set_index("work_id").loc["GT-01", "remaining_vnd"] == pytest.approx(1 * BN)
+    # the model's own defaults fill funding.Assumptions when only the model is given
+    assert funding.Assumptions(stages=m).done_share_by_stage["cho_von"] == 0.4
+
+
+def test_a_scenario_saved_before_a_stage_existed_loads_with_its_default_and_says_so(db):
+    who = admin(db)
+    old = Scenario(2023, 2030, done_share_by_stage={**funding.DEFAULT_DONE_SHARE, "dang_gpmb": 0.25})
+    scenario_store.save_scenario(db, who, "Trước", old)
+    _add_stage(db, "cho_von", 7, default_done_share=0.4, default_months_to_start=3)
+    m = stages.model(db)
+    params = scenario_store.list_scenarios(db).iloc[0]["params"]
+    assert "cho_von" not in json.loads(params)["done_share_by_stage"]
+    s = Scenario.from_json(params, m)
+    assert s.stages == m and s.shares["cho_von"] == 0.4 and s.months["cho_von"] == 3 and s.shares["dang_gpmb"] == 0.25
+    texts = [n.text("vi") for n in s.notes]
+    assert len(texts) == 2 and all("cho_von" in x and "mặc định" in x for x in texts)
+    assert "40 %" in texts[0] and "3 tháng" in texts[1]
+    assert "default" in s.notes[0].text("en")
+    assert Scenario.from_json(params).notes == ()                  # against the seed's stages: nothing to say
+    # a scenario saved now is stored with the table's stages
+    scenario_store.save_scenario(db, who, "Sau", old)
+    saved = scenario_store.list_scenarios(db).set_index("name").loc["Sau", "params"]
+    assert json.loads(saved)["months_to_start_by_stage"]["cho_von"] == 3
+    # a stage since removed from the table is refused, as any unknown stage
+    with pytest.raises(ValidationError) as e:
+        Scenario.from_json(saved)
+    assert any("cho_von" in str(p) and "không có trong danh mục" in str(p) for p in e.value.problems)
+    # built directly, a scenario on the database's model needs a value for the new stage
+    with pytest.raises(ValidationError) as e:
+        Scenario(2023, 2030, done_share_by_stage=funding.DEFAULT_DONE_SHARE, stages=m)
+    assert any("cho_von" in str(p) for p in e.value.problems)
 
 
 def test_a_model_from_a_frame_reads_missing_columns_as_false():

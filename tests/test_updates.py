@@ -104,7 +104,8 @@ def test_validator_either_accepts_sane_values_or_explains(db, pct, money):
         clean = updates.validate_updates([Update("XH-09", physical_pct=pct, disbursed_vnd=money)], db,
                                          date(2023, 6, 30))
     except ValidationError as e:
-        assert all(p.startswith("Dòng 1 (XH-09), cột ") for p in e.problems)
+        assert all(str(p).startswith("Dòng 1 (XH-09), cột ") for p in e.problems)
+        assert all(p.text("en").startswith("Row 1 (XH-09), column ") for p in e.problems)
     else:
         u = clean[0]
         assert u.physical_pct is None or 0 <= u.physical_pct <= 100
@@ -122,7 +123,7 @@ def test_only_edited_rows_of_the_period_table_are_written(db):
     after.loc[2, "physical_pct"] = 140.0
     rows, labels = updates.rows_from_table(before, after, {"Đang thi công": "dang_thi_cong", "Đã bàn giao": "da_ban_giao"},
                                            {"Vốn": "von"})
-    assert [r.work_id for r in rows] == ["XH-09", "XH-11"] and labels == ["Dòng 1", "Dòng 3"]
+    assert [r.work_id for r in rows] == ["XH-09", "XH-11"] and [str(x) for x in labels] == ["Dòng 1", "Dòng 3"]
     assert rows[0].stage == "da_ban_giao"
     with pytest.raises(ValidationError, match="Dòng 3 \\(XH-11\\), cột Khối lượng"):
         updates.validate_updates(rows, db, date(2023, 6, 30), labels)
@@ -214,3 +215,32 @@ def test_the_receipt_of_a_token_is_read_back_from_the_database(db):
                              new_period=True, token=token)
     again = updates.receipt_of(db, token)
     assert again == written and again.period_id == "2023-06"
+
+
+# -- messages in the user's language -------------------------------------------------------------
+
+def test_problems_and_conflicts_read_in_english_and_in_vietnamese(db):
+    from lib.i18n import text_of
+    with pytest.raises(ValidationError) as e:
+        updates.record(db, editor(db), Period("2023-13", "x", date(2023, 12, 31)),
+                       [Update("XH-09", physical_pct=150, disbursed_vnd=-1)], new_period=True)
+    assert str(e.value) == "Kỳ báo cáo, cột Mã kỳ: '2023-13' cần có dạng NĂM-THÁNG, ví dụ 2023-06"
+    assert e.value.text("en") == "Reporting period, column Period code: '2023-13' must have the form YEAR-MONTH, e.g. 2023-06"
+    with pytest.raises(ValidationError) as e:
+        updates.validate_updates([Update("XH-09", physical_pct=150, disbursed_vnd=-1, expected_year=2024)], db,
+                                 date(2023, 6, 30))
+    vi, en = [text_of(p, "vi") for p in e.value.problems], [text_of(p, "en") for p in e.value.problems]
+    assert vi[:2] == ["Dòng 1 (XH-09), cột Khối lượng thực hiện (%): 150 phải từ 0 đến 100",
+                      "Dòng 1 (XH-09), cột Đã giải ngân lũy kế (đồng): không được âm"]
+    assert en[:2] == ["Row 1 (XH-09), column Physical progress (%): 150 must be between 0 and 100",
+                      "Row 1 (XH-09), column Disbursed to date (VND): must not be negative"]
+    with pytest.raises(ValidationError) as e:
+        updates.record(db, editor(db), P, [], new_period=True)
+    assert (str(e.value), e.value.text("en")) == ("Chưa có dòng cập nhật nào.", "There are no update rows yet.")
+    with pytest.raises(ValidationError) as e:
+        updates.save_settings(db, admin(db), {"khong_co": 1})
+    assert e.value.text("en") == "Setting khong_co: not in the settings table"
+    assert str(e.value) == "Tham số khong_co: không có trong bảng setting"
+    conflict = updates.ConflictError([updates.Conflict("XH-10", {}, {})])
+    assert str(conflict).startswith("Không ghi: XH-10 đã được người khác cập nhật")
+    assert conflict.text("en").startswith("Not written: XH-10 was updated by someone else")

@@ -41,7 +41,7 @@ def load_catalog(ctx: Ctx):
         catalog = frame.read(criteria.catalog)
     except RulesetError as e:
         st.error(ctx.tr("crit.rs_invalid", n=len(e.issues)) + "\n\n"
-                 + "\n".join(f"- {fmt.md_escape(i, 300)}" for i in e.issues[:20]), icon=":material/error:")
+                 + "\n".join(f"- {fmt.md_escape(i.text(ctx.lang), 300)}" for i in e.issues[:20]), icon=":material/error:")
         return None
     if not len(catalog):
         st.warning(ctx.tr("crit.rs_none"), icon=":material/rule:")
@@ -259,7 +259,7 @@ def town_answers(ctx: Ctx, catalog, ruleset_id: str, towns: list[str], demo: boo
                     st.markdown("\n".join("- " + _md(_unknown_item(ctx, p)) for p in ans.unknown))
             if ans.notes:
                 with st.expander(ctx.tr("crit.ans.adjust_head")):
-                    st.markdown("\n".join("- " + _md(n) for n in ans.notes))
+                    st.markdown("\n".join("- " + _md(text_of(n, ctx.lang)) for n in ans.notes))
 
 
 def _unknown_item(ctx: Ctx, p) -> str:
@@ -345,7 +345,7 @@ def standards_table(ctx: Ctx, res, values: pd.DataFrame, links: pd.DataFrame) ->
             ctx.tr("crit.col_gap"): _level_text(s.gap, s.unit, ctx.lang),
             ctx.tr("crit.col_gain"): fmt.number(s.points_if_min, 2, ctx.lang) if not fmt.is_missing(s.points_if_min) else "",
             ctx.tr("crit.col_conf"): ctx.tr(f"crit.conf.{s.confidence}"),
-            ctx.tr("crit.col_adjust"): s.adjustment or "",
+            ctx.tr("crit.col_adjust"): text_of(s.adjustment, ctx.lang) if s.adjustment else "",
             ctx.tr("crit.col_works"): ", ".join(linked["work_id"]),
         })
     return pd.DataFrame(rows)
@@ -408,7 +408,7 @@ def entry_form(ctx: Ctx, town: str, standards: pd.DataFrame) -> None:
                                                                  town=fmt.md_escape(names.get(town, town)))
                     st.rerun()  # redraw the scorecard with the new value
                 except ValidationError as e:
-                    st.error("\n".join(f"- {fmt.md_escape(p, 400)}" for p in e.problems))
+                    st.error("\n".join(f"- {fmt.md_escape(text_of(p, ctx.lang), 400)}" for p in e.problems))
                 except DatabaseError as e:  # refused by the write path
                     st.error(fmt.md_escape(text_of(e, ctx.lang), 400))
 
@@ -462,9 +462,9 @@ def import_box(ctx: Ctx, expanded: bool = False) -> None:
                 st.success(ctx.tr("crit.import_done", ids=fmt.md_escape(", ".join(cat.ids), 400)))
             except RulesetError as e:
                 st.error(ctx.tr("crit.import_errors", n=len(e.issues)) + "\n\n" +
-                         "\n".join(f"- {fmt.md_escape(i, 400)}" for i in e.issues))
+                         "\n".join(f"- {fmt.md_escape(i.text(ctx.lang), 400)}" for i in e.issues))
             except ValidationError as e:
-                st.error("\n".join(f"- {fmt.md_escape(p, 400)}" for p in e.problems))
+                st.error("\n".join(f"- {fmt.md_escape(text_of(p, ctx.lang), 400)}" for p in e.problems))
             except DatabaseError as e:
                 st.error(fmt.md_escape(text_of(e, ctx.lang), 400))
         st.caption(", ".join(FILES.values()))
@@ -482,4 +482,4 @@ def notes(ctx: Ctx, res) -> None:
     """The result notes (what was adjusted and why), escaped."""
     if res.notes:
         with st.expander(ctx.tr("crit.notes")):
-            st.markdown("\n".join("- " + _md(n) for n in res.notes))
+            st.markdown("\n".join("- " + _md(text_of(n, ctx.lang)) for n in res.notes))

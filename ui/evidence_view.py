@@ -73,7 +73,7 @@ def import_box(ctx: Ctx, town: str) -> None:
         p = evidence.preview_import(db, town, data)
         if p.problems:
             st.error(ctx.tr("ev.preview_errors", n=len(p.problems)) + "\n\n" +
-                     "\n".join(f"- {fmt.md_escape(x, 400)}" for x in p.problems))
+                     "\n".join(f"- {fmt.md_escape(text_of(x, ctx.lang), 400)}" for x in p.problems))
             return
         if not p.rows:
             st.info(ctx.tr("ev.preview_nothing", same=len(p.unchanged), blank=p.n_blank))
@@ -87,7 +87,7 @@ def import_box(ctx: Ctx, town: str) -> None:
             try:
                 result = evidence.import_checklist(db, auth_view.who(), town, data)
             except ValidationError as e:
-                st.error("\n".join(f"- {fmt.md_escape(x, 400)}" for x in e.problems))
+                st.error("\n".join(f"- {fmt.md_escape(text_of(x, ctx.lang), 400)}" for x in e.problems))
                 return
             except DatabaseError as e:  # refused by the write path
                 st.error(fmt.md_escape(text_of(e, ctx.lang), 400))
@@ -131,7 +131,7 @@ def town_box(ctx: Ctx, work_id: str) -> None:
             try:
                 evidence.state_town(frame.get_db(), auth_view.who(), work_id, area, ref, when)
             except ValidationError as e:
-                st.error("\n".join(f"- {fmt.md_escape(x, 400)}" for x in e.problems))
+                st.error("\n".join(f"- {fmt.md_escape(text_of(x, ctx.lang), 400)}" for x in e.problems))
                 return
             except DatabaseError as e:
                 st.error(fmt.md_escape(text_of(e, ctx.lang), 400))

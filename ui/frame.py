@@ -22,7 +22,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from lib import fmt, queries
 from lib.db import Database, db_path_from_env
-from lib.i18n import LANGS, normalise_lang, t
+from lib.i18n import LANGS, normalise_lang, t, text_of
 from lib.seed import open_database
 
 TOWN_KEY = "f_towns"
@@ -259,6 +259,8 @@ def url_warnings(lang: str) -> None:
 
 
 def _sync_url(**params: str | None) -> None:
+    """The filters' ids into the address, by hand: Streamlit's bind="query-params" would write the
+    option's label (tests/test_url_binding.py says why that breaks links, and fails when it changes)."""
     for key, value in params.items():
         if value is None:
             if key in st.query_params:
@@ -344,7 +346,7 @@ def data_stamp(ctx: Ctx, today: date | None = None) -> None:
     s = stamp_facts(ctx, today)
     line = html.escape(stamp_line(ctx, s))
     for problem in stored_settings()[1]:   # a bad value stored by hand or by an older version
-        st.warning(t("settings.bad_stored", ctx.lang, problem=fmt.md_escape(problem, 400)),
+        st.warning(t("settings.bad_stored", ctx.lang, problem=fmt.md_escape(text_of(problem, ctx.lang), 400)),
                    icon=":material/tune:")
     if s.n_old:
         left, right = st.columns([8.6, 1.4], vertical_alignment="center")

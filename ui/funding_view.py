@@ -1,6 +1,8 @@
 """The what-if funding page, in pieces: the inputs (kept in session state, keys fund_*), the
 headline, and one function per tab. The simulation is cheap (a few ms), so every change of
 an input recomputes everything; reads of the database go through frame.read (cached).
+The stages and their inputs are those of the database's ``stage`` table (``stage_model``),
+read at each run: a stage added to the table gets its inputs, first set to its defaults.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from lib.db import DatabaseError
 from lib.fmt import TY
 from lib.scenario import Scenario
 from lib.scenario_towns import TownProjection
+from lib.stages import StageModel
 from lib.tables import Col, Table
 from lib.db import ValidationError
 from lib.whatif import Outcomes, WhatIf
@@ -28,8 +31,6 @@ STATE_OPTIONS = [i / 2 for i in range(0, 201)]      # 0 .. 100 tỷ đồng a ye
 NONSTATE_OPTIONS = [i / 2 for i in range(0, 101)]   # 0 .. 50 tỷ đồng a year
 MONEY_STEP_VND = TY / 2
 HORIZON_SPAN = 17                                   # the last year offered: start + 17
-# the stage keys of a scenario (lib/stages.py) less the handed-over ones: complete whatever the money
-EDITABLE_STAGES = tuple(k for k in scenario.STAGE_KEYS if k not in stages.seed_model().handed_over)
 KEEP = "session"          # every input keeps its value across pages (Streamlit's persist_state)
 RULESET_KEY = "fund_ruleset"
 MONEY_DECIMALS = 3        # every amount of the page in tỷ đồng: 12,750 beside 10,000
@@ -39,9 +40,20 @@ FLASH = "_fund_flash"     # a message to show after the rerun that follows a sav
 
 # -- inputs ------------------------------------------------------------------------------
 
+def stage_model() -> StageModel:
+    """The database's stage model (its ``stage`` table), read at each run."""
+    return frame.read(stages.model)
+
+
+def editable_stages(model: StageModel) -> tuple[str, ...]:
+    """The stage keys of a scenario (``model.keys``) less the handed-over ones: complete whatever
+    the money. Each has two inputs, ``fund_share_{stage}`` and ``fund_months_{stage}``."""
+    return tuple(k for k in model.keys if k not in model.handed_over)
+
+
 def baseline(ctx: Ctx) -> Scenario:
     """The baseline scenario ("kịch bản cơ sở"): the page's first values."""
-    return scenario.default_scenario(ctx.as_of.year if ctx.as_of else None, ctx.towns)
+    return scenario.default_scenario(ctx.as_of.year if ctx.as_of else None, ctx.towns, stage_model())
 
 
 def defaults(ctx: Ctx, ruleset_ids: list[str]) -> dict:
@@ -57,7 +69,7 @@ def defaults(ctx: Ctx, ruleset_ids: list[str]) -> dict:
         "fund_carry": base.carry_unspent,
         RULESET_KEY: criteria.DEFAULT_RULESET if criteria.DEFAULT_RULESET in ruleset_ids else ruleset_ids[0],
     }
-    for stage in EDITABLE_STAGES:
+    for stage in editable_stages(base.stages):
         d[f"fund_share_{stage}"] = int(round(base.shares[stage] * 100))
         d[f"fund_months_{stage}"] = int(base.months[stage])
     return d
@@ -126,8 +138,9 @@ def controls(ctx: Ctx, d: dict, stage_labels: dict[str, str]) -> None:
               help=ctx.tr("funding.in_clearance_help"))
     with st.expander(ctx.tr("funding.more")):
         widgets.note(ctx.tr("funding.more_help"))
-        cols = st.columns(len(EDITABLE_STAGES), vertical_alignment="bottom")  # a long stage name wraps
-        for col, stage in zip(cols, EDITABLE_STAGES):
+        editable = editable_stages(stage_model())
+        cols = st.columns(len(editable), vertical_alignment="bottom")  # a long stage name wraps
+        for col, stage in zip(cols, editable):
             col.markdown(f"**{stage_labels.get(stage, stage)}**")
             col.number_input(ctx.tr("funding.in_share"), 0, 100, step=5, key=f"fund_share_{stage}", persist_state=KEEP,
                              help=ctx.tr("funding.in_share_help"))
@@ -140,14 +153,16 @@ def controls(ctx: Ctx, d: dict, stage_labels: dict[str, str]) -> None:
 
 def current_scenario(ctx: Ctx) -> Scenario:
     s = st.session_state
-    shares, months = dict(funding.DEFAULT_DONE_SHARE), dict(funding.DEFAULT_MONTHS_TO_START)
-    for stage in EDITABLE_STAGES:
+    model = stage_model()
+    shares, months = model.default_done_share(), model.default_months_to_start()
+    for stage in editable_stages(model):
         shares[stage] = s[f"fund_share_{stage}"] / 100
         months[stage] = float(s[f"fund_months_{stage}"])
     start, end = s["fund_horizon"]
     return Scenario(int(start), int(end), float(s["fund_state"]) * TY, float(s["fund_nonstate"]) * TY,
                     s["fund_rule"], float(s["fund_overrun"]), float(s["fund_clearance"]), shares, months,
-                    int(s["fund_build"]), bool(s["fund_carry"]), tuple(ctx.towns) if ctx.towns is not None else None)
+                    int(s["fund_build"]), bool(s["fund_carry"]), tuple(ctx.towns) if ctx.towns is not None else None,
+                    model)
 
 
 def score_options(ctx: Ctx, catalog) -> tuple[str, bool]:
@@ -572,12 +587,12 @@ def _apply_button(ctx: Ctx, s: Scenario, needed: float, key: str, short: bool = 
 
 def _saved(ctx: Ctx) -> tuple[pd.DataFrame, dict[str, Scenario], list[str]]:
     rows = frame.read(scenario_store.list_scenarios)
-    parsed, problems = {}, []
+    parsed, problems, model = {}, [], stage_model()
     for r in rows.itertuples():
         try:
-            parsed[r.name] = Scenario.from_json(r.params)
+            parsed[r.name] = Scenario.from_json(r.params, model)  # keyed by the database's stages
         except ValidationError as e:
-            problems += [f"«{r.name}»: {p}" for p in e.problems]
+            problems += [f"«{r.name}»: {text_of(p, ctx.lang)}" for p in e.problems]
     return rows, parsed, problems
 
 
@@ -591,7 +606,7 @@ def _apply_saved(sc: Scenario, valid_towns: list[str]) -> None:
     s["fund_clearance"] = int(min(round(sc.clearance_extra_months), 24))
     s["fund_build"] = int(min(sc.min_build_years, 5))
     s["fund_carry"] = sc.carry_unspent
-    for stage in EDITABLE_STAGES:
+    for stage in editable_stages(sc.stages):
         s[f"fund_share_{stage}"] = int(round(sc.shares[stage] * 100))
         s[f"fund_months_{stage}"] = int(min(round(sc.months[stage]), 60))
     s[frame.TOWN_KEY] = [t for t in (sc.towns if sc.towns is not None else valid_towns) if t in valid_towns]
@@ -604,6 +619,11 @@ def saved_tab(ctx: Ctx, m: WhatIf) -> None:
         st.success(st.session_state.pop(FLASH))
     for p in problems:
         st.error(p)
+    # a stage added to the table after a scenario was saved: its default is used, and said
+    notes = [text_of(n, ctx.lang) for n in m.notes] + \
+        [f"«{name}»: {text_of(n, ctx.lang)}" for name, sc in parsed.items() for n in sc.notes]
+    for n in notes:
+        widgets.note(n)
     left, right = st.columns([2, 3], gap="large")
     with left:
         if readonly:
@@ -631,7 +651,7 @@ def _save_form(ctx: Ctx, m: WhatIf) -> None:
                 st.session_state[FLASH] = ctx.tr("funding.saved", name=saved)
                 st.rerun()  # so that the new scenario is offered for comparison at once
             except ValidationError as e:
-                st.error("\n".join(f"- {p}" for p in e.problems))
+                st.error("\n".join(f"- {text_of(p, ctx.lang)}" for p in e.problems))
             except DatabaseError as e:  # refused by the write path
                 st.error(fmt.md_escape(text_of(e, ctx.lang), 400))
 
@@ -698,7 +718,7 @@ def _manage(ctx: Ctx, parsed: dict[str, Scenario], readonly: bool) -> None:
                 st.session_state[FLASH] = ctx.tr("funding.deleted", name=fmt.md_escape(name))
                 st.rerun()
             except ValidationError as e:
-                st.error("\n".join(f"- {fmt.md_escape(p, 400)}" for p in e.problems))
+                st.error("\n".join(f"- {fmt.md_escape(text_of(p, ctx.lang), 400)}" for p in e.problems))
             except DatabaseError as e:
                 st.error(fmt.md_escape(text_of(e, ctx.lang), 400))
 

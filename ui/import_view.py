@@ -46,7 +46,7 @@ PLAN_PREVIEW = Table("import_plan_preview", (
 
 def problems_text(ctx: Ctx, problems: list[str]) -> str:
     """The problems as Markdown-safe lines (each escaped), at most MAX_SHOWN, then how many more."""
-    lines = [f"- {fmt.md_escape(x, 400)}" for x in problems[:MAX_SHOWN]]
+    lines = [f"- {fmt.md_escape(text_of(x, ctx.lang), 400)}" for x in problems[:MAX_SHOWN]]
     if len(problems) > MAX_SHOWN:
         lines.append(f"- {fmt.md_escape(ctx.tr('imp.ui.more', n=len(problems) - MAX_SHOWN))}")
     return "\n".join(lines)
@@ -90,7 +90,7 @@ def render(ctx: Ctx, db: Database, who) -> None:
                                  format_func=lambda p: f"{p} · {labels.get(p, p)}")
     st.download_button(ctx.tr("imp.ui.download"), key=f"imp_dl_{kind}", icon=":material/download:",
                        data=importer.template_xlsx(db, kind, period_id, ctx.lang),
-                       file_name=importer.template_name(kind, period_id), mime=XLSX_MIME)
+                       file_name=importer.template_name(kind, period_id, ctx.lang), mime=XLSX_MIME)
     up = st.file_uploader(ctx.tr("imp.ui.file"), type=["xlsx"], key=_uploader_key(kind, period_id),
                           help=ctx.tr("common.upload_help", mb=fmt.number(importer.MAX_BYTES / 2**20, 0, ctx.lang)))
     if up is None:
