@@ -383,8 +383,7 @@ def _cli_lang(argv: list[str] | None) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from lib.db import db_path_from_env
-    from lib.seed import open_database
+    from lib.seed import open_configured, open_database
 
     lang = _cli_lang(sys.argv[1:] if argv is None else argv)
     ap = argparse.ArgumentParser(prog="python -m lib.auth", description=t("auth.msg.cli_description", lang))
@@ -407,8 +406,8 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as e:
         return 2 if e.code else 0
     try:
-        path = Path(args.db) if args.db else db_path_from_env()
-        db = open_database(path)
+        # --db: a DuckDB file; else the configured store (CT07_DATABASE_URL, or the file of CT07_DB_PATH)
+        db = open_database(Path(args.db)) if args.db else open_configured()
     except DatabaseError as e:
         print(t("auth.msg.cli_error", lang, error=e.text(lang)), file=sys.stderr)
         return 2

@@ -68,6 +68,12 @@ def reason_label(reason: str | None, lang: str = DEFAULT_LANG) -> str:
 
 
 # -- small helpers ---------------------------------------------------------------
+def _refuse_on_postgres(db) -> None:
+    """Backups and restores here are DuckDB's EXPORT/IMPORT DATABASE: on PostgreSQL, pg_dump."""
+    if getattr(db, "dialect", "duckdb") == "postgres":
+        raise BackupError(Msg("db.err.pg_no_backup"))
+
+
 def default_dest_root(db_path: str | Path) -> Path:
     """``backups/`` beside the database file."""
     return Path(db_path).resolve().parent / BACKUPS_DIRNAME
@@ -168,6 +174,7 @@ def backup(db_or_path: Database | str | Path, dest_root: str | Path | None = Non
     committed snapshot through its connection, so it runs while the app serves) or a
     file path (opened directly; refused while another process holds it).
     """
+    _refuse_on_postgres(db_or_path)
     if isinstance(db_or_path, Database):
         db_path, con, own = db_or_path.path, db_or_path._con, False
     else:
@@ -338,6 +345,7 @@ def preview(folder: str | Path, current: Database | str | Path | None = None) ->
     out = Preview(folder, manifest, rows)
     if current is None:
         return out
+    _refuse_on_postgres(current)
     if isinstance(current, Database):
         cur, con = current._con.cursor(), None
     else:
@@ -423,6 +431,7 @@ def restore_in_place(db: Database, who, folder: str | Path) -> tuple[RestoreResu
     the old file is kept (``RestoreResult.replaced``). The data version only ever grows, so no
     cached read of the old data is served again. Returns the result and the safety backup."""
     from lib import auth  # late: auth imports the database layer
+    _refuse_on_postgres(db)
     cur = db._con.cursor()
     try:
         auth.authorize(cur, who, "restore")
@@ -564,9 +573,11 @@ def before_import(db: Database, who, action: str, reason: str) -> Path | None:
     from lib import auth  # late: auth imports the database layer
     if getattr(who, "role", None) == "system":
         return None
-    cur = db._con.cursor()
+    cur = db._cursor()
     try:
         auth.authorize(cur, who, action)
     finally:
         cur.close()
+    if db.dialect == "postgres" and action != "backup":
+        return None  # PostgreSQL: backups are pg_dump's (README); a backup asked for is refused below
     return backup(db, reason=reason)

@@ -23,7 +23,7 @@ from lib.db import Database
 from lib import fmt
 from lib.fmt import parse_number
 from lib.i18n import Msg, t
-from lib.db import ValidationError
+from lib.db import ValidationError, share_frame
 from lib.fmt import HTML_TAG, is_blank as _blank
 
 DEFAULT_RULESET = "nq1210-2016-nq26-2022"  # the rules of the 2021-2025 programme
@@ -132,6 +132,7 @@ def _insert_frame(cur, table: str, frame: pd.DataFrame, columns: list[str]) -> N
     if table not in _RULESET_TABLES or not all(re.fullmatch(r"[a-z_]+", c) for c in columns):
         raise ValueError(f"not a rule-set table or column: {table} {columns}")
     names = ", ".join(columns)
+    share_frame(cur, "_ruleset_rows", _ruleset_rows)  # PostgreSQL: a temporary table
     cur.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _ruleset_rows")
 
 

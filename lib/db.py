@@ -62,6 +62,20 @@ def db_path_from_env() -> Path:
     return Path(os.environ.get(ENV_DB_PATH) or DEFAULT_DB_PATH)
 
 
+ENV_DATABASE_URL = "CT07_DATABASE_URL"
+
+
+def database_target() -> str:
+    """What this process stores into: ``CT07_DATABASE_URL`` when it names a PostgreSQL server
+    (``postgresql://...``, lib/pg.py), else the DuckDB file of ``CT07_DB_PATH``."""
+    url = (os.environ.get(ENV_DATABASE_URL) or "").strip()
+    return url if is_postgres_url(url) else str(db_path_from_env())
+
+
+def is_postgres_url(target: "str | Path | None") -> bool:
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
 def migrations() -> list[tuple[int, Path]]:
     found = []
     for p in sorted(MIGRATIONS_DIR.glob("*.sql")):
@@ -114,8 +128,25 @@ def _claim_token(cur, token: str, action: str, username: str) -> None:
                 [token, action, username, datetime.now()])
 
 
+def share_frame(cur, name: str, frame: pd.DataFrame) -> None:
+    """Inside a write: make ``frame`` readable as the table ``name`` by the SQL that follows (a bulk
+    insert is then one INSERT ... SELECT FROM name). On DuckDB nothing is done: the SQL reads the
+    caller's local DataFrame of that name (a replacement scan; ``cursor.register`` would fail after
+    an earlier fetch in the transaction). On PostgreSQL a temporary table of the transaction is
+    filled by COPY (``lib.pg.PgCursor.share_frame``)."""
+    if hasattr(cur, "share_frame"):
+        cur.share_frame(name, frame)
+
+
 class Database:
-    """One DuckDB connection for the whole process."""
+    """One DuckDB connection for the whole process. ``lib.pg.PgDatabase`` is the same API on
+    PostgreSQL (``dialect == "postgres"``); the hooks ``_cursor`` and ``_begin_write`` are what differs."""
+
+    # writes tried through this object (write, reopen_after): a reader that caches the data
+    # version for a moment (ui/frame.read, once per script run) reads it again when this moved
+    changes = 0
+
+    dialect = "duckdb"
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
@@ -127,19 +158,30 @@ class Database:
         self._lock = threading.Lock()
         self.migrate()
 
+    def _cursor(self):
+        return self._con.cursor()
+
+    def _begin_write(self, cur) -> None:
+        """Start the one transaction of a write or a migration (PostgreSQL also takes the
+        cross-process write lock here)."""
+        cur.begin()
+
     # -- schema -------------------------------------------------------------
-    def schema_version(self) -> int:
-        cur = self._con.cursor()
+    def schema_version(self, cur=None) -> int:
+        own = cur is None
+        cur = self._cursor() if own else cur
         try:
             has_meta = cur.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta' "
+                "AND table_schema = current_schema()"
             ).fetchone()[0]
             if not has_meta:
                 return 0
             row = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
             return int(row[0]) if row else 0
         finally:
-            cur.close()
+            if own:
+                cur.close()
 
     def migrate(self) -> int:
         """Apply the migrations this database lacks; idempotent."""
@@ -152,15 +194,19 @@ class Database:
             for number, path in migrations():
                 if number <= current:
                     continue
-                cur = self._con.cursor()
+                cur = self._cursor()
                 try:
-                    cur.begin()
+                    self._begin_write(cur)
+                    if self.schema_version(cur) >= number:  # another process applied it meanwhile
+                        cur.rollback()
+                        continue
                     for stmt in _split_sql(path.read_text(encoding="utf-8")):
                         cur.execute(stmt)
-                    cur.execute(
-                        "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(number)]
-                    )
-                    cur.execute("INSERT OR IGNORE INTO meta VALUES ('data_version', '0')")
+                    # portable SQL (DuckDB and PostgreSQL): no INSERT OR REPLACE here
+                    cur.execute("DELETE FROM meta WHERE key = 'schema_version'")
+                    cur.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(number)])
+                    cur.execute("INSERT INTO meta SELECT 'data_version', '0' "
+                                "WHERE NOT EXISTS (SELECT 1 FROM meta WHERE key = 'data_version')")
                     cur.commit()
                 except Exception:
                     cur.rollback()
@@ -171,14 +217,14 @@ class Database:
 
     # -- reads ----------------------------------------------------------------
     def query(self, sql: str, params: Sequence[Any] | dict | None = None) -> pd.DataFrame:
-        cur = self._con.cursor()
+        cur = self._cursor()
         try:
             return cur.execute(sql, params or []).df()
         finally:
             cur.close()
 
     def scalar(self, sql: str, params: Sequence[Any] | dict | None = None) -> Any:
-        cur = self._con.cursor()
+        cur = self._cursor()
         try:
             row = cur.execute(sql, params or []).fetchone()
             return row[0] if row else None
@@ -191,7 +237,7 @@ class Database:
     def submitted(self, token: str) -> dict | None:
         """What the write of a submit token wrote (None: the token has not written): when, by whom,
         the action and the audit row's new values (decoded JSON)."""
-        cur = self._con.cursor()
+        cur = self._cursor()
         try:
             row = cur.execute("SELECT s.submitted_at, s.username, s.action, a.new FROM submission s "
                               "LEFT JOIN audit_log a ON a.id = s.audit_id WHERE s.token = ?", [token]).fetchall()
@@ -228,9 +274,9 @@ class Database:
         from lib import auth  # lib.auth imports this module
 
         with self._lock:
-            cur = self._con.cursor()
+            cur = self._cursor()
             try:
-                cur.begin()
+                self._begin_write(cur)
                 auth.authorize(cur, who, action)
                 if token is not None:
                     _claim_token(cur, token, action, who.username)
@@ -258,6 +304,7 @@ class Database:
                     pass
                 raise
             finally:
+                self.changes += 1
                 cur.close()
 
     def reopen_after(self, fn: Callable[[Path], T]) -> T:
@@ -275,6 +322,7 @@ class Database:
             try:
                 return fn(self.path)
             finally:
+                self.changes += 1
                 self._con = duckdb.connect(str(self.path))
         # (migrate() is the caller's: it takes the lock itself)
 

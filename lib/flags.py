@@ -1,7 +1,9 @@
 """Delay flags: which works are late, at risk, slipping, stalled, stale or incompletely recorded.
 
-Pure core (pandas only, never Streamlit): ``flag_works(works, history, eval_date, thresholds)``.
-``load_inputs`` and ``evaluate`` are thin readers around it. Every flag is computed
+Pure core (pandas, numpy and an in-memory DuckDB over the frames; never Streamlit):
+``flag_works(works, history, eval_date, thresholds)``. ``evaluate`` derives the same status in the
+database (no history frame, no loop per work) and applies the same rules (``_flag_blocks``: boolean
+masks over all works, sentences only for the flagged). Every flag is computed
 **as of an evaluation date** and uses only status updates with ``as_of <= eval_date``.
 
 Definitions (the thresholds are settings ``flag_*``, see ``Thresholds``):
@@ -311,6 +313,99 @@ def _int(v) -> int | None:
 # -- status as of the evaluation date ---------------------------------------------------------
 _STATUS_INT = ("baseline_year", "expected_year", "total_investment_vnd", "disbursed_vnd")
 
+# Each work's status, derived set-based from its status updates by one query: run on the tables by
+# ``evaluate`` and on the frames of ``status_as_of``/``flag_works`` (an in-memory DuckDB over pandas),
+# so the status has one definition. ``w``: one row per work (id, baseline_year, _order: its place).
+# ``h``: one row per update with as_of <= the evaluation date: work_id, seq (the order of the updates:
+# as_of, then id), as_of, stage, pct, disbursed, period_id, period_key (its period, else its date),
+# expected_year, note, delay_cause, handed (NULL: unknown), prec ('day' or 'month').
+# A character that is not white space for Python's str.strip (a note of spaces is no note).
+_NONBLANK = (r"[^\t\n\x{0b}\x{0c}\r\x{1c}-\x{1f} \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}"
+             r"\x{202f}\x{205f}\x{3000}]")
+_STATUS_SQL = """
+WITH w AS ({works}),
+h AS (SELECT w._order AS wk, w.baseline_year AS base, hh.* FROM ({history}) hh JOIN w ON w.id = hh.work_id),
+n AS (SELECT wk, max(seq) AS last_seq, count(*) AS n_updates FROM h GROUP BY wk),
+l AS (SELECT n.wk, n.n_updates, h.seq AS last_seq, h.as_of, h.stage, h.pct, h.disbursed, h.period_id,
+             h.handed, h.prec FROM n JOIN h ON h.wk = n.wk AND h.seq = n.last_seq),
+-- the expected years given: the newest, the changes from the baseline on, the start of the final
+-- run of years later than the baseline
+yr AS (SELECT wk, seq, as_of, expected_year AS y, base,
+              lag(expected_year) OVER (PARTITION BY wk ORDER BY seq) AS prev,
+              max(CASE WHEN expected_year <= base THEN seq END) OVER (PARTITION BY wk) AS ok_seq
+       FROM h WHERE expected_year IS NOT NULL),
+ya AS (SELECT wk, arg_max(y, seq) AS expected_year,
+              count(*) FILTER (WHERE y <> coalesce(prev, base)) AS n_changes,
+              min(as_of) FILTER (WHERE y > base AND seq > coalesce(ok_seq, -1)) AS slipped_since
+       FROM yr GROUP BY wk),
+a AS (SELECT h.wk, max(h.seq) FILTER (WHERE h.stage IS DISTINCT FROM l.stage) AS stage_break,
+             max(h.seq) FILTER (WHERE regexp_matches(h.note, '{nonblank}')) AS note_seq,
+             max(h.seq) FILTER (WHERE h.delay_cause <> '') AS cause_seq
+      FROM h JOIN l ON l.wk = h.wk GROUP BY h.wk),
+ss AS (SELECT h.wk, min(h.as_of) AS stage_since FROM h JOIN a ON a.wk = h.wk
+       WHERE h.seq > coalesce(a.stage_break, -1) GROUP BY h.wk),
+pr AS (SELECT wk, as_of, arg_max(prec, seq) AS prec FROM h GROUP BY wk, as_of),
+-- one update per period (its newest), in date order; the final run of equal (stage, physical %)
+pk AS (SELECT wk, period_key, max(seq) AS key_last, min(seq) AS key_first FROM h GROUP BY wk, period_key),
+pp AS (SELECT pk.wk, h.as_of, h.stage, h.pct,
+              row_number() OVER (PARTITION BY pk.wk ORDER BY h.as_of, pk.key_first) AS pos
+       FROM pk JOIN h ON h.wk = pk.wk AND h.seq = pk.key_last),
+pq AS (SELECT *, last_value(stage) OVER lw AS l_stage, last_value(pct) OVER lw AS l_pct FROM pp
+       WINDOW lw AS (PARTITION BY wk ORDER BY pos ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)),
+pb AS (SELECT *, max(CASE WHEN stage IS DISTINCT FROM l_stage OR pct IS DISTINCT FROM l_pct THEN pos END)
+                     OVER (PARTITION BY wk) AS brk FROM pq),
+run AS (SELECT wk, count(*) AS run_len, min(as_of) AS run_first,
+               max(as_of) FILTER (WHERE pos = coalesce(brk, 0) + $k) AS run_nth{run_dates}
+        FROM pb WHERE pos > coalesce(brk, 0) GROUP BY wk)
+SELECT w.*, coalesce(l.n_updates, 0) AS n_updates, l.last_seq, l.as_of AS status_as_of, l.stage,
+       l.pct AS physical_pct, l.disbursed AS disbursed_vnd, l.period_id, l.handed, l.prec AS last_prec,
+       ya.expected_year, coalesce(ya.n_changes, 0) AS n_changes, ya.slipped_since,
+       a.note_seq, hn.note, hn.as_of AS note_as_of, a.cause_seq, hc.delay_cause,
+       ss.stage_since, p1.prec AS stage_since_prec, coalesce(run.run_len, 0) AS run_len, run.run_first,
+       p2.prec AS run_first_prec, run.run_nth{run_dates_col}
+FROM w LEFT JOIN l ON l.wk = w._order LEFT JOIN ya ON ya.wk = w._order LEFT JOIN a ON a.wk = w._order
+LEFT JOIN h hn ON hn.wk = w._order AND hn.seq = a.note_seq
+LEFT JOIN h hc ON hc.wk = w._order AND hc.seq = a.cause_seq
+LEFT JOIN ss ON ss.wk = w._order LEFT JOIN run ON run.wk = w._order
+LEFT JOIN pr p1 ON p1.wk = w._order AND p1.as_of = ss.stage_since
+LEFT JOIN pr p2 ON p2.wk = w._order AND p2.as_of = run.run_first
+ORDER BY w._order
+"""
+_FRAME_HISTORY = """SELECT work_id, seq, as_of::DATE AS as_of, stage, pct, NULL::BIGINT AS disbursed,
+    NULL::VARCHAR AS period_id, period_key, CAST(trunc(expected_year) AS BIGINT) AS expected_year, note,
+    delay_cause, NULL::BOOLEAN AS handed, prec FROM _h"""
+_FRAME_WORKS = "SELECT id, CAST(trunc(baseline_year) AS BIGINT) AS baseline_year, _order FROM _w"
+_DB_HISTORY = """
+SELECT su.work_id, row_number() OVER (ORDER BY su.work_id, su.as_of, su.id) AS seq, su.as_of, su.stage,
+       su.physical_pct AS pct, su.disbursed_vnd AS disbursed, su.period_id,
+       CASE WHEN su.period_id IS NULL OR su.period_id = '' THEN 'd' || su.as_of::VARCHAR
+            ELSE 'p' || su.period_id END AS period_key,
+       su.expected_year::BIGINT AS expected_year, su.note, su.delay_cause,
+       coalesce(s.is_handed_over, FALSE) AS handed,
+       CASE WHEN rp.as_of_precision = 'month' AND rp.as_of = su.as_of THEN 'month' ELSE 'day' END AS prec
+FROM status_update su LEFT JOIN stage s ON s.code = su.stage
+LEFT JOIN reporting_period rp ON rp.id = su.period_id
+WHERE su.as_of <= $eval_date"""
+# the works of ``queries.works`` (same towns filter, same order) with only what the flags read
+_DB_WORKS = """
+SELECT w.id, w.name, w.total_investment_vnd, w.baseline_year, coalesce(wa.area_ids, []) AS area_ids,
+       (row_number() OVER (ORDER BY w.report_order NULLS LAST, w.id) - 1)::BIGINT AS _order
+FROM work w LEFT JOIN (
+    SELECT wa.work_id, list(wa.area_id ORDER BY a.sort_order) AS area_ids
+    FROM work_area wa JOIN area a ON a.id = wa.area_id GROUP BY wa.work_id) wa ON wa.work_id = w.id
+WHERE $all_towns OR list_has_any(coalesce(wa.area_ids, []), $towns::VARCHAR[])
+   OR ($include_unknown AND wa.area_ids IS NULL)"""
+
+_FRAME_DB = None  # the in-memory DuckDB that runs _STATUS_SQL over frames (a cursor per call)
+
+
+def _frame_db():
+    global _FRAME_DB
+    if _FRAME_DB is None:
+        import duckdb
+        _FRAME_DB = duckdb.connect(":memory:")
+    return _FRAME_DB.cursor()
+
 
 def status_as_of(works: pd.DataFrame, history: pd.DataFrame, eval_date,
                  stages: StageModel | None = None) -> pd.DataFrame:
@@ -323,88 +418,367 @@ def status_as_of(works: pd.DataFrame, history: pd.DataFrame, eval_date,
     after ``eval_date`` are ignored. Status columns of ``works`` (e.g. from ``queries.works``) are
     replaced. ``stages``: what each stage means (default: the seed's stages).
     """
-    out = pd.DataFrame(_status_records(works, history, _to_date(eval_date), stages or stages_.seed_model()))
+    m = stages or stages_.seed_model()
+    if works.empty:
+        return pd.DataFrame([])
+    s, hs = _frame_status(works, history, _to_date(eval_date), m, 1, full=True)
+    cols: dict[str, object] = {}
+    for c in works.columns:
+        cols[c] = _plain_column(works[c])
+    for c in ("baseline_year", "total_investment_vnd"):
+        cols[c] = [_int(v) for v in works[c]] if c in works.columns else [None] * len(works)
+    cols["area_ids"] = s["area_ids"].tolist()
+    cols.update({
+        "stage": _objects(s["stage"]), "is_handed_over": s["is_handed_over"].tolist(),
+        "expected_year": _objects(s["expected_year"], int), "physical_pct": _objects(s["physical_pct"]),
+        "disbursed_vnd": _objects(s["disbursed_vnd"], int), "status_as_of": _dates(s["status_as_of"]),
+        "period_id": _objects(s["period_id"]), "delay_cause": _objects(s["delay_cause"]),
+        "cause": _objects(s["cause"]), "cause_inferred": s["cause_inferred"].tolist(),
+        "n_updates": s["n_updates"].tolist(), "n_changes": s["n_changes"].tolist(),
+        "slipped_since": _dates(s["slipped_since"]), "stage_since": _dates(s["stage_since"]),
+        "unchanged_dates": s["unchanged_dates"].tolist(), "note": _objects(s["note"]),
+        "note_as_of": _dates(s["note_as_of"]), "precisions": s["precisions"].tolist()})
+    out = pd.DataFrame({c: _object_array(v) for c, v in cols.items()}).infer_objects()
     for c in _STATUS_INT:
         if c in out.columns:
             out[c] = out[c].astype("Int64")
     return out
 
 
-def _status_records(works: pd.DataFrame, history: pd.DataFrame, eval_date: date, m: StageModel) -> list[dict]:
-    h = history.copy()
-    h["as_of"] = [_to_date(v) for v in h["as_of"]]
-    h = h[pd.Series([d is not None and d <= eval_date for d in h["as_of"]], index=h.index, dtype=bool)]
-    h = h.sort_values(["as_of", "id"] if "id" in h.columns else ["as_of"], kind="stable")
-    groups: dict[str, list[dict]] = {}
-    for r in h.to_dict("records"):  # one pass over the history, not one frame per work
-        groups.setdefault(r["work_id"], []).append({k: _value(v) for k, v in r.items()})
-    records = []
-    for rec in works.to_dict("records"):
-        s = {k: _value(v) for k, v in rec.items()}
-        for c in ("baseline_year", "total_investment_vnd"):
-            s[c] = _int(s.get(c))
-        area_ids = rec.get("area_ids")
-        s["area_ids"] = list(area_ids) if isinstance(area_ids, (list, tuple, np.ndarray)) else []
-        s.update(_derive(groups.get(rec["id"]), s.get("baseline_year"), m))
-        records.append(s)
-    return records
+def _object_array(values) -> np.ndarray:
+    """A 1-d object array of the values (lists stay cells, never a second dimension)."""
+    values = list(values)
+    return np.fromiter(values, dtype=object, count=len(values))
 
 
-def _derive(recs: list[dict] | None, baseline, m: StageModel) -> dict:
-    """Status of one work from its updates (sorted, all as_of <= eval date)."""
-    out = {"stage": None, "is_handed_over": False, "expected_year": None, "physical_pct": None,
-           "disbursed_vnd": None, "status_as_of": None, "period_id": None, "delay_cause": None,
-           "cause": None, "cause_inferred": False, "n_updates": 0, "n_changes": 0,
-           "slipped_since": None, "stage_since": None, "unchanged_dates": [], "note": None,
-           "note_as_of": None, "precisions": {}}
-    if not recs:
+def _plain_column(col: pd.Series):
+    """``[_value(v) for v in col]`` (NaN/NA -> None, numpy scalars -> Python), vectorised where the
+    frame built from it would hold the same column anyway."""
+    kind = col.dtype.kind if isinstance(col.dtype, np.dtype) else "O"  # numpy dtypes only
+    if kind in "iu":
+        return col.to_numpy(dtype=np.int64)
+    if kind == "b":
+        return col.to_numpy(dtype=bool)
+    if kind == "f" and col.notna().any():
+        return col.to_numpy(dtype=float)
+    return [_value(v) for v in col]
+
+
+def _objects(col: pd.Series, convert=None) -> list:
+    """Missing -> None, else the Python value (``convert`` applied)."""
+    vals = col.tolist()
+    if convert is None:
+        return [None if fmt.is_missing(v) else v for v in vals] if col.dtype == object or col.dtype.kind == "f" \
+            else [_value(v) for v in vals]
+    return [None if v is None or v != v else convert(v) for v in vals]
+
+
+def _dates(col: pd.Series) -> list:
+    """datetime64 (NaT) or date objects -> date objects (None)."""
+    if col.dtype.kind == "M":
+        return [None if v is None else v for v in col.to_numpy().astype("datetime64[D]").astype(object)]
+    return [_to_date(v) for v in col]
+
+
+def _date_values(col: pd.Series) -> np.ndarray:
+    """as_of values (date, datetime, Timestamp, ISO text) -> datetime64[D], NaT when missing."""
+    if col.dtype.kind == "M":
+        values = col.to_numpy()
+        if getattr(col.dtype, "tz", None) is None:
+            return values.astype("datetime64[D]")
+    return np.array([_to_date(v) for v in col], dtype="datetime64[D]")
+
+
+def _frame_status(works: pd.DataFrame, history: pd.DataFrame, d: date, m: StageModel, k: int,
+                  full: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(status, sorted history) from frames: ``_STATUS_SQL`` over them. ``full`` adds the columns
+    only ``status_as_of`` shows (unchanged_dates, precisions)."""
+    as_of = _date_values(history["as_of"])
+    keep = ~np.isnat(as_of) & (as_of <= np.datetime64(d, "D"))
+    h = history[keep].assign(_d=as_of[keep])
+    h = h.sort_values(["_d", "id"] if "id" in h.columns else ["_d"], kind="stable").reset_index(drop=True)
+    n = len(h)
+
+    def col(name):
+        return h[name] if name in h.columns else pd.Series([None] * n, index=h.index, dtype=object)
+
+    def text(c: pd.Series) -> pd.Series:
+        return c.astype(object).where(c.map(lambda v: isinstance(v, str)), None)
+
+    pid = col("period_id")
+    pid_ok = pid.map(lambda v: bool(_value(v))) if n else pd.Series([], dtype=bool)
+    prec = col("as_of_precision")
+    prec = prec.where(prec.map(lambda v: bool(_value(v))), "day") if n else prec
+    day_text = pd.Series(h["_d"].to_numpy().astype(str), index=h.index)
+    hf = pd.DataFrame({
+        "work_id": col("work_id").astype(object), "seq": np.arange(n, dtype=np.int64),
+        "as_of": h["_d"].astype("datetime64[s]"),
+        "stage": col("stage").astype(object).where(col("stage").notna(), None),
+        "pct": pd.to_numeric(col("physical_pct"), errors="coerce").astype(float),
+        "period_key": np.where(pid_ok.to_numpy(bool), "p" + pid.astype(str), "d" + day_text).astype(object),
+        "expected_year": pd.to_numeric(col("expected_year"), errors="coerce").astype(float),
+        "note": text(col("note")), "delay_cause": text(col("delay_cause")),
+        "prec": prec.astype(object)})
+    wf = pd.DataFrame({
+        "id": works["id"].astype(object),
+        "baseline_year": pd.to_numeric(works["baseline_year"], errors="coerce").astype(float)
+        if "baseline_year" in works.columns else np.nan,
+        "_order": np.arange(len(works), dtype=np.int64)})
+    sql = _STATUS_SQL.format(works=_FRAME_WORKS, history=_FRAME_HISTORY, nonblank=_NONBLANK,
+                             run_dates=", list(as_of ORDER BY pos) AS run_dates" if full else "",
+                             run_dates_col=", run.run_dates" if full else "")
+    cur = _frame_db()
+    try:
+        cur.register("_h", hf)
+        cur.register("_w", wf)
+        r = cur.execute(sql, {"k": k}).df()
+    finally:
+        cur.close()
+    # values of the newest update (and of the newest note, cause) as given in ``history``
+    has = r["n_updates"].to_numpy() > 0
+    last = np.where(has, r["last_seq"].fillna(-1).to_numpy(np.int64), -1)
+
+    def pick(name, seqs) -> list:
+        values = col(name).tolist()
+        return [None if i < 0 else _value(values[i]) for i in seqs]
+
+    r["stage"] = pick("stage", last)
+    r["physical_pct"] = _object_array(pick("physical_pct", last))
+    r["disbursed_vnd"] = _object_array([_int(v) for v in pick("disbursed_vnd", last)])
+    r["period_id"] = _object_array(pick("period_id", last))
+    handed = pick("is_handed_over", last)
+    r["handed"] = _object_array(handed)
+    r["note"] = [None if v is None else v.strip() for v in
+                 pick("note", r["note_seq"].fillna(-1).to_numpy(np.int64))]
+    r["delay_cause"] = _object_array(pick("delay_cause", r["cause_seq"].fillna(-1).to_numpy(np.int64)))
+    if full:
+        groups: dict = {}
+        for w_, d_, p_ in zip(col("work_id").tolist(), _dates(h["_d"]), prec.tolist()):
+            groups.setdefault(_value(w_), {})[d_] = p_
+        r["precisions"] = [dict(groups.get(_value(w_), {})) for w_ in works["id"]]
+        r["unchanged_dates"] = [[] if not isinstance(v, (list, np.ndarray)) else _dates(pd.Series(v))
+                                for v in r["run_dates"]]
+    n_w = len(works)
+
+    def static(c, convert=_value):
+        return [convert(v) for v in works[c]] if c in works.columns else [None] * n_w
+
+    area = works["area_ids"] if "area_ids" in works.columns else [None] * n_w
+    return _finish_status(r, {
+        "id": static("id"), "name": static("name"), "total_investment_vnd": static("total_investment_vnd", _int),
+        "baseline_year": static("baseline_year", _int),
+        "area_ids": [list(a) if isinstance(a, (list, tuple, np.ndarray)) else [] for a in area]}, m), h
+
+
+# ``evaluate`` reads the updates as numbers (no text per update: stage and period as dense ranks,
+# the same on DuckDB and PostgreSQL), derives
+# the status with numpy over them sorted by (work, as_of, id), then reads the few texts it shows.
+_DB_UPDATES = """
+WITH w AS ({works})
+SELECT w._order::BIGINT AS wk, (su.as_of - DATE '1970-01-01')::INTEGER AS day, su.id,
+       CASE WHEN su.stage IS NULL THEN 0 ELSE dense_rank() OVER (ORDER BY su.stage) END::BIGINT AS st,
+       su.physical_pct::DOUBLE AS pct,
+       dense_rank() OVER (ORDER BY CASE WHEN su.period_id IS NULL OR su.period_id = '' THEN 'd' || su.as_of::VARCHAR
+                                       ELSE 'p' || su.period_id END)::BIGINT AS pk,
+       su.expected_year::DOUBLE AS y,
+       coalesce(regexp_matches(su.note, '{nonblank}'), FALSE) AS has_note,
+       coalesce(su.delay_cause <> '', FALSE) AS has_cause,
+       coalesce(s.is_handed_over, FALSE) AS handed,
+       coalesce(rp.as_of_precision = 'month' AND rp.as_of = su.as_of, FALSE) AS month
+FROM status_update su JOIN w ON w.id = su.work_id LEFT JOIN stage s ON s.code = su.stage
+LEFT JOIN reporting_period rp ON rp.id = su.period_id
+WHERE su.as_of <= $eval_date"""
+_DB_TEXTS = """
+SELECT su.id, su.stage, su.period_id, su.disbursed_vnd::DOUBLE AS disbursed_vnd, su.note, su.delay_cause
+FROM (SELECT unnest($ids::BIGINT[]) AS id) x JOIN status_update su ON su.id = x.id"""
+_DB_WORK_LIST = """
+SELECT w.id, w.name, w.total_investment_vnd, w.baseline_year::DOUBLE AS baseline_year, w._order,
+       array_to_string(w.area_ids, chr(31)) AS areas
+FROM ({works}) w ORDER BY w._order"""
+
+
+def _db_status(db, d: date, towns: list[str] | None, m: StageModel, k: int) -> pd.DataFrame:
+    """The status of the works of ``towns`` as of ``d`` (one row per work, in ``queries.works``
+    order): the rules of ``_frame_status``, derived with numpy from the updates read as numbers."""
+    towns_list = list(towns) if towns is not None else []
+    params = {"all_towns": towns is None, "towns": [x for x in towns_list if x != UNKNOWN_TOWN],
+              "include_unknown": UNKNOWN_TOWN in towns_list}
+    works = db.query(_DB_WORK_LIST.format(works=_DB_WORKS), params)
+    u = db.query(_DB_UPDATES.format(works=_DB_WORKS, nonblank=_NONBLANK), {**params, "eval_date": d})
+    n_w, n = len(works), len(u)
+    order = np.lexsort((u["id"].to_numpy(), u["day"].to_numpy(), u["wk"].to_numpy()))
+    wk = u["wk"].to_numpy(np.int64)[order]
+    day = u["day"].to_numpy(np.int64)[order]
+    ids = u["id"].to_numpy(np.int64)[order]
+    st = u["st"].to_numpy(np.int64)[order]
+    pct = u["pct"].to_numpy(float)[order]
+    pk = u["pk"].to_numpy(np.int64)[order]
+    y = u["y"].to_numpy(float)[order]
+    month = u["month"].to_numpy(bool)[order]
+    pos = np.arange(n)
+    # each work's updates: [first, end) in the sorted arrays
+    counts = np.bincount(wk, minlength=n_w)
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    has = counts > 0
+    last = np.where(has, first + counts - 1, -1)
+    lastc = np.maximum(last, 0)
+
+    def latest(mask, groups=wk, positions=pos, size=n_w) -> np.ndarray:
+        """Per work: the newest position where ``mask`` (positions ascend within a work), else -1."""
+        out = np.full(size, -1, dtype=np.int64)
+        mg, mp = groups[mask], positions[mask]
+        if len(mg):
+            end = np.r_[mg[1:] != mg[:-1], True]
+            out[mg[end]] = mp[end]
         return out
-    last = recs[-1]
-    # how precisely each update date is known ('month' for a period dated to the month only)
-    out["precisions"] = {r["as_of"]: r.get("as_of_precision") or "day" for r in recs}
-    handed = last.get("is_handed_over")
-    out.update(stage=last["stage"], physical_pct=last.get("physical_pct"),
-               disbursed_vnd=_int(last.get("disbursed_vnd")), status_as_of=last["as_of"],
-               period_id=last.get("period_id"), n_updates=len(recs),
-               is_handed_over=bool(handed) if handed is not None else last["stage"] in m.handed_over)
-    # the newest expected year given; every change counted, starting from the baseline
-    previous = baseline
-    for r in recs:
-        year = _int(r.get("expected_year"))
-        if year is None:
-            continue
-        out["n_changes"] += previous is not None and year != previous
-        previous = out["expected_year"] = year
-        late = baseline is not None and year > baseline
-        out["slipped_since"] = (out["slipped_since"] or r["as_of"]) if late else None
-    notes = [r for r in recs if isinstance(r.get("note"), str) and r["note"].strip()]
-    if notes:  # the secretary's newest note (plain text, typed by a person: escape it to show it)
-        out["note"], out["note_as_of"] = notes[-1]["note"].strip(), notes[-1]["as_of"]
-    causes = [r.get("delay_cause") for r in recs if r.get("delay_cause")]
-    if causes:
-        out["delay_cause"] = out["cause"] = causes[-1]
-    elif m.implied_cause(last["stage"]):
-        out["cause"], out["cause_inferred"] = m.implied_cause(last["stage"]), True
-    out["stage_since"] = _run(recs, lambda r: r["stage"])[0]
-    # one update per period (its newest), then the final run of equal (stage, physical %)
-    per_period = sorted({r.get("period_id") or r["as_of"]: r for r in recs}.values(), key=lambda r: r["as_of"])
-    out["unchanged_dates"] = _run(per_period, lambda r: (r["stage"], r.get("physical_pct")))
-    return out
+
+    def earliest(mask, groups=wk, positions=pos, size=n_w) -> np.ndarray:
+        out = np.full(size, -1, dtype=np.int64)
+        mg, mp = groups[mask], positions[mask]
+        if len(mg):
+            start = np.r_[True, mg[1:] != mg[:-1]]
+            out[mg[start]] = mp[start]
+        return out
+
+    def day_of(p) -> np.ndarray:  # positions (-1: none) -> datetime64[D] (NaT)
+        nat = np.iinfo(np.int64).min
+        return np.where(p >= 0, day[np.maximum(p, 0)] if n else nat, nat).astype("datetime64[D]")
+
+    # precision of a date: that of the newest update of the work with that as_of
+    same = np.ones(n, dtype=bool)
+    same[:-1] = (wk[1:] != wk[:-1]) | (day[1:] != day[:-1])  # last update of its (work, day)
+    day_end = np.flatnonzero(same)
+    last_of_day = day_end[np.searchsorted(day_end, pos)] if n else pos
+
+    def prec_of(p) -> np.ndarray:
+        return np.where(p >= 0, np.where(month[last_of_day[np.maximum(p, 0)]] if n else False, "month", "day"), None)
+
+    # the final run of the same stage
+    broken = st != st[lastc[wk]] if n else np.zeros(0, dtype=bool)
+    stage_since = np.where(has, np.maximum(latest(broken) + 1, first), -1)
+    # the expected years given
+    known_y = ~np.isnan(y)
+    y_last = latest(known_y)
+    base = works["baseline_year"].to_numpy(float)
+    vy, vw, vp = y[known_y], wk[known_y], pos[known_y]
+    prev = np.empty(len(vy))
+    if len(vy):
+        prev[1:] = vy[:-1]
+        prev[np.r_[True, vw[1:] != vw[:-1]]] = np.nan
+        prev = np.where(np.isnan(prev), base[vw], prev)
+    changes = ~np.isnan(prev) & (vy != prev)
+    n_changes = np.bincount(vw[changes], minlength=n_w).astype(np.int64)
+    late = vy > base[vw]  # NaN baseline: never late
+    not_late = latest(~late, vw, vp)
+    slipped = earliest(late & (vp > not_late[vw]), vw, vp)
+    # one update per period (its newest), in date order (then the period's first update)
+    po = np.lexsort((pos, pk, wk))
+    ends = np.ones(n, dtype=bool)
+    ends[:-1] = (wk[po][1:] != wk[po][:-1]) | (pk[po][1:] != pk[po][:-1])
+    starts = np.r_[True, ends[:-1]] if n else ends
+    p_last, p_first = po[ends], po[starts]
+    p_sorted = np.lexsort((p_first, day[p_last], wk[p_last]))
+    pl = p_last[p_sorted]  # the update standing for each period, in order
+    pw = wk[pl]
+    p_count = np.bincount(pw, minlength=n_w)
+    p_start = np.concatenate([[0], np.cumsum(p_count)[:-1]]).astype(np.int64)
+    p_end = p_start + p_count - 1
+    pend_of = p_end[pw]
+    same_st = st[pl] == st[pl[pend_of]] if len(pl) else np.zeros(0, dtype=bool)
+    pa, pb = pct[pl], pct[pl[pend_of]] if len(pl) else pct[:0]
+    same_pct = (pa == pb) | (np.isnan(pa) & np.isnan(pb))
+    p_pos = np.arange(len(pl))
+    brk = latest(~(same_st & same_pct), pw, p_pos)
+    run_start = np.maximum(brk + 1, p_start)
+    run_len = np.where(p_count > 0, p_end - run_start + 1, 0)
+    run_first = np.where(run_len > 0, pl[np.minimum(run_start, max(len(pl) - 1, 0))] if len(pl) else -1, -1)
+    nth = run_start + k - 1
+    run_nth = np.where(run_len >= k, pl[np.minimum(nth, max(len(pl) - 1, 0))] if len(pl) else -1, -1)
+    # the texts shown: of the newest update, the newest note and the newest cause
+    note_at = latest(u["has_note"].to_numpy(bool)[order])
+    cause_at = latest(u["has_cause"].to_numpy(bool)[order])
+    want = np.unique(np.concatenate([last, note_at, cause_at]))
+    want = want[want >= 0]
+    texts = db.query(_DB_TEXTS, {"ids": ids[want].tolist()}).set_index("id")
+
+    def text_at(p, column) -> pd.Series:
+        return texts[column].reindex(np.where(p >= 0, ids[np.maximum(p, 0)], -1)).reset_index(drop=True) \
+            if n else pd.Series([None] * n_w, dtype=object)
+
+    r = pd.DataFrame({
+        "n_updates": counts.astype(np.int64), "stage": text_at(last, "stage"),
+        "physical_pct": np.where(has, pct[lastc] if n else np.nan, np.nan),
+        "disbursed_vnd": text_at(last, "disbursed_vnd"), "period_id": text_at(last, "period_id"),
+        "handed": pd.Series(np.where(has, u["handed"].to_numpy(bool)[order][lastc] if n else False, None), dtype=object)
+        .where(has, None),
+        "last_prec": prec_of(last), "expected_year": np.where(y_last >= 0, y[np.maximum(y_last, 0)] if n else np.nan, np.nan),
+        "n_changes": n_changes, "note": text_at(note_at, "note").str.strip(),
+        "delay_cause": text_at(cause_at, "delay_cause"), "run_len": run_len.astype(np.int64),
+        "stage_since_prec": prec_of(stage_since), "run_first_prec": prec_of(run_first)})
+    for c, p in (("status_as_of", last), ("slipped_since", slipped), ("stage_since", stage_since),
+                 ("run_first", run_first), ("run_nth", run_nth), ("note_as_of", note_at)):
+        r[c] = day_of(p)
+    r["physical_pct"] = _object_array([None if v != v else v for v in r["physical_pct"].tolist()])
+    r["disbursed_vnd"] = _object_array([None if v != v or v is None else int(v) for v in r["disbursed_vnd"].tolist()])
+    areas = works["areas"].tolist()
+    return _finish_status(r, {
+        "id": works["id"].tolist(), "name": _nones(works["name"]),
+        "total_investment_vnd": _nones(works["total_investment_vnd"], int),
+        "baseline_year": _nones(works["baseline_year"], int),
+        "area_ids": [[] if a is None or a != a or a == "" else a.split("\x1f") for a in areas]}, m)
 
 
-def _run(recs: list[dict], key) -> list[date]:
-    """as_of dates of the final run of records with the same ``key`` as the last one."""
-    dates = []
-    for r in reversed(recs):
-        if key(r) != key(recs[-1]):
-            break
-        dates.append(r["as_of"])
-    return dates[::-1]
+def _object_frame(columns: dict) -> pd.DataFrame:
+    """A frame of the arrays as given: object arrays stay object (no text dtype inferred)."""
+    return pd.DataFrame({c: pd.Series(v, dtype=object) if isinstance(v, np.ndarray) and v.dtype == object else v
+                         for c, v in columns.items()})
 
 
-# -- the rules: each takes one work's status and returns the fields of a flag, or None ------------
-def _stage_text(s: dict, m: StageModel, lang: str) -> str:
-    stage, pct = s["stage"], s["physical_pct"]
+def _nones(col: pd.Series, convert=None) -> list:
+    """The values of a column read from the database, missing -> None (``convert`` applied)."""
+    if convert is int and col.dtype.kind in "iu":
+        return col.tolist()
+    missing = col.isna().to_numpy()
+    return [None if gone else (v if convert is None else convert(v)) for v, gone in zip(col.tolist(), missing)]
+
+
+def _finish_status(r: pd.DataFrame, static: dict, m: StageModel) -> pd.DataFrame:
+    """The status frame the rules read (one row per work, in the order of ``works``)."""
+    n = len(r)
+    stage = r["stage"].astype(object).where(r["stage"].notna(), None)
+    handed = r["handed"]
+    known = handed.notna().to_numpy()
+    is_handed = np.where(known, handed.where(known, False).astype(bool).to_numpy(),
+                         stage.isin(m.handed_over).to_numpy())
+    recorded = r["delay_cause"].notna().to_numpy()
+    implied = stage.map({x.code: x.implied_cause for x in m.stages}) if n else stage
+    has_update = r["n_updates"].to_numpy() > 0
+    inferred = ~recorded & implied.notna().to_numpy() & has_update
+    cause = np.where(recorded, r["delay_cause"].astype(object).to_numpy(),
+                     np.where(inferred, implied.astype(object).to_numpy(), None))
+    s = _object_frame({
+        **{c: _object_array(v) for c, v in static.items()},
+        "n_updates": r["n_updates"].to_numpy(np.int64), "stage": stage.to_numpy(object),
+        "is_handed_over": is_handed.astype(bool),
+        "expected_year": r["expected_year"].astype(float).to_numpy(),
+        "n_changes": r["n_changes"].to_numpy(np.int64),
+        "physical_pct": r["physical_pct"].to_numpy(object), "disbursed_vnd": r["disbursed_vnd"].to_numpy(object),
+        "period_id": r["period_id"].to_numpy(object), "delay_cause": r["delay_cause"].to_numpy(object),
+        "cause": cause, "cause_inferred": inferred,
+        "note": r["note"].astype(object).where(r["note"].notna(), None).to_numpy(object),
+        "run_len": r["run_len"].to_numpy(np.int64),
+        "last_prec": r["last_prec"].to_numpy(object), "stage_since_prec": r["stage_since_prec"].to_numpy(object),
+        "run_first_prec": r["run_first_prec"].to_numpy(object)})
+    for c in ("status_as_of", "slipped_since", "stage_since", "run_first", "run_nth", "note_as_of"):
+        s[c] = pd.to_datetime(r[c]).to_numpy().astype("datetime64[D]")
+    for c in ("precisions", "unchanged_dates"):
+        if c in r.columns:
+            s[c] = r[c].to_numpy(object)
+    return s
+
+
+# -- the rules: boolean masks over the status of all works; sentences only for the flagged -------------
+def _stage_text(stage, pct, m: StageModel, lang: str) -> str:
     if stage is None:
         return t("flags.stage.unknown", lang)
     if stage in m.building:
@@ -418,34 +792,9 @@ def _stage_text(s: dict, m: StageModel, lang: str) -> str:
     return m.label(stage, lang).lower() if m.get(stage) else str(stage)
 
 
-def _date_text(s: dict, d: date | None, lang: str) -> str:
+def _date_text(d: date | None, precision, lang: str) -> str:
     """An update date of the work, as precisely as it is known ('tháng 12/2022' or '31/12/2022')."""
-    return fmt.as_of(d, s.get("precisions", {}).get(d, "day"), lang)
-
-
-def _in_procedures(s: dict, m: StageModel) -> bool:
-    return s["stage"] in m.procedure
-
-
-def _overdue(s: dict, d: date, th: Thresholds, m: StageModel, lang: str) -> dict | None:
-    due = due_date(s["expected_year"])
-    if s["is_handed_over"] or due is None or d <= due:
-        return None
-    months, days = whole_months(due, d), (d - due).days
-    kw = {"year": s["expected_year"], "date": fmt.day(d, lang), "months": months, "days": days}
-    if months >= th.overdue_severe_months:
-        grade, message = "severe", t("flags.msg.overdue_severe", lang, **kw)
-    elif months >= th.overdue_red_months:
-        grade, message = "late", t("flags.msg.overdue", lang, **kw)
-    elif months >= th.overdue_delayed_months:
-        grade, message = "delayed", t("flags.msg.overdue", lang, **kw)
-    else:
-        grade, message = "new", t("flags.msg.overdue_new", lang, **kw)
-    red = months >= th.overdue_red_months or _in_procedures(s, m)
-    if _in_procedures(s, m):  # the reason it is red before overdue_red_months
-        message = t("flags.msg.with_stage", lang, message=message, stage=_stage_text(s, m, lang))
-    return {"rule": "overdue", "severity": "red" if red else "amber",
-            "grade": grade, "months_late": months, "since": due + timedelta(days=1), "message": message}
+    return fmt.as_of(d, precision or "day", lang)
 
 
 def _window_start(due: date, months: int) -> date:
@@ -454,83 +803,238 @@ def _window_start(due: date, months: int) -> date:
     return start if add_months(start, months) >= due else start + timedelta(days=1)
 
 
-def _at_risk(s: dict, d: date, th: Thresholds, m: StageModel, lang: str) -> dict | None:
-    due, stage, pct = due_date(s["expected_year"]), s["stage"], s["physical_pct"]
-    if s["is_handed_over"] or due is None or due < d:
+def _py(v):
+    """A status value as the sentences and rows take it: None for missing, dates as date."""
+    if isinstance(v, np.datetime64):
+        return None if np.isnat(v) else v.astype("datetime64[D]").item()
+    if isinstance(v, float) and v != v:
         return None
-    if stage is None or stage in m.early:
-        window = th.at_risk_months
-    elif stage in m.building and (pct is None or pct < 100):
-        window = th.at_risk_construction_months
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _days(values: np.ndarray) -> list:
+    """datetime64[D] values -> date objects (None for NaT)."""
+    return values.astype("datetime64[D]").astype(object).tolist()
+
+
+def _cached(fn):
+    """``fn`` remembered per arguments, for one evaluation (the sentences repeat)."""
+    memo: dict = {}
+
+    def call(*args):
+        if args not in memo:
+            memo[args] = fn(*args)
+        return memo[args]
+    return call
+
+
+def _flag_blocks(s: pd.DataFrame, d: date, th: Thresholds, m: StageModel, lang: str) -> list[dict]:
+    """One block per rule (and grade): the positions of the works flagged and the fields of their flags."""
+    n = len(s)
+    handed = s["is_handed_over"].to_numpy(bool)
+    year = s["expected_year"].to_numpy(float)
+    has_year = ~np.isnan(year)
+    year_i = np.where(has_year, year, 0).astype(np.int64)
+    stage = s["stage"].to_numpy(object)
+    stage_s = s["stage"]
+    stage_known = stage_s.notna().to_numpy()
+    inproc = stage_s.isin(m.procedure).to_numpy()
+    pct = s["physical_pct"].to_numpy(object)
+    blocks: list[dict] = []
+
+    texts: dict = {}
+
+    def stage_text(i) -> str:  # one sentence per (stage, physical %)
+        key = (_py(stage[i]), _py(pct[i]))
+        if key not in texts:
+            texts[key] = _stage_text(*key, m, lang)
+        return texts[key]
+
+    date_text = _cached(lambda x, p: _date_text(x, p, lang))
+    msg = _cached(lambda key, *kw: t(key, lang, **dict(kw)))
+
+    # overdue: not handed over, past 31/12 of the expected year
+    idx = np.flatnonzero(~handed & has_year & (d.year > year_i))
+    if len(idx):
+        due_of = _cached(lambda y: date(y, 12, 31))
+        late_by = _cached(lambda x: whole_months(x, d))
+        due = [due_of(y) for y in year_i[idx].tolist()]
+        months = [late_by(x) for x in due]
+        rows = {"rule": "overdue", "severity": [], "grade": [], "months_late": months, "since": [],
+                "message": []}
+        today = fmt.day(d, lang)
+        for i, x, mo in zip(idx, due, months):
+            kw = (("year", int(year_i[i])), ("date", today), ("months", mo), ("days", (d - x).days))
+            if mo >= th.overdue_severe_months:
+                grade, message = "severe", msg("flags.msg.overdue_severe", *kw)
+            elif mo >= th.overdue_red_months:
+                grade, message = "late", msg("flags.msg.overdue", *kw)
+            elif mo >= th.overdue_delayed_months:
+                grade, message = "delayed", msg("flags.msg.overdue", *kw)
+            else:
+                grade, message = "new", msg("flags.msg.overdue_new", *kw)
+            if inproc[i]:  # the reason it is red before overdue_red_months
+                message = msg("flags.msg.with_stage", ("message", message), ("stage", stage_text(i)))
+            rows["severity"].append("red" if mo >= th.overdue_red_months or inproc[i] else "amber")
+            rows["grade"].append(grade)
+            rows["since"].append(x + timedelta(days=1))
+            rows["message"].append(message)
+        blocks.append({"_idx": idx, **rows})
+
+    # stalled: paused (red), or the same known stage and physical % over the last periods (amber)
+    paused = ~handed & stage_known & stage_s.isin(m.paused).to_numpy()
+    idx = np.flatnonzero(paused)
+    if len(idx):
+        since = _days(s["stage_since"].to_numpy()[idx])
+        precs = s["stage_since_prec"].to_numpy(object)[idx]
+        blocks.append({"_idx": idx, "rule": "stalled", "severity": "red", "grade": "paused", "since": since,
+                       "message": [msg("flags.msg.paused", ("date", date_text(x, p)))
+                                   for x, p in zip(since, precs)]})
+    run_len = s["run_len"].to_numpy(np.int64)
+    idx = np.flatnonzero(~handed & stage_known & ~paused & (run_len >= th.stalled_periods))
+    if len(idx):
+        firsts = _days(s["run_first"].to_numpy()[idx])
+        precs = s["run_first_prec"].to_numpy(object)[idx]
+        blocks.append({"_idx": idx, "rule": "stalled", "severity": "amber", "grade": "no_progress",
+                       "periods_unchanged": run_len[idx].tolist(),
+                       "since": _days(s["run_nth"].to_numpy()[idx]),
+                       "message": [msg("flags.msg.stalled", ("n", int(run_len[i])), ("date", date_text(x, p)),
+                                       ("stage", stage_text(i))) for i, x, p in zip(idx, firsts, precs)]})
+
+    # at_risk: due within the window from the evaluation date, still early or being built
+    early = ~stage_known | stage_s.isin(m.early).to_numpy()
+    pct_f = pd.to_numeric(s["physical_pct"], errors="coerce").to_numpy(float)
+    building = stage_s.isin(m.building).to_numpy() & (np.isnan(pct_f) | (pct_f < 100))
+    window = np.where(early, th.at_risk_months, np.where(building, th.at_risk_construction_months, -1))
+    cand = np.flatnonzero(~handed & has_year & (year_i >= d.year) & (window >= 0))
+    last_due = {w_: add_months(d, int(w_)) for w_ in set(window[cand].tolist())}
+    idx = np.array([i for i in cand if date(int(year_i[i]), 12, 31) <= last_due[window[i]]], dtype=np.int64)
+    if len(idx):
+        stage_since = _days(s["stage_since"].to_numpy()[idx])
+        rows = {"rule": "at_risk", "severity": [], "grade": [], "months_left": [], "since": [], "message": []}
+        start_of = _cached(lambda due, w_: _window_start(due, w_))
+        left_of = _cached(lambda due: whole_months(d, due))
+        day_of = _cached(lambda due: fmt.day(due, lang))
+        for i, stage_from in zip(idx, stage_since):
+            y = int(year_i[i])
+            due = date(y, 12, 31)
+            left = left_of(due)
+            since = max(start_of(due, int(window[i])), stage_from or d)
+            key = "flags.msg.at_risk" if left else "flags.msg.at_risk_today" if d == due else "flags.msg.at_risk_due"
+            message = msg(key, ("year", y), ("months", left), ("days", (due - d).days), ("date", day_of(due)),
+                          ("stage", stage_text(i)))
+            red = d == due and inproc[i]  # due today, procedures unfinished: certain to be late
+            rows["severity"].append("red" if red else "amber")
+            rows["grade"].append("due_in_procedures" if red else np.nan)
+            rows["months_left"].append(left)
+            rows["since"].append(due if red else since)
+            rows["message"].append(message)
+        blocks.append({"_idx": idx, **rows})
+
+    # slipped: the expected year later than the baseline
+    base = pd.to_numeric(s["baseline_year"], errors="coerce").to_numpy(float)
+    idx = np.flatnonzero(~handed & ~np.isnan(base) & has_year & (year > base))
+    if len(idx):
+        b, cur = base[idx].astype(np.int64), year_i[idx]
+        changes = s["n_changes"].to_numpy(np.int64)[idx]
+        blocks.append({"_idx": idx, "rule": "slipped", "severity": "amber",
+                       "years_slipped": (cur - b).tolist(), "n_changes": changes.tolist(),
+                       "since": _days(s["slipped_since"].to_numpy()[idx]),
+                       "message": [msg("flags.msg.slipped", ("baseline", x), ("current", c), ("years", c - x),
+                                       ("changes", ch)) for x, c, ch in zip(b.tolist(), cur.tolist(),
+                                                                           changes.tolist())]})
+
+    # stale: no update for more than stale_days
+    last = s["status_as_of"].to_numpy()
+    age = (np.datetime64(d, "D") - last).astype("timedelta64[D]").astype(np.int64)
+    idx = np.flatnonzero(~handed & ~np.isnat(last) & (age > th.stale_days))
+    if len(idx):
+        lasts = _days(last[idx])
+        precs = s["last_prec"].to_numpy(object)[idx]
+        blocks.append({"_idx": idx, "rule": "stale", "severity": "amber", "days_since_update": age[idx].tolist(),
+                       "since": _days(last[idx] + np.timedelta64(th.stale_days + 1, "D")),
+                       "message": [msg("flags.msg.stale", ("days", a), ("date", date_text(x, p)),
+                                       ("limit", th.stale_days)) for a, x, p in zip(age[idx].tolist(), lasts, precs)]})
+
+    # incomplete: what is missing, in this order
+    n_updates = s["n_updates"].to_numpy(np.int64)
+    gone = {"investment": s["total_investment_vnd"].isna().to_numpy(),
+            "expected_year": ~handed & ~has_year,
+            "area": np.array([not a for a in s["area_ids"]], dtype=bool),
+            "status": n_updates == 0, "stage": (n_updates > 0) & ~stage_known}
+    any_gone = np.zeros(n, dtype=bool)
+    for v in gone.values():
+        any_gone |= v
+    idx = np.flatnonzero(any_gone)
+    if len(idx):
+        labels = {"investment": t("flags.missing.investment", lang),
+                  "expected_year": t("flags.missing.expected_year", lang),
+                  "area": t("flags.missing.area", lang), "stage": t("flags.missing.stage", lang),
+                  "status": t("flags.missing.status", lang)}
+        flags_ = np.column_stack([gone[c][idx] for c in gone])
+        names = tuple(gone)
+        text_of_ = _cached(lambda row: _incomplete_text(tuple(c for c, g in zip(names, row) if g), lang, labels))
+        rows_ = [tuple(r) for r in flags_.tolist()]
+        missing = [[c for c, g in zip(names, r) if g] for r in rows_]
+        blocks.append({"_idx": idx, "rule": "incomplete", "severity": "amber", "missing": missing,
+                       "message": [text_of_(r) for r in rows_]})
+    return blocks
+
+
+def _incomplete_text(missing: tuple, lang: str, labels: dict) -> str:
+    return t("flags.msg.incomplete", lang, items=", ".join(labels[c] for c in missing))
+
+
+def _funding_block(s: pd.DataFrame, plan: pd.DataFrame | None, lang: str) -> list[dict]:
+    """Works whose plan (years <= expected year, known amounts) allocates less than their total."""
+    if plan is None or plan.empty or s.empty:
+        return []
+    total = s["total_investment_vnd"]
+    handed = s["is_handed_over"].map(lambda v: bool(_value(v))).to_numpy(bool)
+    year = pd.to_numeric(s["expected_year"], errors="coerce")
+    ok = ~handed & total.notna().to_numpy() & year.notna().to_numpy()
+    if not ok.any():
+        return []
+    ids = pd.Index(s["id"].to_numpy(object))
+    if ids.is_unique:  # each plan row to its work's position (numpy, no merge)
+        where = ids.get_indexer(plan["work_id"].to_numpy(object))
+        amount = plan["allocated_vnd"]
+        keep = (where >= 0) & amount.notna().to_numpy()
+        keep[keep] &= ok[where[keep]]
+        keep[keep] &= plan["year"].to_numpy()[keep] <= year.to_numpy(float)[where[keep]]
+        if not keep.any():  # no plan recorded (or no amount in it): unknown, not "nothing allocated"
+            return []
+        pos_, amounts = where[keep], amount[keep]
+        j = pd.DataFrame({"_pos": pos_, "allocated_vnd": amounts.to_numpy()})
     else:
-        return None
-    if due > add_months(d, window):
-        return None
-    left = whole_months(d, due)
-    since = max(_window_start(due, window), s["stage_since"] or d)
-    key = "flags.msg.at_risk" if left else "flags.msg.at_risk_today" if d == due else "flags.msg.at_risk_due"
-    out = {"rule": "at_risk", "severity": "amber", "months_left": left, "since": since,
-           "message": t(key, lang, year=s["expected_year"], months=left, days=(due - d).days,
-                        date=fmt.day(due, lang), stage=_stage_text(s, m, lang))}
-    if d == due and _in_procedures(s, m):  # due today, procedures unfinished: certain to be late
-        out.update(severity="red", grade="due_in_procedures", since=due)
-    return out
-
-
-def _slipped(s: dict, d: date, th: Thresholds, m: StageModel, lang: str) -> dict | None:
-    base, current = s.get("baseline_year"), s["expected_year"]
-    if s["is_handed_over"] or base is None or current is None or current <= base:
-        return None
-    return {"rule": "slipped", "severity": "amber", "years_slipped": current - base,
-            "n_changes": s["n_changes"], "since": s["slipped_since"],
-            "message": t("flags.msg.slipped", lang, baseline=base, current=current,
-                         years=current - base, changes=s["n_changes"])}
-
-
-def _stalled(s: dict, d: date, th: Thresholds, m: StageModel, lang: str) -> dict | None:
-    if s["is_handed_over"] or s["stage"] is None:
-        return None
-    if s["stage"] in m.paused:
-        return {"rule": "stalled", "severity": "red", "grade": "paused", "since": s["stage_since"],
-                "message": t("flags.msg.paused", lang, date=_date_text(s, s["stage_since"], lang))}
-    run = s["unchanged_dates"]
-    if len(run) < th.stalled_periods:
-        return None
-    return {"rule": "stalled", "severity": "amber", "grade": "no_progress",
-            "periods_unchanged": len(run), "since": run[th.stalled_periods - 1],
-            "message": t("flags.msg.stalled", lang, n=len(run), date=_date_text(s, run[0], lang),
-                         stage=_stage_text(s, m, lang))}
-
-
-def _stale(s: dict, d: date, th: Thresholds, m: StageModel, lang: str) -> dict | None:
-    last = s["status_as_of"]
-    if s["is_handed_over"] or last is None or (d - last).days <= th.stale_days:
-        return None
-    days = (d - last).days
-    return {"rule": "stale", "severity": "amber", "days_since_update": days,
-            "since": last + timedelta(days=th.stale_days + 1),
-            "message": t("flags.msg.stale", lang, days=days, date=_date_text(s, last, lang),
-                         limit=th.stale_days)}
-
-
-def _incomplete(s: dict, d: date, th: Thresholds, m: StageModel, lang: str) -> dict | None:
-    labels = {"investment": t("flags.missing.investment", lang),
-              "expected_year": t("flags.missing.expected_year", lang),
-              "area": t("flags.missing.area", lang), "stage": t("flags.missing.stage", lang),
-              "status": t("flags.missing.status", lang)}
-    missing = [code for code, gone in (
-        ("investment", s.get("total_investment_vnd") is None),
-        ("expected_year", not s["is_handed_over"] and s["expected_year"] is None),
-        ("area", not s["area_ids"]),
-        ("status", s["n_updates"] == 0),
-        ("stage", s["n_updates"] > 0 and s["stage"] is None)) if gone]
-    if not missing:
-        return None
-    return {"rule": "incomplete", "severity": "amber", "missing": missing,
-            "message": t("flags.msg.incomplete", lang, items=", ".join(labels[m] for m in missing))}
-
-
-_WORK_RULES = (_overdue, _stalled, _at_risk, _slipped, _stale, _incomplete)
+        mine = pd.DataFrame({"work_id": s["id"].to_numpy(object)[ok], "_year": year.to_numpy(float)[ok],
+                             "_pos": np.flatnonzero(ok)})
+        p = plan[["work_id", "year", "allocated_vnd"]]
+        p = p[p["allocated_vnd"].notna()]
+        j = mine.merge(p, on="work_id", how="inner")
+        j = j[j["year"] <= j["_year"]]
+        if j.empty:  # no plan recorded (or no amount in it): unknown, not "nothing allocated"
+            return []
+    sums = j.groupby("_pos", sort=True)["allocated_vnd"].sum()
+    idx, allocated, gaps, messages = [], [], [], []
+    totals, years = total.to_numpy(object), year.to_numpy(float)
+    for pos, amount in zip(sums.index, sums.tolist()):
+        amount = int(amount)
+        tot = _value(totals[pos])
+        gap = int(tot) - amount
+        if gap <= 0:
+            continue
+        kw = {"year": int(years[pos]), "total": fmt.ty(tot, lang), "allocated": fmt.ty(amount, lang),
+              "gap": fmt.ty(gap, lang)}
+        idx.append(pos)
+        allocated.append(amount)
+        gaps.append(gap)
+        messages.append(t("flags.msg.funding_gap", lang, **kw) if amount else t("flags.msg.funding_none", lang, **kw))
+    if not idx:
+        return []
+    return [{"_idx": np.array(idx, dtype=np.int64), "rule": "funding_gap",
+             "severity": ["amber" if a else "red" for a in allocated], "gap_vnd": gaps, "message": messages,
+             "_cause": "von"}]
 
 
 # -- evaluation -------------------------------------------------------------------------------
@@ -540,35 +1044,70 @@ def flag_works(works: pd.DataFrame, history: pd.DataFrame, eval_date, thresholds
     red first, then by rule (``RULES``) and the order of ``works``. ``stages``: what each stage
     means (``lib.stages``; default: the seed's stages). Pure."""
     d, th, m = _to_date(eval_date), thresholds or Thresholds(), stages or stages_.seed_model()
-    records = _status_records(works, history, d, m)
-    rows = []
-    for order, s in enumerate(records):
-        for rule in _WORK_RULES:
-            fields_ = rule(s, d, th, m, lang)
-            if fields_:
-                rows.append(_row(s, fields_, order))
-    rows += _funding_rows(records, plan, lang)
-    return _frame(rows)
+    if works.empty:
+        return _frame(works.iloc[0:0], [])
+    s, _ = _frame_status(works, history, d, m, th.stalled_periods)
+    return _flags_of(s, d, th, m, lang, plan)
 
 
-def _row(s: dict, fields_: dict, order: int) -> dict:
-    row = {"work_id": s["id"], "work_name": s.get("name"), "expected_year": s["expected_year"],
-           "due_date": due_date(s["expected_year"]), "stage": s["stage"], "area_ids": s["area_ids"],
-           "cause": None, "cause_inferred": False, "note": s.get("note"), "_order": order}
-    if fields_["rule"] in DELAY_RULES:
-        row.update(cause=s["cause"], cause_inferred=s["cause_inferred"])
-    row.update(fields_)
-    return row
+def _flags_of(s: pd.DataFrame, d: date, th: Thresholds, m: StageModel, lang: str,
+              plan: pd.DataFrame | None) -> pd.DataFrame:
+    return _frame(s, _flag_blocks(s, d, th, m, lang) + _funding_block(s, plan, lang))
 
 
-def _frame(rows: list[dict]) -> pd.DataFrame:
-    df = pd.DataFrame(rows, columns=[*COLUMNS, "_order"])
-    df["_sev"] = df["severity"].map({s: i for i, s in enumerate(SEVERITIES)})
-    df["_rule"] = df["rule"].map({r: i for i, r in enumerate(RULES)})
-    df = df.sort_values(["_sev", "_rule", "_order"], kind="stable").reset_index(drop=True)
-    df = df[list(COLUMNS)].astype({c: "Int64" for c in _INT_COLUMNS})
+_FIELDS = ("grade", "months_late", "months_left", "years_slipped", "n_changes", "periods_unchanged",
+           "days_since_update", "missing", "gap_vnd", "since")
+_SEV_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+_RULE_RANK = {r: i for i, r in enumerate(RULES)}
+
+
+def _frame(s: pd.DataFrame, blocks: list[dict]) -> pd.DataFrame:
+    """The flags frame from the blocks of ``_flag_blocks``/``_funding_block`` over the status ``s``:
+    a field a rule does not give is NaN, as in a frame built from one dict per flag."""
+    if not blocks:
+        df = pd.DataFrame([], columns=list(COLUMNS))
+        df = df.astype({c: "Int64" for c in _INT_COLUMNS})
+        df["cause_inferred"] = df["cause_inferred"].fillna(False).astype(bool)
+        return df
+    idx = np.concatenate([b["_idx"] for b in blocks])
+
+    def spread(key, default) -> np.ndarray:  # a field of every block: its values, or one value for all
+        return np.concatenate([_object_array(v if isinstance(v, (list, np.ndarray)) else [v] * len(b["_idx"]))
+                               for b in blocks for v in (b.get(key, default),)])
+
+    year = s["expected_year"].to_numpy(float)[idx]
+    year_obj = [None if y != y else int(y) for y in year]
+    due = [None if y is None else date(y, 12, 31) for y in year_obj]
+    delay = np.concatenate([np.full(len(b["_idx"]), b["rule"] in DELAY_RULES) for b in blocks])
+    own_cause = np.concatenate([np.full(len(b["_idx"]), "_cause" not in b) for b in blocks])
+    cause = np.where(delay & own_cause, _cells(s["cause"])[idx],
+                     np.where(delay, spread("_cause", None), None))
+    inferred = np.where(delay & own_cause, s["cause_inferred"].to_numpy(bool)[idx], False)
+    rule = spread("rule", None)
+    sev = spread("severity", None)
+    cols = {
+        "work_id": _cells(s["id"])[idx], "work_name": _cells(s["name"])[idx],
+        "rule": rule, "severity": sev, "cause": cause, "cause_inferred": inferred.astype(object),
+        "message": spread("message", np.nan), "since": spread("since", np.nan),
+        "due_date": _object_array(due), "expected_year": _object_array(year_obj),
+        "stage": _cells(s["stage"])[idx],
+    }
+    for c in _FIELDS:
+        if c != "since":
+            cols[c] = spread(c, np.nan)
+    cols["area_ids"] = s["area_ids"].to_numpy(object)[idx]
+    cols["note"] = _cells(s["note"])[idx]
+    order = np.lexsort((idx, [_RULE_RANK[r] for r in rule], [_SEV_RANK[x] for x in sev]))
+    df = pd.DataFrame({c: cols[c][order] for c in COLUMNS}).infer_objects()
+    df = df.astype({c: "Int64" for c in _INT_COLUMNS})
     df["cause_inferred"] = df["cause_inferred"].fillna(False).astype(bool)
     return df
+
+
+def _cells(col: pd.Series) -> np.ndarray:
+    """The values of a status column as the cells of a flag: missing -> None (a text column of
+    pandas reads a missing value as NaN)."""
+    return col.astype(object).where(col.notna(), None).to_numpy(object)
 
 
 def funding_gap(status: pd.DataFrame, plan: pd.DataFrame | None, lang: str = "vi") -> pd.DataFrame:
@@ -580,35 +1119,22 @@ def funding_gap(status: pd.DataFrame, plan: pd.DataFrame | None, lang: str = "vi
     handed over, with no amount or expected year, or with no plan amount recorded (unknown, never
     read as 0) are skipped. No plan (None or empty): no rows.
     """
-    records = [{k: _value(v) for k, v in r.items()} for r in status.to_dict("records")]
-    for r in records:
-        r.setdefault("stage", None)
-        r["area_ids"] = list(r["area_ids"]) if isinstance(r.get("area_ids"), (list, tuple, np.ndarray)) else []
-    return _frame(_funding_rows(records, plan, lang))
+    n = len(status)
 
+    def values(c):
+        return [_value(v) for v in status[c]] if c in status.columns else [None] * n
 
-def _funding_rows(records: list[dict], plan: pd.DataFrame | None, lang: str) -> list[dict]:
-    if plan is None or plan.empty:
-        return []
-    rows = []
-    for order, s in enumerate(records):
-        total, year = s.get("total_investment_vnd"), s.get("expected_year")
-        if s.get("is_handed_over") or total is None or year is None:
-            continue
-        mine = plan[(plan["work_id"] == s["id"]) & (plan["year"] <= year)]["allocated_vnd"].dropna()
-        if mine.empty:  # no plan recorded for this work (or no amount in it): unknown, not "nothing allocated"
-            continue
-        allocated = int(mine.sum())
-        gap = int(total) - allocated
-        if gap <= 0:
-            continue
-        kw = {"year": int(year), "total": fmt.ty(total, lang), "allocated": fmt.ty(allocated, lang),
-              "gap": fmt.ty(gap, lang)}
-        rows.append(_row({**s, "cause": "von", "cause_inferred": False}, {
-            "rule": "funding_gap", "severity": "amber" if allocated else "red", "gap_vnd": gap,
-            "message": t("flags.msg.funding_gap", lang, **kw) if allocated
-            else t("flags.msg.funding_none", lang, **kw)}, order))
-    return rows
+    s = pd.DataFrame({
+        "id": _object_array(values("id")), "name": _object_array(values("name")),
+        "total_investment_vnd": _object_array(values("total_investment_vnd")),
+        "expected_year": pd.to_numeric(pd.Series(values("expected_year"), dtype=object), errors="coerce")
+        .astype(float).to_numpy(),
+        "is_handed_over": _object_array(values("is_handed_over")), "stage": _object_array(values("stage")),
+        "area_ids": _object_array([list(a) if isinstance(a, (list, tuple, np.ndarray)) else []
+                                   for a in (status["area_ids"] if "area_ids" in status.columns else [None] * n)]),
+        "note": _object_array(values("note")), "cause": _object_array([None] * n),
+        "cause_inferred": np.zeros(n, dtype=bool)})
+    return _frame(s, _funding_block(s, plan, lang))
 
 
 # -- one row per work: the grouping every page counts and lists with ------------------------------
@@ -868,9 +1394,10 @@ def evaluate(db, eval_date=None, towns: list[str] | None = None, thresholds: Thr
     thresholds of the setting table unless given."""
     d = _to_date(eval_date) or default_eval_date(db)
     th = thresholds or stored_thresholds(db)
-    works, history = load_inputs(db, d, towns)
+    m = stages_.model(db)
     plan = queries.capital_plan(db) if plan is None else plan  # the yearly plans imported (funding_gap)
-    return flag_works(works, history, d, th, lang, plan, stages_.model(db))
+    # the status of each work, derived in the database (one row per work, not its history)
+    return _flags_of(_db_status(db, d, towns, m, th.stalled_periods), d, th, m, lang, plan)
 
 
 def trend(db, towns: list[str] | None = None, thresholds: Thresholds | None = None, rules=None) -> pd.DataFrame:

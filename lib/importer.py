@@ -38,7 +38,7 @@ from lib import backup, export, fmt, xlsx_read
 from lib.auth import Identity
 from lib.db import Database
 from lib.i18n import Msg, Num, t
-from lib.db import ValidationError
+from lib.db import ValidationError, share_frame
 from lib.updates import YEAR_MAX, YEAR_MIN, Period, Update, insert_updates, row_label, validate_updates
 
 KINDS = ("status", "capital_plan")
@@ -617,6 +617,8 @@ def _write_plan(p: Preview, who: Identity, now: datetime, detail: dict):
         # read by name in the SQL below (DuckDB's replacement scan); never cursor.register
         new_plan_rows = _plan_frame(new)  # noqa: F841
         changed_plan_rows = _plan_frame(changed)  # noqa: F841
+        for name, frame in (("new_plan_rows", new_plan_rows), ("changed_plan_rows", changed_plan_rows)):
+            share_frame(cur, name, frame)  # PostgreSQL: temporary tables
         if changed:
             cur.execute(
                 "UPDATE capital_plan SET allocated_vnd = i.allocated_vnd, disbursed_vnd = i.disbursed_vnd, "

@@ -5,6 +5,8 @@ reporting period, the areas it belongs to, and labels for stage and category.
 """
 from __future__ import annotations
 
+import json
+
 from datetime import date
 
 import pandas as pd
@@ -19,6 +21,19 @@ def periods(db: Database) -> pd.DataFrame:
         "SELECT id, label_vi, as_of, as_of_precision, source_ref, source_note "
         "FROM reporting_period ORDER BY as_of DESC, id DESC"
     )
+
+
+def synthetic(db: Database) -> dict | None:
+    """What ``python -m bench.synthetic`` wrote in ``meta`` when it made this file (None: real data).
+    Every screen then says the figures are generated, not measured."""
+    raw = db.scalar("SELECT value FROM meta WHERE key = 'synthetic'")
+    if raw is None:
+        return None
+    try:
+        found = json.loads(raw)
+    except ValueError:
+        found = None
+    return found if isinstance(found, dict) else {"command": str(raw)[:200]}
 
 
 def programme(db: Database) -> pd.Series:

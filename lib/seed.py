@@ -17,7 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from lib.auth import system
-from lib.db import ROOT, Database, db_path_from_env
+from lib.db import ROOT, Database, database_target, db_path_from_env, is_postgres_url
 
 SEED_DIR = ROOT / "data" / "seed"
 SEED_ACTOR = "dữ liệu mặc định (báo cáo 12/2022)"
@@ -149,6 +149,23 @@ def open_database(path: Path | None = None) -> Database:
     from lib import criteria
 
     db = Database(path or db_path_from_env())
+    if db.is_empty():
+        load_seed(db)
+        load_demo(db)
+    criteria.ensure_rulesets(db)
+    return db
+
+
+def open_configured(target: str | Path | None = None) -> Database:
+    """Open whichever store is configured (``lib.db.database_target``): a PostgreSQL URL
+    (``CT07_DATABASE_URL``, lib/pg.py) or a DuckDB file; migrated, with the default data when new."""
+    target = database_target() if target is None else target
+    if not is_postgres_url(target):
+        return open_database(Path(target))
+    from lib import criteria
+    from lib.pg import PgDatabase
+
+    db = PgDatabase(str(target))
     if db.is_empty():
         load_seed(db)
         load_demo(db)

@@ -16,7 +16,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from lib.auth import Identity
-from lib.db import Database, DatabaseError, ValidationError
+from lib.db import Database, DatabaseError, ValidationError, share_frame
 from lib import fmt
 from lib.fmt import HTML_TAG, is_blank, parse_number
 from lib.i18n import Msg, t
@@ -327,6 +327,7 @@ def insert_updates(cur, period: Period, clean: list[Update], who: Identity, now:
         "delay_cause": pd.array([u.delay_cause for u in clean], dtype="string"),
         "ord": range(len(clean)),
     })
+    share_frame(cur, "incoming_updates", incoming_updates)  # PostgreSQL: a temporary table
     written = cur.execute(
         "INSERT INTO status_update (work_id, period_id, as_of, stage, physical_pct, disbursed_vnd, "
         "expected_year, note, delay_cause, source_ref, entered_by, entered_at) "

@@ -7,7 +7,7 @@ since the previous period and the charts follow. Every count comes from ``flags.
 import streamlit as st
 
 from lib import charts, flags, queries
-from ui import flags_view, frame
+from ui import flags_view, frame, widgets
 
 ctx = frame.page_header()
 rules = flags_view.chosen_rules()  # the filter is drawn below the lists; its state is read first
@@ -36,21 +36,21 @@ with left:
     crow = flags_view.cause_rows(ctx, w)
     if crow["n_works"].sum():
         top = crow.sort_values(["n_works", "order"], ascending=[False, True]).iloc[0]
-        st.altair_chart(charts.cause_bars(crow, ctx.tr("flags.causes_title", top=top["label"], n=int(top["n_works"])),
-                                          ctx.tr("flags.count_works"), ctx.lang), width="stretch")
+        widgets.altair(charts.cause_bars, crow, ctx.tr("flags.causes_title", top=top["label"], n=int(top["n_works"])),
+                                          ctx.tr("flags.count_works"), ctx.lang, width="stretch")
     else:
         st.info(ctx.tr("flags.causes_none"))
 with right:
     trow = flags_view.town_rows(ctx, shown)
     if len(trow) and trow["n"].sum():
         totals = trow.groupby("town_label")["n"].sum().sort_values(ascending=False)
-        st.altair_chart(charts.flags_by_town(trow, sev_labels, ctx.tr("flags.towns_title", top=totals.index[0]),
-                                             ctx.tr("flags.count_works"), ctx.lang), width="stretch")
+        widgets.altair(charts.flags_by_town, trow, sev_labels, ctx.tr("flags.towns_title", top=totals.index[0]),
+                                             ctx.tr("flags.count_works"), ctx.lang, width="stretch")
 
 trend = flags_view.trend_rows(ctx, rules)
 if len(trend):
-    st.altair_chart(charts.flag_trend(trend, sev_labels, ctx.tr("flags.trend_title"), ctx.tr("flags.count_works"),
-                                      ctx.tr("chart.period"), ctx.lang), width="stretch")
+    widgets.altair(charts.flag_trend, trend, sev_labels, ctx.tr("flags.trend_title"), ctx.tr("flags.count_works"),
+                                      ctx.tr("chart.period"), ctx.lang, width="stretch")
     if trend["period_label"].nunique() == 1:
         st.caption(ctx.tr("flags.trend_single"))
 

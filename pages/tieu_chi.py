@@ -10,7 +10,7 @@ import streamlit as st
 
 from lib import criteria, fmt, queries
 from ui import criteria_view as cv
-from ui import frame
+from ui import frame, widgets
 
 ctx = frame.page_header()
 catalog = cv.load_catalog(ctx)
@@ -61,7 +61,7 @@ with cv.guard(ctx, ruleset):
     cv.unit_note(ctx, town)
 
     links = frame.read(criteria.work_links)
-    st.altair_chart(cv.groups_chart(ctx, res), width="stretch")
+    widgets.altair(cv.groups_chart, ctx, res, width="stretch")
     cv.failing_list(ctx, res, links, card.values)
     st.subheader(ctx.tr("crit.table"))
     st.dataframe(cv.standards_table(ctx, res, card.values, links), hide_index=True, width="stretch",

@@ -22,9 +22,9 @@ if money:  # the yearly capital plan against disbursement; nothing when no plan 
 by_stage = overview.by_stage(works, stages, ctx.lang)
 left, right = st.columns(2)
 with left:
-    st.altair_chart(widgets.stage_count_chart(ctx, by_stage, k), width="stretch")
+    widgets.altair(widgets.stage_count_chart, ctx, by_stage, k, width="stretch")
 with right:
-    st.altair_chart(widgets.stage_money_chart(ctx, by_stage), width="stretch")
+    widgets.altair(widgets.stage_money_chart, ctx, by_stage, width="stretch")
 
 widgets.red_flags(ctx, flagged, flags_view.cause_labels(ctx))
 

@@ -143,6 +143,8 @@ def _download_files(at) -> dict[str, bytes]:
         if getattr(node, "type", "") != "download_button":
             continue
         url = node.proto.url
+        if not url and node.proto.deferred_file_id:  # made on click: click it
+            url = Downloads.manager.execute_deferred(node.proto.deferred_file_id)
         if not url:
             continue            # built on click: checked through the library below
         file_id = url.rsplit("/", 1)[-1].split(".")[0]

@@ -68,7 +68,7 @@ def evaluate(ctx: Ctx, when: date) -> pd.DataFrame:
 
 def works_flagged(ctx: Ctx, when: date | None = None) -> pd.DataFrame:
     """One row per flagged work at ``when`` (default: the session's evaluation date)."""
-    return flags.by_work(evaluate(ctx, when or eval_date(ctx)))
+    return frame.read(flags.evaluate_by_work, when or eval_date(ctx), ctx.towns, ctx.lang)  # cached as a whole
 
 
 def causes_table(ctx: Ctx) -> pd.DataFrame:
@@ -132,7 +132,7 @@ def work_lists(ctx: Ctx, w: pd.DataFrame, when: date) -> None:
         mine = rows[rows["severity"] == sev]
         st.subheader(ctx.tr(f"flags.group_{sev}") + ctx.tr("flags.group_count", n=len(mine)))
         if len(mine):
-            table.show(ctx, flags.WORK_TABLE, mine)
+            table.show_paged(ctx, flags.WORK_TABLE, mine, key=f"flags_page_{sev}")
         else:
             plain(ctx.tr(f"flags.group_none_{sev}", date=fmt.day(when, ctx.lang)))
 

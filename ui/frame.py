@@ -21,9 +21,9 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from lib import fmt, queries
-from lib.db import Database, db_path_from_env
+from lib.db import Database, database_target
 from lib.i18n import LANGS, normalise_lang, t, text_of
-from lib.seed import open_database
+from lib.seed import open_configured
 
 TOWN_KEY = "f_towns"
 EVAL_SAVED = "eval_saved"  # the flags' evaluation date a user chose (ui/flags_view)
@@ -39,12 +39,12 @@ ICON = Path(__file__).resolve().parent / "assets" / "icon.png"  # served by the 
 def get_db() -> Database:
     """One connection per server process (and per database file, so tests that point
     CT07_DB_PATH elsewhere get their own)."""
-    return _open(str(db_path_from_env()))
+    return _open(database_target())  # CT07_DATABASE_URL (PostgreSQL) or CT07_DB_PATH
 
 
 @st.cache_resource(show_spinner=False)
 def _open(path: str) -> Database:
-    return open_database(Path(path))
+    return open_configured(path)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -53,12 +53,33 @@ def _cached(module: str, name: str, path: str, version: int, args: tuple, kwargs
     return fn(_open(path), *args, **dict(kwargs))
 
 
+# script run -> (db.changes, data version): the version is read once per run (it was a query per
+# read, 15 % of a rerun), and again when this process wrote since (a save, then its receipt)
+_RUN_VERSION: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _data_version(db: Database) -> int:
+    marker = _this_run()
+    if marker is None:
+        return db.data_version()
+    seen = _RUN_VERSION.get(marker)
+    if seen is None or seen[0] != (id(db), db.changes):
+        seen = ((id(db), db.changes), db.data_version())
+        _RUN_VERSION[marker] = seen
+    return seen[1]
+
+
+def data_version() -> int:
+    """The database's data version, read once per script run (see _data_version)."""
+    return _data_version(get_db())
+
+
 def read(fn, *args, **kwargs):
     """Call a read function of lib/ with the database, cached until the next write."""
     db = get_db()
     frozen = tuple(tuple(a) if isinstance(a, list) else a for a in args)
     kw = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items()))
-    result = _cached(fn.__module__, fn.__name__, str(db.path), db.data_version(), frozen, kw)
+    result = _cached(fn.__module__, fn.__name__, str(db.path), _data_version(db), frozen, kw)
     return result.copy() if isinstance(result, pd.DataFrame) else result
 
 
@@ -220,6 +241,9 @@ def render_frame(title: str, chrome: bool = True) -> Ctx:
                            disabled=len(periods) < 2, label_visibility="collapsed",
                            help=t("filter.period", lang))
     url_warnings(lang)
+    made = read(queries.synthetic)
+    if made is not None:  # a generated file (bench/synthetic.py): said on every screen, slides included
+        st.html(f'<div class="ct07-synthetic">{html.escape(t("stamp.synthetic", lang, command=str(made.get("command", ""))[:200]))}</div>')
 
     towns = list(st.session_state[TOWN_KEY] or [])
     all_selected = set(towns) == set(valid_ids)

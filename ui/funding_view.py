@@ -410,7 +410,7 @@ def _timeline(ctx: Ctx, m: WhatIf) -> None:
               "baseline": ctx.tr("funding.tl_baseline"), "earlier": ctx.tr("funding.tl_earlier"),
               "later": ctx.tr("funding.tl_later"), "same": ctx.tr("funding.tl_same"),
               "base_col": ctx.tr("funding.col_base"), "year_col": ctx.tr("funding.col_year")}
-    st.altair_chart(charts_funding.timeline(data, title, labels, m.scenario.start_year, end), width="stretch")
+    widgets.altair(charts_funding.timeline, data, title, labels, m.scenario.start_year, end, width="stretch")
 
 
 def _not_simulated(ctx: Ctx, m: WhatIf) -> None:
@@ -452,7 +452,7 @@ def money_tab(ctx: Ctx, m: WhatIf) -> None:
     labels = {"year": ctx.tr("funding.tl_year"), "amount": ctx.tr("funding.need_axis"),
               "funded": ctx.tr("funding.need_funded"), "unfunded": ctx.tr("funding.need_unfunded"),
               "envelope": ctx.tr("funding.need_envelope")}
-    st.altair_chart(charts_funding.need_by_year(rows, title, labels, ctx.lang, subtitle=subtitle), width="stretch")
+    widgets.altair(charts_funding.need_by_year, rows, title, labels, ctx.lang, subtitle=subtitle, width="stretch")
     widgets.note(ctx.tr("funding.need_note"))
     table_ui.show(ctx, MONEY_TABLE, py, caption=ctx.tr("funding.money_table_caption"))
 
@@ -484,8 +484,8 @@ def towns_tab(ctx: Ctx, m: WhatIf) -> None:
         parts = [_score_part(ctx, m, p, end) for p in m.projections]
         labels = {"year": ctx.tr("funding.tl_year"), "points": ctx.tr("funding.sc_points"),
                   "pass": ctx.tr("funding.sc_pass", mark=fmt.number(m.projections[0].pass_mark, 0, ctx.lang))}
-        st.altair_chart(charts_funding.town_scores(data, m.projections[0].pass_mark, "; ".join(parts), labels,
-                                                   ctx.lang), width="stretch")
+        widgets.altair(charts_funding.town_scores, data, m.projections[0].pass_mark, "; ".join(parts), labels,
+                                                   ctx.lang, width="stretch")
     else:
         st.info(ctx.tr("funding.sc_none"))
     for p in m.projections:

@@ -11,7 +11,7 @@ from lib import charts, fmt, overview, progress, queries, register
 from lib.stages import UNKNOWN as UNKNOWN_STAGE
 from lib.fmt import TY
 from lib.register import MISSING
-from ui import frame, table
+from ui import frame, table, widgets
 from ui.frame import Ctx
 
 DETAIL_KEY = "reg_detail"   # the work shown in the detail tab
@@ -100,7 +100,7 @@ def works_list(ctx: Ctx, works: pd.DataFrame, flags: dict[str, str]) -> None:
         return
     spec = register.register_table(with_flags=bool(flags))
     rows = register.register_rows(ordered, ctx.lang, flags)
-    table.show(ctx, spec, rows, total=register.register_total(ordered, ctx.lang))
+    table.show_paged(ctx, spec, rows, key="reg_page", total=register.register_total(ordered, ctx.lang))
     towns = ", ".join(frame.town_display(r, ctx.lang) for _, r in ctx.town_options.iterrows()
                       if ctx.towns is None or r["id"] in ctx.towns)
     meta = [ctx.tr("register.export_meta", today=fmt.day(date.today(), ctx.lang),
@@ -158,16 +158,16 @@ def progress_charts(ctx: Ctx, works: pd.DataFrame, stages: pd.DataFrame) -> None
     st.caption(ctx.tr("register.click_hint"))
     not_done = fmt.sum_known(works.loc[~works["is_handed_over"], "total_investment_vnd"])  # None: unknown
     share = fmt.ty(not_done, ctx.lang)
-    st.altair_chart(charts.pipeline(rows, by_stage, "investment_ty", ctx.tr("overview.chart_stage_money"),
+    widgets.altair(charts.pipeline, rows, by_stage, "investment_ty", ctx.tr("overview.chart_stage_money"),
                                     ctx.tr("chart.pipeline_money_title", share=share), ctx.tr("filter.town"),
-                                    ctx.lang, decimals=1), width="stretch")
+                                    ctx.lang, decimals=1, width="stretch")
     # b. investment by category and town
     cat = _category_rows(ctx, works)
     if len(cat):
         top = cat.groupby("category_label")["investment_ty"].sum().sort_values(ascending=False)
-        st.altair_chart(charts.category_by_town(
+        widgets.altair(charts.category_by_town,
             cat, ctx.tr("chart.category_title", category=top.index[0], amount=fmt.ty(top.iloc[0] * TY, ctx.lang)),
-            ctx.tr("overview.chart_stage_money"), ctx.tr("filter.town"), ctx.lang), width="stretch")
+            ctx.tr("overview.chart_stage_money"), ctx.tr("filter.town"), ctx.lang, width="stretch")
     # c. timeline, baseline against current, with the data date
     _timeline(ctx, works, by_stage)
     # d. progress across reporting periods
@@ -179,8 +179,8 @@ def progress_charts(ctx: Ctx, works: pd.DataFrame, stages: pd.DataFrame) -> None
     if pf.empty:
         st.info(ctx.tr("chart.physfin_none"))
     else:
-        st.altair_chart(charts.physical_financial(pf, ctx.tr("chart.physfin_title", n=pf["id"].nunique(),
-                                                                 total=len(works)), labels, ctx.lang),
+        widgets.altair(charts.physical_financial, pf, ctx.tr("chart.physfin_title", n=pf["id"].nunique(),
+                                                                 total=len(works)), labels, ctx.lang,
                         width="stretch")
         if missing:
             st.caption(ctx.tr("chart.physfin_missing", ids=", ".join(missing)))
@@ -215,7 +215,7 @@ def _timeline(ctx: Ctx, works: pd.DataFrame, by_stage: pd.DataFrame) -> None:
                   "current": ctx.tr("chart.timeline_current"), "as_of": ctx.tr("chart.timeline_asof")}
         title = ctx.tr("chart.timeline_title", n_due=len(due_passed),
                        as_of=fmt.as_of(ctx.as_of, ctx.as_of_precision, ctx.lang))
-        st.altair_chart(charts.timeline(rows, by_stage, as_of_year, title, labels), width="stretch")
+        widgets.altair(charts.timeline, rows, by_stage, as_of_year, title, labels, width="stretch")
     if len(missing):
         st.caption(ctx.tr("chart.timeline_missing", n=len(missing), ids=", ".join(missing["id"])))
 
@@ -228,9 +228,9 @@ def _progress(ctx: Ctx) -> None:
     if prog.empty:
         return
     last = prog.iloc[-1]
-    st.altair_chart(charts.progress_over_periods(progress.long_form(prog, labels),
+    widgets.altair(charts.progress_over_periods, progress.long_form(prog, labels),
                                                  ctx.tr("chart.progress_title", done=int(last["n_handed_over"])),
-                                                 labels, ctx.lang), width="content")
+                                                 labels, ctx.lang, width="content")
     if len(prog) == 1:
         st.caption(ctx.tr("chart.progress_single", period=last["period_label"]))
     if prog["n_physical_known"].sum() == 0:
@@ -294,7 +294,7 @@ def detail(ctx: Ctx, works: pd.DataFrame, all_works: pd.DataFrame) -> None:
     by_stage = pd.concat([by_stage, pd.DataFrame([{"stage": UNKNOWN_STAGE, "label": ctx.tr("stage.unknown"),
                                                    "color": "#BBBBBB", "order": 99}])], ignore_index=True)
     if len(hist) > 1:  # one update is one dot: the table says it better
-        st.altair_chart(charts.status_history(chart_rows, by_stage, ctx.tr("detail.history_chart"),
+        widgets.altair(charts.status_history, chart_rows, by_stage, ctx.tr("detail.history_chart"),
                                               {"date": ctx.tr("detail.h_date"), "period": ctx.tr("detail.h_period"),
-                                               "expected": ctx.tr("register.col_expected")}), width="stretch")
+                                               "expected": ctx.tr("register.col_expected")}, width="stretch")
     table.show(ctx, register.HISTORY, register.history_rows(hist, ctx.lang))

@@ -1,6 +1,8 @@
 """Pieces of page shared by several pages (tables and charts with their labels)."""
 from __future__ import annotations
 
+import importlib
+
 import html
 from datetime import date
 
@@ -11,6 +13,7 @@ import streamlit as st
 from lib import charts, flags, fmt, overview
 from lib.stages import UNKNOWN as UNKNOWN_STAGE
 from lib.fmt import TY
+from ui import frame
 from ui import table as table_ui
 from ui.frame import ROOT, Ctx
 
@@ -115,3 +118,17 @@ def red_flags(ctx: Ctx, w: pd.DataFrame, labels: dict[str, str]) -> None:
         return
     st.subheader(ctx.tr("overview.red_title", n=len(red)))
     table_ui.show(ctx, flags.SHORT_TABLE, flags.work_table_rows(red, labels, ctx.lang))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _chart_spec(module: str, name: str, version: int, args: tuple, kwargs: dict) -> dict:
+    fn = getattr(importlib.import_module(module), name)
+    return fn(*args, **kwargs).to_dict()
+
+
+def altair(build, *args, width="stretch", **kwargs) -> None:
+    """``st.altair_chart(build(*args, **kwargs))``, its Vega-Lite spec built once per data version
+    and arguments (Altair's building and validation was a third of a rerun); the same chart,
+    drawn by ``st.vega_lite_chart``. A chart the user can select in keeps ``st.altair_chart``."""
+    spec = _chart_spec(build.__module__, build.__qualname__, frame.data_version(), args, kwargs)
+    st.vega_lite_chart(spec, width=width)
