@@ -125,8 +125,9 @@ def report(res: dict) -> str:
         f = res[f"functions_{scale}"]
         lines += [f"- Một bước thanh trượt vốn: máy chủ {_ms(a.get('slider_step_ms'))} ms "
                   f"({_x(a.get('slider_step_ms'), fw)}), bấm → xong trong Chromium {_ms(b.get('slider_step_ms'))} ms.",
-                  f"- Tính cảnh báo ({f['works']} công trình): {_ms(f['flags_ms'])} ms; tính lại vốn 10 năm: "
-                  f"{_ms(f['funding_ms'])} ms.",
+                  f"- Tính cảnh báo ({f['works']} công trình): {_ms(f['flags_ms'])} ms; gộp theo công trình: "
+                  f"{_ms(f.get('by_work_ms'))} ms; xu hướng qua mọi kỳ: {_ms(f.get('trend_ms'))} ms; tính lại vốn "
+                  f"10 năm: {_ms(f['funding_ms'])} ms.",
                   f"- Nhập bảng tính {f['import_rows']} dòng ({f['import_written']} dòng ghi): xem trước "
                   f"{_ms(f['import_preview_ms'])} ms, ghi {_ms(f['import_write_ms'])} ms.",
                   f"- Bộ nhớ thường trú cao nhất của máy chủ sau khi mở mọi trang: {_ms(b['peak_rss_mb'])} MB.", ""]

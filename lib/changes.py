@@ -40,6 +40,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from lib import flags, fmt, queries
@@ -101,41 +102,52 @@ def changes_between(works: pd.DataFrame, history: pd.DataFrame, previous_as_of, 
     old_d, new_d = _d(previous_as_of), _d(as_of)
     th = thresholds or flags.Thresholds()
     labels = stage_labels or {}
-    old = flags.status_as_of(works, history, old_d, stages).set_index("id")
-    new = flags.status_as_of(works, history, new_d, stages).set_index("id")
+    old = flags.status_as_of(works, history, old_d, stages)
+    new = flags.status_as_of(works, history, new_d, stages)
     f_old = flags.flag_works(works, history, old_d, th, lang, stages=stages)
     f_new = flags.flag_works(works, history, new_d, th, lang, stages=stages)
     late_old = _late(f_old)
-    worst_new = by_work(f_new).set_index("work_id")
+    worst_new = by_work(f_new)
+    severity_of = dict(zip(worst_new["work_id"], worst_new["severity"]))
+    # each work's first late flag (red first, then in the flags' order): its sentence
+    late_new = f_new[(f_new["rule"] == "overdue") | (f_new["severity"] == "red")]
+    late_new = late_new.sort_values("severity", key=lambda x: x.map({"red": 0, "amber": 1}), kind="stable")
+    late_new = late_new.drop_duplicates("work_id", keep="first")
+    late_message = dict(zip(late_new["work_id"], late_new["message"]))
     between = _between(history, old_d, new_d)
 
     def stage_label(code) -> str:
         return t("flags.change.stage_unknown", lang) if fmt.is_missing(code) else labels.get(code, str(code))
 
+    # the columns of both statuses, one value per work (the works' order), read once
+    if len(old) and not old["id"].equals(new["id"]):  # same works, same order (status_as_of keeps it)
+        old = old.set_index("id").loc[new["id"]].reset_index()
+    ids = new["id"].tolist()
+    names = [flags._value(v) for v in new["name"]] if "name" in new.columns else [None] * len(new)
+    old_years, new_years = ([flags._int(v) for v in x["expected_year"]] for x in (old, new))
+    old_stages, new_stages = ([flags._value(v) for v in x["stage"]] for x in (old, new))
+    as_ofs = [_d(v) for v in new["status_as_of"]]
+    handed_now = [bool(v) for v in new["is_handed_over"]]
+    handed_before = [bool(v) for v in old["is_handed_over"]]
     rows = []
-    for order, wid in enumerate(new.index):
-        o, n = old.loc[wid], new.loc[wid]
+    for order, wid in enumerate(ids):
         note, cause = between.get(wid, (None, None))
-        base = {"work_id": wid, "work_name": flags._value(n.get("name")),
-                "old_year": flags._int(o["expected_year"]), "new_year": flags._int(n["expected_year"]),
-                "old_stage": flags._value(o["stage"]), "new_stage": flags._value(n["stage"]),
-                "severity": worst_new.loc[wid, "severity"] if wid in worst_new.index else None,
-                "note": note, "cause": cause, "as_of": _d(n["status_as_of"]), "_order": order}
-        mine = f_new[f_new["work_id"] == wid]
-        late_rows = mine[(mine["rule"] == "overdue") | (mine["severity"] == "red")]
-        if len(late_rows) and wid not in late_old:
-            first = late_rows.sort_values("severity", key=lambda s: s.map({"red": 0, "amber": 1}), kind="stable")
-            rows.append({**base, "kind": "newly_late", "message": first.iloc[0]["message"]})
+        base = {"work_id": wid, "work_name": names[order],
+                "old_year": old_years[order], "new_year": new_years[order],
+                "old_stage": old_stages[order], "new_stage": new_stages[order],
+                "severity": severity_of.get(wid),
+                "note": note, "cause": cause, "as_of": as_ofs[order], "_order": order}
+        if wid in late_message and wid not in late_old:
+            rows.append({**base, "kind": "newly_late", "message": late_message[wid]})
         if base["old_year"] is not None and base["new_year"] is not None and base["new_year"] > base["old_year"]:
             rows.append({**base, "kind": "slipped", "message": t(
                 "flags.change.msg.slipped", lang, old=base["old_year"], new=base["new_year"],
                 years=base["new_year"] - base["old_year"])})
-        handed_now, handed_before = bool(n["is_handed_over"]), bool(o["is_handed_over"])
-        if handed_now and not handed_before:
+        if handed_now[order] and not handed_before[order]:
             rows.append({**base, "kind": "handed_over", "message": t(
                 "flags.change.msg.handed_over", lang, stage=stage_label(base["old_stage"]),
                 date=fmt.day(base["as_of"], lang) if base["as_of"] else t("common.no_data", lang))})
-        elif not handed_now and base["new_stage"] is not None and base["new_stage"] != base["old_stage"]:
+        elif not handed_now[order] and base["new_stage"] is not None and base["new_stage"] != base["old_stage"]:
             rows.append({**base, "kind": "stage_changed", "message": t(
                 "flags.change.msg.stage", lang, old=stage_label(base["old_stage"]), new=stage_label(base["new_stage"]))})
     if not rows:
@@ -153,15 +165,19 @@ def _late(f: pd.DataFrame) -> set[str]:
 
 def _between(history: pd.DataFrame, old_d: date, new_d: date) -> dict[str, tuple[str | None, str | None]]:
     """work_id -> (newest note, newest delay_cause) of updates with old_d < as_of <= new_d."""
-    h = history.copy()
-    h["_as_of"] = [_d(v) for v in h["as_of"]]
-    h = h[pd.Series([d is not None and old_d < d <= new_d for d in h["_as_of"]], index=h.index, dtype=bool)]
+    day = flags._date_values(history["as_of"])
+    keep = ~np.isnat(day) & (day > np.datetime64(old_d, "D")) & (day <= np.datetime64(new_d, "D"))
+    h = history[keep].assign(_as_of=day[keep])
     h = h.sort_values(["_as_of", "id"] if "id" in h.columns else ["_as_of"], kind="stable")
     out: dict[str, tuple[str | None, str | None]] = {}
-    for wid, g in h.groupby("work_id", sort=False):
-        notes = [str(v).strip() for v in g["note"] if isinstance(v, str) and v.strip()] if "note" in g else []
-        causes = [v for v in g["delay_cause"] if isinstance(v, str) and v] if "delay_cause" in g else []
-        out[wid] = (notes[-1] if notes else None, causes[-1] if causes else None)
+    wid = h["work_id"].tolist()
+    notes = [str(v).strip() if isinstance(v, str) and v.strip() else None for v in h["note"]] \
+        if "note" in h.columns else [None] * len(h)
+    causes = [v if isinstance(v, str) and v else None for v in h["delay_cause"]] \
+        if "delay_cause" in h.columns else [None] * len(h)
+    for w, note, cause in zip(wid, notes, causes):  # the newest of each, in date order
+        before = out.get(w, (None, None))
+        out[w] = (note if note is not None else before[0], cause if cause is not None else before[1])
     return out
 
 

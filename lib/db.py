@@ -223,6 +223,16 @@ class Database:
         finally:
             cur.close()
 
+    def numpy(self, sql: str, params: Sequence[Any] | dict | None = None) -> dict:
+        """The result as {column: numpy array} (DuckDB's ``fetchnumpy``; a column holding NULL is a
+        ``numpy.ma.MaskedArray``): for the hot reads of numbers, where a pandas frame costs more
+        than the query (lib.flags.evaluate)."""
+        cur = self._cursor()
+        try:
+            return cur.execute(sql, params or []).fetchnumpy()
+        finally:
+            cur.close()
+
     def scalar(self, sql: str, params: Sequence[Any] | dict | None = None) -> Any:
         cur = self._cursor()
         try:

@@ -506,9 +506,13 @@ def _frame_status(works: pd.DataFrame, history: pd.DataFrame, d: date, m: StageM
         return c.astype(object).where(c.map(lambda v: isinstance(v, str)), None)
 
     pid = col("period_id")
-    pid_ok = pid.map(lambda v: bool(_value(v))) if n else pd.Series([], dtype=bool)
+    def given(c: pd.Series) -> pd.Series:  # bool(_value(v)) per value (a text: not empty)
+        return pd.Series([bool(v) if type(v) is str else bool(_value(v)) for v in c.tolist()], index=c.index,
+                         dtype=bool)
+
+    pid_ok = given(pid) if n else pd.Series([], dtype=bool)
     prec = col("as_of_precision")
-    prec = prec.where(prec.map(lambda v: bool(_value(v))), "day") if n else prec
+    prec = prec.where(given(prec), "day") if n else prec
     day_text = pd.Series(h["_d"].to_numpy().astype(str), index=h.index)
     hf = pd.DataFrame({
         "work_id": col("work_id").astype(object), "seq": np.arange(n, dtype=np.int64),
@@ -570,23 +574,28 @@ def _frame_status(works: pd.DataFrame, history: pd.DataFrame, d: date, m: StageM
         "area_ids": [list(a) if isinstance(a, (list, tuple, np.ndarray)) else [] for a in area]}, m), h
 
 
-# ``evaluate`` reads the updates as numbers (no text per update: stage and period as dense ranks,
-# the same on DuckDB and PostgreSQL), derives
+# ``evaluate`` reads the updates as numbers (no text per update: stage and period as dense ranks
+# of their few distinct values, the same on DuckDB and PostgreSQL; an update without a period
+# stands for its date: a negative key), derives
 # the status with numpy over them sorted by (work, as_of, id), then reads the few texts it shows.
 _DB_UPDATES = """
-WITH w AS ({works})
+WITH w AS ({works}),
+sr AS (SELECT x.stage, dense_rank() OVER (ORDER BY x.stage) AS st, coalesce(s.is_handed_over, FALSE) AS handed
+       FROM (SELECT DISTINCT stage FROM status_update WHERE stage IS NOT NULL) x LEFT JOIN stage s ON s.code = x.stage),
+pr AS (SELECT x.period_id, CASE WHEN x.period_id <> '' THEN dense_rank() OVER (ORDER BY x.period_id) END AS pr,
+              rp.as_of AS rp_as_of, rp.as_of_precision = 'month' AS by_month
+       FROM (SELECT DISTINCT period_id FROM status_update WHERE period_id IS NOT NULL) x
+       LEFT JOIN reporting_period rp ON rp.id = x.period_id)
 SELECT w._order::BIGINT AS wk, (su.as_of - DATE '1970-01-01')::INTEGER AS day, su.id,
-       CASE WHEN su.stage IS NULL THEN 0 ELSE dense_rank() OVER (ORDER BY su.stage) END::BIGINT AS st,
-       su.physical_pct::DOUBLE AS pct,
-       dense_rank() OVER (ORDER BY CASE WHEN su.period_id IS NULL OR su.period_id = '' THEN 'd' || su.as_of::VARCHAR
-                                       ELSE 'p' || su.period_id END)::BIGINT AS pk,
+       coalesce(sr.st, 0)::BIGINT AS st, su.physical_pct::DOUBLE AS pct,
+       coalesce(pr.pr, -1 - ((su.as_of - DATE '1970-01-01')::BIGINT + 2147483648))::BIGINT AS pk,
        su.expected_year::DOUBLE AS y,
        coalesce(regexp_matches(su.note, '{nonblank}'), FALSE) AS has_note,
        coalesce(su.delay_cause <> '', FALSE) AS has_cause,
-       coalesce(s.is_handed_over, FALSE) AS handed,
-       coalesce(rp.as_of_precision = 'month' AND rp.as_of = su.as_of, FALSE) AS month
-FROM status_update su JOIN w ON w.id = su.work_id LEFT JOIN stage s ON s.code = su.stage
-LEFT JOIN reporting_period rp ON rp.id = su.period_id
+       coalesce(sr.handed, FALSE) AS handed,
+       coalesce(pr.by_month AND pr.rp_as_of = su.as_of, FALSE) AS month
+FROM status_update su JOIN w ON w.id = su.work_id
+LEFT JOIN sr ON sr.stage = su.stage LEFT JOIN pr ON pr.period_id = su.period_id
 WHERE su.as_of <= $eval_date"""
 _DB_TEXTS = """
 SELECT su.id, su.stage, su.period_id, su.disbursed_vnd::DOUBLE AS disbursed_vnd, su.note, su.delay_cause
@@ -597,24 +606,42 @@ SELECT w.id, w.name, w.total_investment_vnd, w.baseline_year::DOUBLE AS baseline
 FROM ({works}) w ORDER BY w._order"""
 
 
+def _town_params(towns: list[str] | None) -> dict:
+    towns_list = list(towns) if towns is not None else []
+    return {"all_towns": towns is None, "towns": [x for x in towns_list if x != UNKNOWN_TOWN],
+            "include_unknown": UNKNOWN_TOWN in towns_list}
+
+
 def _db_status(db, d: date, towns: list[str] | None, m: StageModel, k: int) -> pd.DataFrame:
     """The status of the works of ``towns`` as of ``d`` (one row per work, in ``queries.works``
     order): the rules of ``_frame_status``, derived with numpy from the updates read as numbers."""
-    towns_list = list(towns) if towns is not None else []
-    params = {"all_towns": towns is None, "towns": [x for x in towns_list if x != UNKNOWN_TOWN],
-              "include_unknown": UNKNOWN_TOWN in towns_list}
-    works = db.query(_DB_WORK_LIST.format(works=_DB_WORKS), params)
-    u = db.query(_DB_UPDATES.format(works=_DB_WORKS, nonblank=_NONBLANK), {**params, "eval_date": d})
-    n_w, n = len(works), len(u)
-    order = np.lexsort((u["id"].to_numpy(), u["day"].to_numpy(), u["wk"].to_numpy()))
-    wk = u["wk"].to_numpy(np.int64)[order]
-    day = u["day"].to_numpy(np.int64)[order]
-    ids = u["id"].to_numpy(np.int64)[order]
-    st = u["st"].to_numpy(np.int64)[order]
-    pct = u["pct"].to_numpy(float)[order]
-    pk = u["pk"].to_numpy(np.int64)[order]
-    y = u["y"].to_numpy(float)[order]
-    month = u["month"].to_numpy(bool)[order]
+    params = _town_params(towns)
+    works = db.numpy(_DB_WORK_LIST.format(works=_DB_WORKS), params)
+    u = db.numpy(_DB_UPDATES.format(works=_DB_WORKS, nonblank=_NONBLANK), {**params, "eval_date": d})
+    return _numeric_status(works, u, m, k, lambda ids: db.numpy(_DB_TEXTS, {"ids": ids.tolist()}))
+
+
+def _numeric_status(works: pd.DataFrame, u: pd.DataFrame, m: StageModel, k: int, texts_of) -> pd.DataFrame:
+    """``_db_status`` from what it read: ``works`` (``_DB_WORK_LIST``), the updates ``u``
+    (``_DB_UPDATES`` as ``Database.numpy`` arrays, all of them up to the evaluation date) and ``texts_of(ids)`` -> the
+    ``_DB_TEXTS`` rows of those update ids (``Database.numpy`` arrays; more rows may be given)."""
+    n_w, n = len(works["id"]), len(u["id"])
+    def col(name, dtype, missing=None, frame=u) -> np.ndarray:  # a column as plain numpy (NULL: ``missing``)
+        v = frame[name]
+        v = v.to_numpy() if isinstance(v, pd.Series) else v
+        if isinstance(v, np.ma.MaskedArray):
+            v = v.astype(dtype).filled(missing)
+        return np.asarray(v, dtype=dtype)
+
+    order = np.lexsort((col("id", np.int64), col("day", np.int64), col("wk", np.int64)))
+    wk = col("wk", np.int64)[order]
+    day = col("day", np.int64)[order]
+    ids = col("id", np.int64)[order]
+    st = col("st", np.int64)[order]
+    pct = col("pct", float, np.nan)[order]
+    pk = col("pk", np.int64)[order]
+    y = col("y", float, np.nan)[order]
+    month = col("month", bool)[order]
     pos = np.arange(n)
     # each work's updates: [first, end) in the sorted arrays
     counts = np.bincount(wk, minlength=n_w)
@@ -648,10 +675,10 @@ def _db_status(db, d: date, towns: list[str] | None, m: StageModel, k: int) -> p
     same = np.ones(n, dtype=bool)
     same[:-1] = (wk[1:] != wk[:-1]) | (day[1:] != day[:-1])  # last update of its (work, day)
     day_end = np.flatnonzero(same)
-    last_of_day = day_end[np.searchsorted(day_end, pos)] if n else pos
 
     def prec_of(p) -> np.ndarray:
-        return np.where(p >= 0, np.where(month[last_of_day[np.maximum(p, 0)]] if n else False, "month", "day"), None)
+        last_of_day = day_end[np.searchsorted(day_end, np.maximum(p, 0))] if n else p
+        return np.where(p >= 0, np.where(month[last_of_day] if n else False, "month", "day"), None)
 
     # the final run of the same stage
     broken = st != st[lastc[wk]] if n else np.zeros(0, dtype=bool)
@@ -659,7 +686,7 @@ def _db_status(db, d: date, towns: list[str] | None, m: StageModel, k: int) -> p
     # the expected years given
     known_y = ~np.isnan(y)
     y_last = latest(known_y)
-    base = works["baseline_year"].to_numpy(float)
+    base = col("baseline_year", float, np.nan, works)
     vy, vw, vp = y[known_y], wk[known_y], pos[known_y]
     prev = np.empty(len(vy))
     if len(vy):
@@ -695,37 +722,50 @@ def _db_status(db, d: date, towns: list[str] | None, m: StageModel, k: int) -> p
     nth = run_start + k - 1
     run_nth = np.where(run_len >= k, pl[np.minimum(nth, max(len(pl) - 1, 0))] if len(pl) else -1, -1)
     # the texts shown: of the newest update, the newest note and the newest cause
-    note_at = latest(u["has_note"].to_numpy(bool)[order])
-    cause_at = latest(u["has_cause"].to_numpy(bool)[order])
+    note_at = latest(col("has_note", bool)[order])
+    cause_at = latest(col("has_cause", bool)[order])
     want = np.unique(np.concatenate([last, note_at, cause_at]))
     want = want[want >= 0]
-    texts = db.query(_DB_TEXTS, {"ids": ids[want].tolist()}).set_index("id")
+    texts = texts_of(ids[want])
+    t_ids = np.asarray(texts["id"], dtype=np.int64)
+    t_order = np.argsort(t_ids, kind="stable")
+    t_sorted = t_ids[t_order]
 
-    def text_at(p, column) -> pd.Series:
-        return texts[column].reindex(np.where(p >= 0, ids[np.maximum(p, 0)], -1)).reset_index(drop=True) \
-            if n else pd.Series([None] * n_w, dtype=object)
+    def text_at(p, column) -> pd.Series:  # the text of update p of each work (None: none), as objects
+        out = np.full(len(p), None, dtype=object)
+        if n and len(t_sorted):
+            want_ids = ids[np.maximum(p, 0)]
+            j = np.minimum(np.searchsorted(t_sorted, want_ids), len(t_sorted) - 1)
+            found = (p >= 0) & (t_sorted[j] == want_ids)
+            values = texts[column][t_order[j[found]]]
+            out[found] = _object_array(values.tolist())
+        return pd.Series(out, dtype=object)
 
     r = pd.DataFrame({
         "n_updates": counts.astype(np.int64), "stage": text_at(last, "stage"),
         "physical_pct": np.where(has, pct[lastc] if n else np.nan, np.nan),
         "disbursed_vnd": text_at(last, "disbursed_vnd"), "period_id": text_at(last, "period_id"),
-        "handed": pd.Series(np.where(has, u["handed"].to_numpy(bool)[order][lastc] if n else False, None), dtype=object)
+        "handed": pd.Series(np.where(has, col("handed", bool)[order][lastc] if n else False, None), dtype=object)
         .where(has, None),
         "last_prec": prec_of(last), "expected_year": np.where(y_last >= 0, y[np.maximum(y_last, 0)] if n else np.nan, np.nan),
-        "n_changes": n_changes, "note": text_at(note_at, "note").str.strip(),
+        "n_changes": n_changes, "note": pd.Series(_object_array([None if v is None else v.strip() for v in text_at(note_at, "note")]),
+                                                   dtype=object),
         "delay_cause": text_at(cause_at, "delay_cause"), "run_len": run_len.astype(np.int64),
-        "stage_since_prec": prec_of(stage_since), "run_first_prec": prec_of(run_first)})
-    for c, p in (("status_as_of", last), ("slipped_since", slipped), ("stage_since", stage_since),
-                 ("run_first", run_first), ("run_nth", run_nth), ("note_as_of", note_at)):
-        r[c] = day_of(p)
+        "stage_since_prec": prec_of(stage_since), "run_first_prec": prec_of(run_first),
+        "status_as_of": day_of(last), "slipped_since": day_of(slipped), "stage_since": day_of(stage_since),
+        "run_first": day_of(run_first), "run_nth": day_of(run_nth), "note_as_of": day_of(note_at)})
     r["physical_pct"] = _object_array([None if v != v else v for v in r["physical_pct"].tolist()])
     r["disbursed_vnd"] = _object_array([None if v != v or v is None else int(v) for v in r["disbursed_vnd"].tolist()])
-    areas = works["areas"].tolist()
+
+    def values(name, convert=None) -> list:  # a column of ``works``: Python values, None when NULL
+        v = works[name]
+        v = v.tolist() if isinstance(v, np.ndarray) else _nones(v)  # a masked array gives None
+        return v if convert is None else [None if x is None else convert(x) for x in v]
+
     return _finish_status(r, {
-        "id": works["id"].tolist(), "name": _nones(works["name"]),
-        "total_investment_vnd": _nones(works["total_investment_vnd"], int),
-        "baseline_year": _nones(works["baseline_year"], int),
-        "area_ids": [[] if a is None or a != a or a == "" else a.split("\x1f") for a in areas]}, m)
+        "id": values("id"), "name": values("name"), "total_investment_vnd": values("total_investment_vnd", int),
+        "baseline_year": values("baseline_year", int),
+        "area_ids": [[] if a is None or a != a or a == "" else a.split("\x1f") for a in values("areas")]}, m)
 
 
 def _object_frame(columns: dict) -> pd.DataFrame:
@@ -751,7 +791,8 @@ def _finish_status(r: pd.DataFrame, static: dict, m: StageModel) -> pd.DataFrame
     is_handed = np.where(known, handed.where(known, False).astype(bool).to_numpy(),
                          stage.isin(m.handed_over).to_numpy())
     recorded = r["delay_cause"].notna().to_numpy()
-    implied = stage.map({x.code: x.implied_cause for x in m.stages}) if n else stage
+    implied_of = {x.code: x.implied_cause for x in m.stages}
+    implied = pd.Series([implied_of.get(x) for x in stage.tolist()], index=stage.index, dtype=object) if n else stage
     has_update = r["n_updates"].to_numpy() > 0
     inferred = ~recorded & implied.notna().to_numpy() & has_update
     cause = np.where(recorded, r["delay_cause"].astype(object).to_numpy(),
@@ -768,9 +809,9 @@ def _finish_status(r: pd.DataFrame, static: dict, m: StageModel) -> pd.DataFrame
         "note": r["note"].astype(object).where(r["note"].notna(), None).to_numpy(object),
         "run_len": r["run_len"].to_numpy(np.int64),
         "last_prec": r["last_prec"].to_numpy(object), "stage_since_prec": r["stage_since_prec"].to_numpy(object),
-        "run_first_prec": r["run_first_prec"].to_numpy(object)})
-    for c in ("status_as_of", "slipped_since", "stage_since", "run_first", "run_nth", "note_as_of"):
-        s[c] = pd.to_datetime(r[c]).to_numpy().astype("datetime64[D]")
+        "run_first_prec": r["run_first_prec"].to_numpy(object),
+        **{c: pd.to_datetime(r[c]).to_numpy().astype("datetime64[D]")
+           for c in ("status_as_of", "slipped_since", "stage_since", "run_first", "run_nth", "note_as_of")}})
     for c in ("precisions", "unchanged_dates"):
         if c in r.columns:
             s[c] = r[c].to_numpy(object)
@@ -990,7 +1031,8 @@ def _funding_block(s: pd.DataFrame, plan: pd.DataFrame | None, lang: str) -> lis
     if plan is None or plan.empty or s.empty:
         return []
     total = s["total_investment_vnd"]
-    handed = s["is_handed_over"].map(lambda v: bool(_value(v))).to_numpy(bool)
+    handed = s["is_handed_over"]
+    handed = handed.to_numpy(bool) if handed.dtype == bool else handed.map(lambda v: bool(_value(v))).to_numpy(bool)
     year = pd.to_numeric(s["expected_year"], errors="coerce")
     ok = ~handed & total.notna().to_numpy() & year.notna().to_numpy()
     if not ok.any():
@@ -1168,39 +1210,87 @@ def by_work(flags: pd.DataFrame) -> pd.DataFrame:
     if flags.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in BY_WORK_COLUMNS}).astype(
             {"n_flags": "int64", "cause_inferred": bool, "delayed": bool})
-    sev_rank = {s: i for i, s in enumerate(SEVERITIES)}
-    rule_rank = {r: i for i, r in enumerate(RULES)}
-    f = flags.assign(_pos=range(len(flags)), _sev=flags["severity"].map(sev_rank),
-                     _rule=flags["rule"].map(rule_rank))
-    first = f.groupby("work_id", sort=False)["_pos"].min()
-    rows = []
-    for work_id, g in f.sort_values(["_sev", "_rule", "_pos"], kind="stable").groupby("work_id", sort=False):
-        worst = g["_sev"].min()
-        cause, inferred = _work_cause(g)
-        since = [_to_date(d) for d in g.loc[g["_sev"] == worst, "since"]]
-        since = [d for d in since if d is not None]
-        top = g.iloc[0]
-        rows.append({
-            "work_id": work_id, "work_name": _value(top["work_name"]), "severity": SEVERITIES[worst],
-            "n_flags": len(g), "rules": list(g["rule"]), "severities": list(g["severity"]),
-            "messages": [str(m) for m in g["message"]], "cause": cause, "cause_inferred": inferred,
-            "delayed": bool(g["rule"].isin(DELAY_RULES).any()),
-            "note": next((_value(n) for n in g["note"] if _value(n)), None) if "note" in g else None,
-            "since": min(since) if since else None,
-            "area_ids": list(top["area_ids"]) if isinstance(top["area_ids"], (list, tuple, np.ndarray)) else [],
-            "expected_year": _int(top["expected_year"]), "stage": _value(top["stage"]),
-            "_sev": worst, "_rule": g["_rule"].min(), "_first": first[work_id]})
-    out = pd.DataFrame(rows).sort_values(["_sev", "_rule", "_first"], kind="stable")
-    return out[list(BY_WORK_COLUMNS)].reset_index(drop=True)
+    n = len(flags)
+    sev = flags["severity"].map(_SEV_RANK).to_numpy(float)
+    rule_col = flags["rule"]
+    rank = rule_col.map(_RULE_RANK).to_numpy(float)
+    work, _ = pd.factorize(flags["work_id"])  # missing work_id: -1, left out as groupby does
+    keep = work >= 0
+    pos = np.arange(n)
+    # the rows of each work together, worst flag first (severity, rule, place): its group as listed
+    o = np.lexsort((pos, rank, sev, work))
+    o = o[keep[o]]
+    g = work[o]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if len(g) else np.zeros(0, dtype=np.int64)
+    ends = np.r_[starts[1:], len(g)]
+    top = o[starts]  # each work's first row in that order
+    worst = sev[top]
+    best_rule = np.minimum.reduceat(rank[o], starts) if len(g) else rank[:0]
+    first = np.minimum.reduceat(o, starts) if len(g) else o[:0]
 
+    def first_where(mask: np.ndarray) -> np.ndarray:
+        """Per work: the row (a position of ``flags``) of its first flag in that order where ``mask``, else -1."""
+        m = mask[o]
+        out = np.full(len(starts), -1, dtype=np.int64)
+        hit = np.flatnonzero(m)
+        at = np.searchsorted(hit, starts)  # the first hit at or after the work's start
+        ok = at < len(hit)
+        ok[ok] &= hit[at[ok]] < ends[ok]
+        out[ok] = o[hit[at[ok]]]
+        return out
 
-def _work_cause(g: pd.DataFrame) -> tuple[str | None, bool]:
-    delay = g[g["rule"].isin(DELAY_RULES) & g["cause"].notna()]
-    if delay.empty:
-        return None, False
-    own = delay[delay["rule"].isin(_CAUSE_SOURCE_ORDER)]
-    row = (own if len(own) else delay).iloc[0]
-    return row["cause"], bool(row["cause_inferred"])
+    rules_ = rule_col.to_numpy(object)
+    delay = rule_col.isin(DELAY_RULES).to_numpy(bool)
+    causes = flags["cause"].to_numpy(object)
+    has_cause = delay & flags["cause"].notna().to_numpy(bool)
+    own = first_where(has_cause & rule_col.isin(_CAUSE_SOURCE_ORDER).to_numpy(bool))
+    any_ = first_where(has_cause)
+    at = np.where(own >= 0, own, any_)
+    inferred_col = flags["cause_inferred"].to_numpy(object)
+    cause = [causes[p] if p >= 0 else None for p in at.tolist()]
+    inferred = [bool(inferred_col[p]) if p >= 0 else False for p in at.tolist()]
+    delayed = np.logical_or.reduceat(delay[o], starts) if len(g) else delay[:0]
+    if "note" in flags.columns:
+        notes = flags["note"].tolist()
+        noted = np.array([bool(v) if type(v) is str else bool(_value(v)) for v in notes], dtype=bool)
+        note = [_value(notes[p]) if p >= 0 else None for p in first_where(noted).tolist()]
+    else:
+        note = [None] * len(starts)
+    # since: the earliest start among the flags of the worst severity
+    since_col = flags["since"].tolist()
+    days = np.array([v if type(v) is date else _to_date(v) for v in since_col], dtype="datetime64[D]")
+    never = np.iinfo(np.int64).max
+    day_i = days.view(np.int64)
+    worst_w = np.full(int(work.max()) + 1 if len(work) else 0, np.nan)
+    worst_w[work[top]] = worst
+    day_i = np.where(np.isnat(days) | ~keep | (sev != worst_w[np.maximum(work, 0)]), never, day_i)
+    least = np.minimum.reduceat(day_i[o], starts) if len(g) else day_i[:0]
+    since = [None if x == never else d for x, d in zip(least.tolist(),
+                                                         least.astype("datetime64[D]").astype(object).tolist())]
+    # the lists of each work, worst flag first
+    severities_ = flags["severity"].to_numpy(object)
+    messages_ = [m if type(m) is str else str(m) for m in flags["message"].tolist()]
+    rl, sl, ml = rules_[o].tolist(), severities_[o].tolist(), [messages_[p] for p in o.tolist()]
+    bounds = list(zip(starts.tolist(), ends.tolist()))
+    names, areas, years, stages = (flags[c].to_numpy(object)[top].tolist()
+                                   for c in ("work_name", "area_ids", "expected_year", "stage"))
+    ids = flags["work_id"].to_numpy(object)[top].tolist()
+    # red works first, then by the worst rule, then the order of the works
+    rows = np.lexsort((first, best_rule, worst)).tolist()
+
+    def pick(values):
+        return [values[i] for i in rows]
+
+    out = pd.DataFrame({
+        "work_id": pick(ids), "work_name": pick([_value(v) for v in names]),
+        "severity": pick([SEVERITIES[int(x)] for x in worst.tolist()]),
+        "n_flags": pick((ends - starts).tolist()),
+        "rules": pick([rl[a:b] for a, b in bounds]), "severities": pick([sl[a:b] for a, b in bounds]),
+        "messages": pick([ml[a:b] for a, b in bounds]), "cause": pick(cause), "cause_inferred": pick(inferred),
+        "delayed": pick([bool(x) for x in delayed.tolist()]), "note": pick(note), "since": pick(since),
+        "area_ids": pick([list(a) if isinstance(a, (list, tuple, np.ndarray)) else [] for a in areas]),
+        "expected_year": pick([_int(v) for v in years]), "stage": pick([_value(v) for v in stages])})
+    return out[list(BY_WORK_COLUMNS)]
 
 
 def worst_per_work(flags: pd.DataFrame) -> pd.DataFrame:
@@ -1240,13 +1330,14 @@ def counts_by_work_cause(works: pd.DataFrame,
 def counts_by_town(flags: pd.DataFrame) -> pd.DataFrame:
     """Per area (a work in two areas counts in both; none -> 'chua-ro'): flagged works by worst severity."""
     worst = worst_per_work(flags)
-    worst["town"] = worst["area_ids"].apply(lambda a: list(a) if len(a) else [UNKNOWN_TOWN])
-    ex = worst.explode("town")
+    town = [list(a) if len(a) else [UNKNOWN_TOWN] for a in worst["area_ids"]]
+    ex = pd.DataFrame({"work_id": worst["work_id"].to_numpy(object), "severity": worst["severity"].to_numpy(object),
+                       "town": _object_array(town)}).explode("town")
     if ex.empty:
         return pd.DataFrame(columns=["town", "n_works", "n_red", "n_amber"])
+    ex["_red"], ex["_amber"] = ex["severity"] == "red", ex["severity"] == "amber"
     return ex.groupby("town", sort=False).agg(
-        n_works=("work_id", "nunique"), n_red=("severity", lambda s: int((s == "red").sum())),
-        n_amber=("severity", lambda s: int((s == "amber").sum()))).reset_index()
+        n_works=("work_id", "nunique"), n_red=("_red", "sum"), n_amber=("_amber", "sum")).reset_index()
 
 
 def trend_frames(works: pd.DataFrame, history: pd.DataFrame, periods: pd.DataFrame,
@@ -1255,15 +1346,21 @@ def trend_frames(works: pd.DataFrame, history: pd.DataFrame, periods: pd.DataFra
     once, by worst severity) and works per rule. ``rules`` restricts the rules counted."""
     out = []
     for p in periods.sort_values("as_of").to_dict("records"):
-        f = flag_works(works, history, p["as_of"], thresholds, stages=stages)
-        if rules is not None:
-            f = f[f["rule"].isin(list(rules))]
-        sev = counts_by_severity(f).set_index("severity")["n_works"]
-        row = {"period_id": p["id"], "label_vi": p.get("label_vi"), "as_of": _to_date(p["as_of"]),
-               "n_flagged": int(f["work_id"].nunique()), "n_red": int(sev["red"]), "n_amber": int(sev["amber"])}
-        row.update({f"n_{r}": int(f.loc[f["rule"] == r, "work_id"].nunique()) for r in RULES})
-        out.append(row)
+        out.append(_trend_row(p, flag_works(works, history, p["as_of"], thresholds, stages=stages), rules))
     return pd.DataFrame(out)
+
+
+def _trend_row(p: dict, f: pd.DataFrame, rules) -> dict:
+    """One period of the trend: flagged works (each once, by worst severity), works per rule."""
+    if rules is not None:
+        f = f[f["rule"].isin(list(rules))]
+    sev = counts_by_severity(f).set_index("severity")["n_works"]
+    row = {"period_id": p["id"], "label_vi": p.get("label_vi"), "as_of": _to_date(p["as_of"]),
+           "n_flagged": int(f["work_id"].nunique()), "n_red": int(sev["red"]), "n_amber": int(sev["amber"])}
+    pairs = f[["rule", "work_id"]].drop_duplicates()
+    per_rule = pairs["rule"].value_counts()
+    row.update({f"n_{r}": int(per_rule.get(r, 0)) for r in RULES})
+    return row
 
 
 # -- labels ------------------------------------------------------------------------------------
@@ -1401,10 +1498,38 @@ def evaluate(db, eval_date=None, towns: list[str] | None = None, thresholds: Thr
 
 
 def trend(db, towns: list[str] | None = None, thresholds: Thresholds | None = None, rules=None) -> pd.DataFrame:
-    """``trend_frames`` for the reporting periods of ``db``."""
-    works, history = load_inputs(db, None, towns)
+    """``trend_frames`` for the reporting periods of ``db``: the updates are read once (as
+    ``evaluate`` reads them, up to the newest period), then each period's status is derived
+    from those with as_of <= its date (numpy, no loop per work)."""
     th = thresholds or stored_thresholds(db)
-    return trend_frames(works, history, queries.periods(db), th, rules, stages_.model(db))
+    m = stages_.model(db)
+    periods = queries.periods(db).sort_values("as_of").to_dict("records")
+    dates = [_to_date(p["as_of"]) for p in periods]
+    if not periods or any(x is None for x in dates):
+        works, history = load_inputs(db, None, towns)
+        return trend_frames(works, history, queries.periods(db), th, rules, m)
+    params = _town_params(towns)
+    works = db.numpy(_DB_WORK_LIST.format(works=_DB_WORKS), params)
+    u = db.numpy(_DB_UPDATES.format(works=_DB_WORKS, nonblank=_NONBLANK), {**params, "eval_date": max(dates)})
+    texts = db.numpy(_DB_ALL_TEXTS.format(works=_DB_WORKS), {**params, "eval_date": max(dates)})
+    day = np.asarray(u["day"], dtype=np.int64)
+    out = []
+    for p, d in zip(periods, dates):
+        if not len(works["id"]):
+            f = _frame(pd.DataFrame(), [])
+        else:
+            upto = day <= (d - date(1970, 1, 1)).days
+            mine = {c: v[upto] for c, v in u.items()}
+            f = _flags_of(_numeric_status(works, mine, m, th.stalled_periods, lambda ids: texts), d, th, m,
+                          "vi", None)
+        out.append(_trend_row(p, f, rules))
+    return pd.DataFrame(out)
+
+
+_DB_ALL_TEXTS = """
+WITH w AS ({works})
+SELECT su.id, su.stage, su.period_id, su.disbursed_vnd::DOUBLE AS disbursed_vnd, su.note, su.delay_cause
+FROM status_update su JOIN w ON w.id = su.work_id WHERE su.as_of <= $eval_date"""
 
 
 def evaluate_by_work(db, eval_date=None, towns: list[str] | None = None, lang: str = "vi",

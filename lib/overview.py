@@ -97,6 +97,11 @@ def by_stage(works: pd.DataFrame, stages: pd.DataFrame, lang: str = "vi") -> pd.
     return out
 
 
+def town_labels(town_ids, options: pd.DataFrame, lang: str = "vi") -> dict[str, str]:
+    """``town_label`` of each id, once per id (a province has thousands of rows, dozens of towns)."""
+    return {tid: town_label(tid, options, lang) for tid in town_ids}
+
+
 def town_label(town_id: str, options: pd.DataFrame, lang: str = "vi") -> str:
     if town_id == UNKNOWN_TOWN:
         return t("town.unknown", lang)
@@ -132,12 +137,12 @@ def by_stage_and_town(works: pd.DataFrame, options: pd.DataFrame, stages: pd.Dat
     exploded = works.assign(town=works["area_ids"].apply(lambda a: a if len(a) else [UNKNOWN_TOWN]))
     exploded = exploded.explode("town").assign(stage_key=lambda d: d["stage"].fillna(stages_.UNKNOWN))
     g = exploded.groupby(["town", "stage_key"]).agg(
-        n=("id", "size"), investment_vnd=("total_investment_vnd", lambda s: _sum_known(s))).reset_index()
+        n=("id", "size"), investment_vnd=("total_investment_vnd", lambda s: s.sum(min_count=1))).reset_index()
     labels = by_stage(works, stages, lang).set_index("stage")
     g["stage_label"] = g["stage_key"].map(labels["label"])
     g["stage_order"] = g["stage_key"].map(labels["order"])
-    g["town_label"] = g["town"].apply(lambda tid: town_label(tid, options, lang))
-    g["investment_vnd"] = g["investment_vnd"].astype("Float64")
+    g["town_label"] = g["town"].map(town_labels(g["town"].unique(), options, lang))
+    g["investment_vnd"] = g["investment_vnd"].astype("Float64")  # a group with no known amount: <NA>, never 0
     return g
 
 

@@ -217,6 +217,18 @@ _DUCK_MU = threading.Lock()
 
 def _frame(description, rows: list[tuple]) -> pd.DataFrame:
     names = [d.name for d in description]
+    with _DUCK_MU:
+        cur = _DUCK.cursor()
+    try:
+        df = cur.from_arrow(_arrow(description, rows)).df()
+    finally:
+        cur.close()
+    df.columns = names
+    return df
+
+
+def _arrow(description, rows: list[tuple]) -> pa.Table:
+    """The rows as an Arrow table of the columns' types (columns c0, c1, ...), as DuckDB reads it."""
     arrays = []
     for k, d in enumerate(description):
         kind = _ARROW.get(d.type_code)
@@ -226,15 +238,7 @@ def _frame(description, rows: list[tuple]) -> pd.DataFrame:
         elif kind == pa.float64():
             values = [None if v is None else float(v) for v in values]
         arrays.append(pa.array(values, type=kind))
-    table = pa.Table.from_arrays(arrays, names=[f"c{k}" for k in range(len(names))])
-    with _DUCK_MU:
-        cur = _DUCK.cursor()
-    try:
-        df = cur.from_arrow(table).df()
-    finally:
-        cur.close()
-    df.columns = names
-    return df
+    return pa.Table.from_arrays(arrays, names=[f"c{k}" for k in range(len(description))])
 
 
 def _sql_type(series: pd.Series) -> str:
@@ -391,6 +395,22 @@ class PgDatabase(Database):
 
     def reopen_after(self, fn):
         raise DatabaseError(Msg("db.err.pg_no_backup"))
+
+    def numpy(self, sql: str, params=None) -> dict:
+        """``Database.numpy``: the same arrays (the rows read through DuckDB's ``fetchnumpy``)."""
+        cur = self._cursor()
+        try:
+            cur.execute(sql, params)
+            description, rows = cur._cur.description, cur.fetchall()
+        finally:
+            cur.close()
+        with _DUCK_MU:
+            duck = _DUCK.cursor()
+        try:
+            arrays = duck.from_arrow(_arrow(description, rows)).fetchnumpy()
+        finally:
+            duck.close()
+        return {d.name: arrays[f"c{k}"] for k, d in enumerate(description)}
 
     def close(self) -> None:
         self._pool.close()

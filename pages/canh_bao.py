@@ -15,9 +15,10 @@ rules = flags_view.chosen_rules()  # the filter is drawn below the lists; its st
 c_date, c_red, c_amber, c_clear = st.columns([1.9, 1, 1, 1.05], vertical_alignment="bottom")
 with c_date:
     when = flags_view.eval_date_input(ctx)
+every = set(rules) == set(flags.RULES)  # every rule: the counts the other pages show, cached with the flags
 f = flags_view.evaluate(ctx, when)
-shown = f[f["rule"].isin(rules)]
-w = flags.by_work(shown)
+shown = f if every else f[f["rule"].isin(rules)]
+w = flags_view.evaluate(ctx, when, then=flags.by_work) if every else flags.by_work(shown)
 n = flags.severity_counts(w)
 works = frame.read(queries.works, ctx.towns, ctx.period_id)
 c_red.metric(ctx.tr("flags.kpi_red"), ctx.tr("flags.kpi_works", n=n["red"]), help=ctx.tr("flags.kpi_help"))
@@ -41,7 +42,8 @@ with left:
     else:
         st.info(ctx.tr("flags.causes_none"))
 with right:
-    trow = flags_view.town_rows(ctx, shown)
+    trow = flags_view.town_rows(ctx, flags_view.evaluate(ctx, when, then=flags.counts_by_town) if every
+                                else flags.counts_by_town(shown))
     if len(trow) and trow["n"].sum():
         totals = trow.groupby("town_label")["n"].sum().sort_values(ascending=False)
         widgets.altair(charts.flags_by_town, trow, sev_labels, ctx.tr("flags.towns_title", top=totals.index[0]),

@@ -19,4 +19,4 @@ WORKERS=${CT07_TEST_WORKERS:-2}
 if [ "$WORKERS" = "0" ]; then
     exec "$VENV/bin/python" -m pytest "$@"
 fi
-exec "$VENV/bin/python" -m pytest -n "$WORKERS" --dist loadfile "$@"
+exec "$VENV/bin/python" -m pytest -n "$WORKERS" --dist worksteal "$@"

@@ -1,7 +1,10 @@
 """The benchmark harness runs (bench/run.py and its workers), on a small synthetic file: a broken
-harness is found by the everyday suite, not on the day the table is needed. Nothing is timed here."""
+harness is found by CI (its own step: pytest -m bench), not on the day the table is needed. Nothing is
+timed here."""
 import json
 import subprocess
+
+import pytest
 import sys
 from pathlib import Path
 
@@ -18,6 +21,7 @@ def _worker(module: str, *args) -> dict:
     return json.loads(out.read_text(encoding="utf-8"))
 
 
+@pytest.mark.bench
 def test_the_workers_measure_every_page_and_function(tmp_path):
     db = tmp_path / "small.duckdb"
     subprocess.run([sys.executable, "-m", "bench.synthetic", "--works", "60", "--periods", "4", "--seed", "2",

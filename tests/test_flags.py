@@ -566,7 +566,7 @@ def _history(updates):
     return [upd(BASE + timedelta(days=dd), stage, year, pct) for dd, stage, year, pct in sorted(updates, key=lambda u: u[0])]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(st.lists(update_st, min_size=0, max_size=5), days, st.integers(0, 4000), thresholds_st,
        st.one_of(st.none(), st.integers(2018, 2030)))
 def test_handed_over_is_never_overdue_at_risk_stale_or_stalled(updates, handover_day, later, th, baseline):
@@ -578,7 +578,7 @@ def test_handed_over_is_never_overdue_at_risk_stale_or_stalled(updates, handover
     assert set(f["rule"]) <= {"incomplete"}
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(st.lists(update_st, min_size=1, max_size=5), st.integers(0, 4000), st.integers(0, 4000), thresholds_st)
 def test_a_later_evaluation_date_never_removes_an_overdue_flag(updates, a, b, th):
     history = _history(updates)

@@ -1,6 +1,6 @@
 """Delay flags at province scale (issue 11): on a synthetic programme (bench.synthetic), the flags
-keep what a user relies on, and ``flags.evaluate`` is set-based, not a loop per work."""
-import time
+keep what a user relies on. How fast they are is measured by bench/ (python -m bench.run), never
+timed here: a timed test fails on a busy machine and proves nothing on a fast one."""
 from datetime import date
 
 import pytest
@@ -62,29 +62,3 @@ def test_evaluate_agrees_with_the_pure_core_and_is_deterministic(province):
         pure = flags.flag_works(works, history, d, th, "vi", plan, m)
         assert a.equals(pure)
         assert list(a.dtypes) == list(pure.dtypes)
-
-
-def _evaluate_seconds(db, runs: int = 5) -> float:
-    d, th = flags.default_eval_date(db), flags.stored_thresholds(db)
-    plan = queries.capital_plan(db)
-    flags.evaluate(db, d, None, th, "vi", plan)  # warm
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        flags.evaluate(db, d, None, th, "vi", plan)
-        times.append(time.perf_counter() - start)
-    return sorted(times)[runs // 2]
-
-
-def test_evaluate_is_not_a_loop_per_work(tmp_path):
-    """Ten times the works (5000 x 20 against 500 x 20) costs well under ten times the time."""
-    small_path, large_path = tmp_path / "small.duckdb", tmp_path / "large.duckdb"
-    synthetic.generate(small_path, works=500, periods=20, seed=1)
-    synthetic.generate(large_path, works=5000, periods=20, seed=1)
-    small, large = seed.open_database(small_path), seed.open_database(large_path)
-    try:
-        t_small, t_large = _evaluate_seconds(small), _evaluate_seconds(large)
-    finally:
-        small.close()
-        large.close()
-    assert t_large < 5 * t_small, f"5000 works: {t_large * 1000:.0f} ms, 500 works: {t_small * 1000:.0f} ms"

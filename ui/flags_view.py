@@ -62,8 +62,9 @@ def eval_date_input(ctx: Ctx) -> date:
     return chosen
 
 
-def evaluate(ctx: Ctx, when: date) -> pd.DataFrame:
-    return frame.read(flags.evaluate, when, ctx.towns, None, ctx.lang)
+def evaluate(ctx: Ctx, when: date, then=()) -> pd.DataFrame:
+    """The flags at ``when`` (``then``: a step of lib.flags over them, cached with them)."""
+    return frame.read(flags.evaluate, when, ctx.towns, None, ctx.lang, then=then)
 
 
 def works_flagged(ctx: Ctx, when: date | None = None) -> pd.DataFrame:
@@ -166,9 +167,9 @@ def cause_rows(ctx: Ctx, w: pd.DataFrame) -> pd.DataFrame:
                          "n_works": counts["n_works"].tolist(), "order": [order.get(c, 99) for c in counts["cause"]]})
 
 
-def town_rows(ctx: Ctx, f: pd.DataFrame) -> pd.DataFrame:
+def town_rows(ctx: Ctx, counts: pd.DataFrame) -> pd.DataFrame:
+    """``flags.counts_by_town`` as the chart's rows (a label and order per town, one row per severity)."""
     from lib import overview
-    counts = flags.counts_by_town(f)
     order = {tid: i for i, tid in enumerate(ctx.town_options["id"])}
     rows = []
     for r in counts.itertuples():

@@ -26,6 +26,7 @@ from lib.i18n import LANGS, normalise_lang, t, text_of
 from lib.seed import open_configured
 
 TOWN_KEY = "f_towns"
+PILL_TOWNS = 6  # up to this many areas the towns are pills on the title row; more: a multiselect
 EVAL_SAVED = "eval_saved"  # the flags' evaluation date a user chose (ui/flags_view)
 GOTO_PERIOD = "_goto_period"
 BAD_EVAL = "_bad_eval"  # why the evaluation date of the URL was refused
@@ -48,9 +49,12 @@ def _open(path: str) -> Database:
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _cached(module: str, name: str, path: str, version: int, args: tuple, kwargs: tuple):
+def _cached(module: str, name: str, path: str, version: int, args: tuple, kwargs: tuple, then: tuple = ()):
     fn = getattr(importlib.import_module(module), name)
-    return fn(_open(path), *args, **dict(kwargs))
+    result = fn(_open(path), *args, **dict(kwargs))
+    for t_module, t_name in then:  # a pure step of lib/ over the read (e.g. flags.by_work), cached with it
+        result = getattr(importlib.import_module(t_module), t_name)(result)
+    return result
 
 
 # script run -> (db.changes, data version): the version is read once per run (it was a query per
@@ -74,12 +78,14 @@ def data_version() -> int:
     return _data_version(get_db())
 
 
-def read(fn, *args, **kwargs):
-    """Call a read function of lib/ with the database, cached until the next write."""
+def read(fn, *args, then=(), **kwargs):
+    """Call a read function of lib/ with the database, cached until the next write. ``then``: pure
+    functions of lib/ applied in turn to the result, cached with it (``then=flags.by_work``)."""
     db = get_db()
     frozen = tuple(tuple(a) if isinstance(a, list) else a for a in args)
     kw = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items()))
-    result = _cached(fn.__module__, fn.__name__, str(db.path), _data_version(db), frozen, kw)
+    steps = tuple((f.__module__, f.__name__) for f in (then if isinstance(then, (list, tuple)) else (then,)))
+    result = _cached(fn.__module__, fn.__name__, str(db.path), _data_version(db), frozen, kw, steps)
     return result.copy() if isinstance(result, pd.DataFrame) else result
 
 
@@ -121,7 +127,8 @@ def _init_state(valid_ids: list[str], periods: pd.DataFrame) -> None:
     if TOWN_KEY not in st.session_state:
         wanted = _query_list("town")
         known = [x for x in (wanted or []) if x in valid_ids]
-        st.session_state[TOWN_KEY] = known or list(valid_ids)  # a link naming no known town shows them all
+        many = len(valid_ids) > PILL_TOWNS  # a multiselect: nothing chosen means every area
+        st.session_state[TOWN_KEY] = known or ([] if many else list(valid_ids))  # a link naming no known town: all
         st.session_state["_unknown_town_ids"] = [x for x in (wanted or []) if x not in valid_ids]
     goto = st.session_state.pop(GOTO_PERIOD, None)  # a page asked to show a period it just created
     if goto in set(periods["id"]):
@@ -232,9 +239,14 @@ def render_frame(title: str, chrome: bool = True) -> Ctx:
     if chrome:
         c_title, c_towns, c_period = st.columns([3.0, 3.9, 3.1], vertical_alignment="center", gap="small")
         c_title.title(title)
-        c_towns.pills(t("filter.town", lang), valid_ids, selection_mode="multi", key=TOWN_KEY,
-                      format_func=lambda x: short.get(x, x), help=t("filter.town_help", lang),
-                      label_visibility="collapsed")
+        if len(valid_ids) <= PILL_TOWNS:
+            c_towns.pills(t("filter.town", lang), valid_ids, selection_mode="multi", key=TOWN_KEY,
+                          format_func=lambda x: short.get(x, x), help=t("filter.town_help", lang),
+                          label_visibility="collapsed")
+        else:  # a province's dozens of areas do not fit on one row of pills: a list to type in
+            c_towns.multiselect(t("filter.town", lang), valid_ids, key=TOWN_KEY, format_func=lambda x: full.get(x, x),
+                                help=t("filter.town_help", lang), label_visibility="collapsed",
+                                placeholder=t("filter.town_all", lang))
         c_period.selectbox(t("filter.period", lang), list(periods["id"]), key="f_period",
                            placeholder=t("common.choose", lang), filter_mode=None,
                            format_func=lambda p: t("filter.period_value", lang, label=period_labels.get(p, p)),
@@ -246,7 +258,7 @@ def render_frame(title: str, chrome: bool = True) -> Ctx:
         st.html(f'<div class="ct07-synthetic">{html.escape(t("stamp.synthetic", lang, command=str(made.get("command", ""))[:200]))}</div>')
 
     towns = list(st.session_state[TOWN_KEY] or [])
-    all_selected = set(towns) == set(valid_ids)
+    all_selected = set(towns) == set(valid_ids) or (len(valid_ids) > PILL_TOWNS and not towns)
     period_id = st.session_state["f_period"]
     newest = periods.iloc[0]["id"] if len(periods) else None
     _sync_url(town=None if all_selected else ",".join(towns),

@@ -28,7 +28,7 @@ def flag_levels(ctx: Ctx) -> dict[str, str]:
     """Work id -> severity (red, amber) of its worst delay flag at the session's evaluation date."""
     from lib import flags
     from ui import flags_view
-    worst = flags.worst_per_work(flags_view.evaluate(ctx, flags_view.eval_date(ctx)))
+    worst = flags_view.evaluate(ctx, flags_view.eval_date(ctx), then=flags.worst_per_work)
     return dict(zip(worst["work_id"], worst["severity"]))
 
 
@@ -194,7 +194,7 @@ def _category_rows(ctx: Ctx, works: pd.DataFrame) -> pd.DataFrame:
     g = w.groupby([cat_col, "town"])["total_investment_vnd"].sum().reset_index()
     return pd.DataFrame({
         "category_label": g[cat_col],
-        "town_label": [overview.town_label(tid, ctx.town_options, ctx.lang) for tid in g["town"]],
+        "town_label": g["town"].map(overview.town_labels(g["town"].unique(), ctx.town_options, ctx.lang)),
         "town_order": g["town"].map(order),
         "investment_ty": g["total_investment_vnd"].astype(float) / TY})
 

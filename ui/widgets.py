@@ -123,7 +123,8 @@ def red_flags(ctx: Ctx, w: pd.DataFrame, labels: dict[str, str]) -> None:
 @st.cache_data(show_spinner=False, max_entries=256)
 def _chart_spec(module: str, name: str, version: int, args: tuple, kwargs: dict) -> dict:
     fn = getattr(importlib.import_module(module), name)
-    return fn(*args, **kwargs).to_dict()
+    with alt.data_transformers.disable_max_rows():  # as st.altair_chart: a province has > 5,000 points
+        return fn(*args, **kwargs).to_dict()
 
 
 def altair(build, *args, width="stretch", **kwargs) -> None:
