@@ -2,9 +2,9 @@
 step; the first page of a fresh server; the server's peak resident memory. One server per scale
 (or the floor app), started here: ``python -m bench.browser_worker (app|floor) DB_PATH OUT_JSON``.
 
-"Idle": Streamlit's script state is back to notRunning after the run the click started, and no
-skeleton is left. The click is made in the page (element.click()) and timed with the page's own
-clock, so Playwright's round trips are not counted."""
+"Idle": Streamlit says it is not running, no skeleton is left and the page has not changed for
+250 ms; the time is from the click to the page's last change. The click is made in the page
+(element.click()) and timed with the page's own clock, so Playwright's round trips are not counted."""
 from __future__ import annotations
 
 import json
@@ -26,21 +26,20 @@ REPEAT = 3
 class _Done(Exception):
     """The fresh-clone measure stops after the first page."""
 
-# the page's own clock: the click, then the first notRunning after a run started, with nothing left to draw
+# the page's own clock: the click, then the last change of the page after it, once Streamlit says it
+# is not running, nothing is left to draw and nothing has changed for 250 ms (a run of the floor app
+# is too short for its "running" state to be drawn, so the page's changes are watched, not that state)
 _WATCH = """() => {
   const app = document.querySelector("[data-testid='stApp']");
-  window.__ct07 = {started: false, idleAt: null};
+  window.__ct07 = {lastChange: null};
   if (window.__ct07obs) window.__ct07obs.disconnect();
-  window.__ct07obs = new MutationObserver(() => {
-    const s = app.getAttribute('data-test-script-state');
-    if (s === 'running') { window.__ct07.started = true; window.__ct07.idleAt = null; }
-    else if (s === 'notRunning' && window.__ct07.started) { window.__ct07.idleAt = performance.now(); }
-  });
-  window.__ct07obs.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  window.__ct07obs = new MutationObserver(() => { window.__ct07.lastChange = performance.now(); });
+  window.__ct07obs.observe(app, {attributes: true, childList: true, subtree: true, characterData: true});
 }"""
-_DONE = """() => window.__ct07 && window.__ct07.idleAt !== null
+_DONE = """() => window.__ct07 && window.__ct07.lastChange !== null
+  && document.querySelector("[data-testid='stApp']").getAttribute('data-test-script-state') === 'notRunning'
   && !document.querySelector("[data-testid='stSkeleton']")
-  && performance.now() - window.__ct07.idleAt > 250"""
+  && performance.now() - window.__ct07.lastChange > 250"""
 
 
 def _start(kind: str, db: str, log: Path):
@@ -75,14 +74,22 @@ def _peak_rss_mb(pid: int) -> float:
 
 def _idle(page, timeout=180000) -> float:
     page.wait_for_function(_DONE, timeout=timeout, polling=50)
-    return page.evaluate("() => window.__ct07.idleAt")
+    return page.evaluate("() => window.__ct07.lastChange")
+
+
+def _settle(page) -> None:
+    """Until the page has drawn and Streamlit is not running (a page load, not timed)."""
+    page.wait_for_function("() => document.querySelector(\"[data-testid='stApp']\")"
+                           "?.getAttribute('data-test-script-state') === 'notRunning'"
+                           " && !document.querySelector(\"[data-testid='stSkeleton']\")", timeout=180000)
+    page.wait_for_timeout(800)
 
 
 def _click_ms(page, selector: str, index: int) -> float:
     page.evaluate(_WATCH)
     t0 = page.evaluate("([s, i]) => { const el = document.querySelectorAll(s)[i]; const t = performance.now();"
                        " el.click(); return t; }", [selector, index])
-    return _idle(page) - t0 - 250 * 0  # idleAt is the moment it went idle (the 250 ms guard is after it)
+    return _idle(page) - t0  # the last change the click caused
 
 
 def main(kind: str, db: str, out: str) -> None:
@@ -111,13 +118,12 @@ def main(kind: str, db: str, out: str) -> None:
                      for i in range(n)]
             for rnd in range(REPEAT):
                 for i, name in enumerate(names):
-                    if page.locator(links).count() != n or not page.locator(links).nth(i).is_visible():
-                        page.goto(url + "/")  # the slides hide the navigation: back to the overview, not timed
-                        page.wait_for_selector(links, timeout=180000)
-                        page.evaluate(_WATCH)
-                        page.wait_for_timeout(1500)
-                    ms = _click_ms(page, links, i)
-                    res["pages"].setdefault(name, []).append(ms)
+                    # start, untimed, from another page that has the navigation (the slides hide it)
+                    start = len(names) - 1 if i == 0 else 0
+                    page.goto(url + ("/" if start == 0 else "/" + names[start]))
+                    page.wait_for_selector(links, timeout=180000)
+                    _settle(page)
+                    res["pages"].setdefault(name, []).append(_click_ms(page, links, i))
             if kind == "app":  # one step of the state budget slider, with the keyboard
                 page.goto(url + "/kich_ban_von")
                 try:
