@@ -146,8 +146,8 @@ def report(res: dict) -> str:
     lines += [f"| {name} | {got} | {_ok(ok)} |" for name, got, ok in checks]
     lines += ["", "Máy chủ, lần đầu: lần chạy đầu của một phiên mới với bộ nhớ đệm của Streamlit đã xoá (mô-đun "
               "đã nạp, như một máy chủ đang chạy). Chạy lại: trung vị 5 lần chạy lại không đổi gì. Bấm → xong: "
-              "từ cú bấm trên thanh điều hướng đến khi Streamlit báo hết chạy và không còn khung chờ, đồng hồ của "
-              "trang, trung vị 3 vòng.", ""]
+              "từ cú bấm trên thanh điều hướng đến lần thay đổi cuối cùng của trang (Streamlit báo hết chạy, không "
+              "còn khung chờ, 250 ms không đổi gì), đồng hồ của trang, trung vị 3 vòng.", ""]
     return "\n".join(lines)
 
 

@@ -13,7 +13,7 @@ if [ ! -x /usr/bin/chromium ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
 fi
-# Two workers (pytest-xdist), one test file per worker: the suite takes about 4 minutes on two cores.
+# Two workers (pytest-xdist, work stealing): the suite takes about 5 minutes on two cores.
 # CT07_TEST_WORKERS=0 runs everything in one process.
 WORKERS=${CT07_TEST_WORKERS:-2}
 if [ "$WORKERS" = "0" ]; then
