@@ -2,13 +2,13 @@
 
 Public entry points (pure pandas core, thin readers; never Streamlit):
 
-* ``changes_since_previous(db, period_id=None, towns=None, lang="vi") -> pd.DataFrame``: the
+* ``changes_since_previous(db, period_id=None, towns=None, lang="vi", programme=None)``: the
   changes between reporting period ``period_id`` (None: the newest) and the period just before
   it (``reporting_period`` ordered by ``as_of``, then id), for the works of ``towns`` (None:
   all); columns ``COLUMNS`` below. Empty when there is no previous period (the default data
   hold one period, 2022-12) or nothing changed: ``compare`` tells the two apart. Also
   reachable as ``lib.flags.changes_since_previous``.
-* ``compare(db, period_id=None, towns=None, lang="vi") -> Changes``: the same rows with the two
+* ``compare(db, period_id=None, towns=None, lang="vi", programme=None) -> Changes``: the same rows with the two
   periods (id, label, as_of); ``Changes.has_previous`` is False when there is no previous
   period, and a page then says so (``no_previous_text``) instead of an empty table.
 * ``changes_between(works, history, previous_as_of, as_of, ...)``: the pure core, on frames.
@@ -199,20 +199,22 @@ def previous_period(periods: pd.DataFrame, period_id: str | None) -> tuple[dict 
 
 
 def changes_since_previous(db, period_id: str | None = None, towns: list[str] | None = None,
-                           lang: str = "vi") -> pd.DataFrame:
+                           lang: str = "vi", programme: str | None = None) -> pd.DataFrame:
     """The changes between reporting period ``period_id`` (None: the newest) and the previous
-    one, for the works of ``towns`` (None: all): columns ``COLUMNS`` (see the module's
-    docstring); empty when there is no previous period (``compare(...).has_previous``)."""
-    return compare(db, period_id, towns, lang).rows
+    one, for the works of ``programme`` (None: every programme) in ``towns`` (None: all): columns
+    ``COLUMNS`` (see the module's docstring); empty when there is no previous period
+    (``compare(...).has_previous``)."""
+    return compare(db, period_id, towns, lang, programme).rows
 
 
-def compare(db, period_id: str | None = None, towns: list[str] | None = None, lang: str = "vi") -> Changes:
+def compare(db, period_id: str | None = None, towns: list[str] | None = None, lang: str = "vi",
+            programme: str | None = None) -> Changes:
     """``changes_since_previous`` with the two periods; ``has_previous`` False when there is none."""
     this, before = previous_period(queries.periods(db), period_id)
     if this is None or before is None:
         return Changes(this["id"] if this else period_id, this.get("label_vi") if this else None,
                        _d(this["as_of"]) if this else None, None, None, None, _empty())
-    works, history = flags.load_inputs(db, None, towns)
+    works, history = flags.load_inputs(db, None, towns, programme)
     th = flags.stored_thresholds(db)
     model = stages_.model(db)
     labels = {s.code: model.label(s.code, lang) for s in model.stages}

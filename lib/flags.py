@@ -386,15 +386,14 @@ SELECT su.work_id, row_number() OVER (ORDER BY su.work_id, su.as_of, su.id) AS s
 FROM status_update su LEFT JOIN stage s ON s.code = su.stage
 LEFT JOIN reporting_period rp ON rp.id = su.period_id
 WHERE su.as_of <= $eval_date"""
-# the works of ``queries.works`` (same towns filter, same order) with only what the flags read
+# the works of ``queries.works`` (same scope: programme and towns; same order) with only what the flags read
 _DB_WORKS = """
 SELECT w.id, w.name, w.total_investment_vnd, w.baseline_year, coalesce(wa.area_ids, []) AS area_ids,
        (row_number() OVER (ORDER BY w.report_order NULLS LAST, w.id) - 1)::BIGINT AS _order
 FROM work w LEFT JOIN (
     SELECT wa.work_id, list(wa.area_id ORDER BY a.sort_order) AS area_ids
     FROM work_area wa JOIN area a ON a.id = wa.area_id GROUP BY wa.work_id) wa ON wa.work_id = w.id
-WHERE $all_towns OR list_has_any(coalesce(wa.area_ids, []), $towns::VARCHAR[])
-   OR ($include_unknown AND wa.area_ids IS NULL)"""
+WHERE """ + queries.SCOPE_WHERE
 
 _FRAME_DB = None  # the in-memory DuckDB that runs _STATUS_SQL over frames (a cursor per call)
 
@@ -606,16 +605,12 @@ SELECT w.id, w.name, w.total_investment_vnd, w.baseline_year::DOUBLE AS baseline
 FROM ({works}) w ORDER BY w._order"""
 
 
-def _town_params(towns: list[str] | None) -> dict:
-    towns_list = list(towns) if towns is not None else []
-    return {"all_towns": towns is None, "towns": [x for x in towns_list if x != UNKNOWN_TOWN],
-            "include_unknown": UNKNOWN_TOWN in towns_list}
-
-
-def _db_status(db, d: date, towns: list[str] | None, m: StageModel, k: int) -> pd.DataFrame:
-    """The status of the works of ``towns`` as of ``d`` (one row per work, in ``queries.works``
-    order): the rules of ``_frame_status``, derived with numpy from the updates read as numbers."""
-    params = _town_params(towns)
+def _db_status(db, d: date, towns: list[str] | None, m: StageModel, k: int,
+               programme: str | None = None) -> pd.DataFrame:
+    """The status of the works of ``programme`` in ``towns`` as of ``d`` (one row per work, in
+    ``queries.works`` order): the rules of ``_frame_status``, derived with numpy from the updates
+    read as numbers."""
+    params = queries.scope_params(towns, programme)
     works = db.numpy(_DB_WORK_LIST.format(works=_DB_WORKS), params)
     u = db.numpy(_DB_UPDATES.format(works=_DB_WORKS, nonblank=_NONBLANK), {**params, "eval_date": d})
     return _numeric_status(works, u, m, k, lambda ids: db.numpy(_DB_TEXTS, {"ids": ids.tolist()}))
@@ -1470,10 +1465,11 @@ def default_eval_date(db) -> date:
     return _to_date(db.scalar("SELECT max(as_of) FROM reporting_period")) or date.today()
 
 
-def load_inputs(db, eval_date=None, towns: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(works, history): the works of ``towns`` (None: all) without status columns, and every
-    status update with as_of <= ``eval_date`` (None: all)."""
-    works = queries.works(db, towns)
+def load_inputs(db, eval_date=None, towns: list[str] | None = None,
+                programme: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(works, history): the works of ``programme`` (None: every programme) in ``towns`` (None:
+    all) without status columns, and every status update with as_of <= ``eval_date`` (None: all)."""
+    works = queries.works(db, towns, programme=programme)
     works = works.drop(columns=[c for c in _STATUS_COLUMNS if c in works.columns])
     history = db.query(_HISTORY_SQL, {"eval_date": _to_date(eval_date)})
     return works, history[history["work_id"].isin(works["id"])].reset_index(drop=True)
@@ -1486,18 +1482,19 @@ def stored_thresholds(db) -> Thresholds:
 
 
 def evaluate(db, eval_date=None, towns: list[str] | None = None, thresholds: Thresholds | None = None,
-             lang: str = "vi", plan: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Flags of the works of ``towns`` as of ``eval_date`` (default: newest period's as_of), with the
-    thresholds of the setting table unless given."""
+             lang: str = "vi", plan: pd.DataFrame | None = None, programme: str | None = None) -> pd.DataFrame:
+    """Flags of the works of ``programme`` (None: every programme) in ``towns`` as of ``eval_date``
+    (default: newest period's as_of), with the thresholds of the setting table unless given."""
     d = _to_date(eval_date) or default_eval_date(db)
     th = thresholds or stored_thresholds(db)
     m = stages_.model(db)
     plan = queries.capital_plan(db) if plan is None else plan  # the yearly plans imported (funding_gap)
     # the status of each work, derived in the database (one row per work, not its history)
-    return _flags_of(_db_status(db, d, towns, m, th.stalled_periods), d, th, m, lang, plan)
+    return _flags_of(_db_status(db, d, towns, m, th.stalled_periods, programme), d, th, m, lang, plan)
 
 
-def trend(db, towns: list[str] | None = None, thresholds: Thresholds | None = None, rules=None) -> pd.DataFrame:
+def trend(db, towns: list[str] | None = None, thresholds: Thresholds | None = None, rules=None,
+          programme: str | None = None) -> pd.DataFrame:
     """``trend_frames`` for the reporting periods of ``db``: the updates are read once (as
     ``evaluate`` reads them, up to the newest period), then each period's status is derived
     from those with as_of <= its date (numpy, no loop per work)."""
@@ -1506,9 +1503,9 @@ def trend(db, towns: list[str] | None = None, thresholds: Thresholds | None = No
     periods = queries.periods(db).sort_values("as_of").to_dict("records")
     dates = [_to_date(p["as_of"]) for p in periods]
     if not periods or any(x is None for x in dates):
-        works, history = load_inputs(db, None, towns)
+        works, history = load_inputs(db, None, towns, programme)
         return trend_frames(works, history, queries.periods(db), th, rules, m)
-    params = _town_params(towns)
+    params = queries.scope_params(towns, programme)
     works = db.numpy(_DB_WORK_LIST.format(works=_DB_WORKS), params)
     u = db.numpy(_DB_UPDATES.format(works=_DB_WORKS, nonblank=_NONBLANK), {**params, "eval_date": max(dates)})
     texts = db.numpy(_DB_ALL_TEXTS.format(works=_DB_WORKS), {**params, "eval_date": max(dates)})
@@ -1533,15 +1530,15 @@ FROM status_update su JOIN w ON w.id = su.work_id WHERE su.as_of <= $eval_date""
 
 
 def evaluate_by_work(db, eval_date=None, towns: list[str] | None = None, lang: str = "vi",
-                     thresholds: Thresholds | None = None) -> pd.DataFrame:
+                     thresholds: Thresholds | None = None, programme: str | None = None) -> pd.DataFrame:
     """``by_work(evaluate(...))``: one row per flagged work as of ``eval_date`` (default: the newest
     period's as_of), columns ``BY_WORK_COLUMNS``."""
-    return by_work(evaluate(db, eval_date, towns, thresholds, lang))
+    return by_work(evaluate(db, eval_date, towns, thresholds, lang, programme=programme))
 
 
 def changes_since_previous(db, period_id: str | None = None, towns: list[str] | None = None,
-                           lang: str = "vi") -> pd.DataFrame:
+                           lang: str = "vi", programme: str | None = None) -> pd.DataFrame:
     """What changed since the previous reporting period: ``lib.changes.changes_since_previous``
     (one row per work and kind of change; the columns are documented in lib/changes.py)."""
     from lib import changes  # lib.changes builds on this module
-    return changes.changes_since_previous(db, period_id, towns, lang)
+    return changes.changes_since_previous(db, period_id, towns, lang, programme=programme)

@@ -143,8 +143,9 @@ def _plans(source) -> dict[tuple[str, int], dict]:
     return {(r[0], int(r[1])): dict(zip((*PLAN_FIELDS, "row_version"), r[2:])) for r in _fetch(source, _PLAN_SQL, [])}
 
 
-def _works(db: Database) -> pd.DataFrame:
-    return db.query("SELECT id, name FROM work ORDER BY report_order NULLS LAST, id")
+def _works(db: Database, programme: str | None = None) -> pd.DataFrame:
+    return db.query("SELECT id, name FROM work WHERE ?::VARCHAR IS NULL OR programme_id = ? "
+                    "ORDER BY report_order NULLS LAST, id", [programme, programme])
 
 
 def _choices(db: Database, table: str) -> tuple[dict[str, str], list[str]]:
@@ -161,10 +162,11 @@ def _choices(db: Database, table: str) -> tuple[dict[str, str], list[str]]:
 # -- the template ----------------------------------------------------------------------------------
 
 def template_xlsx(db: Database, kind: str, period_id: str | None = None, lang: str = "vi",
-                  today: date | None = None) -> bytes:
+                  today: date | None = None, programme: str | None = None) -> bytes:
     """The template of ``kind``: a title, the period mark (status), how to fill it, then one row
-    per work prefilled (status: its values as of the period; capital plan: its recorded years, or
-    one row with the year empty). Raises ValueError for an unknown kind or period."""
+    per work of ``programme`` (None: every programme) prefilled (status: its values as of the
+    period; capital plan: its recorded years, or one row with the year empty). Raises ValueError
+    for an unknown kind or period. The import accepts any work of the file."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
@@ -174,7 +176,7 @@ def template_xlsx(db: Database, kind: str, period_id: str | None = None, lang: s
         raise ValueError(t("imp.err.kind", lang, kind=str(kind)[:40]))
     today = today or date.today()
     cols = _cols(kind)
-    works = _works(db)
+    works = _works(db, programme)
     names = dict(zip(works["id"], works["name"]))
     lines = [t(f"imp.title.{kind}", lang)]
     if kind == "status":

@@ -170,14 +170,16 @@ def _text(v) -> str | None:
     return s or None
 
 
-def letterhead(db, body: str | None = None, place: str | None = None, symbol: str = "BC-BCĐ") -> Letterhead:
-    """The header of the committee's documents, from the ``programme`` table.
+def letterhead(db, body: str | None = None, place: str | None = None, symbol: str = "BC-BCĐ",
+               programme: str | None = None) -> Letterhead:
+    """The header of the committee's documents, from the ``programme`` table (``programme``: its
+    id; None: the first).
 
     parent: ``programme.issuer`` in upper case ("HUYỆN ỦY TRÙNG KHÁNH"). body: the issuing
     body; the data hold no such column, so by default "BAN CHỈ ĐẠO CHƯƠNG TRÌNH <số>" with the
     number of ``programme.decision_no`` ("07/CTr-HU" -> 07). place: from the issuer ("Huyện ủy
     Trùng Khánh" -> "Trùng Khánh"). Each can be given instead."""
-    prog = queries.programme(db)
+    prog = queries.programme(db, programme)
     issuer = _text(prog.get("issuer"))
     number = (_text(prog.get("decision_no")) or "").split("/")[0].strip()
     default_body = t("pack.body_default", "vi", no=number) if number else DEFAULT_BODY
@@ -267,22 +269,24 @@ def _charts(works: pd.DataFrame, stages: pd.DataFrame, k: overview.Kpis, lang: s
 
 
 def gather(db, *, period_id: str | None, towns: list[str] | None, eval_date: date, lang: str = "vi",
-           drafted_on: date, head: Letterhead | None = None) -> PackModel:
-    """Everything the pack states, read from ``db`` for the ``towns`` (None: all) as of the
+           drafted_on: date, head: Letterhead | None = None, programme: str | None = None) -> PackModel:
+    """Everything the pack states, read from ``db`` for the works of ``programme`` (None: the
+    first programme's name and every programme's works) in the ``towns`` (None: all) as of the
     reporting period ``period_id`` (None: the newest); flags at ``eval_date``."""
-    prog = queries.programme(db)
+    prog = queries.programme(db, programme)
     period = _period(db, period_id)
-    works = queries.works(db, towns, period_id)
+    works = queries.works(db, towns, period_id, programme)
     stages = queries.stages(db)
     k = overview.kpis(works)
-    options = queries.town_options(db)
+    options = queries.town_options(db, programme)
     order = {wid: i for i, wid in enumerate(works["id"])}
 
     causes = queries.delay_causes(db)
     label_col = "label_vi" if lang == "vi" else "label_en"
     cause_labels = {r["code"]: _text(r[label_col]) or r["code"] for _, r in causes.iterrows()}
     # flags.evaluate fails on an empty history (a scope without works): nothing to flag then.
-    f = flags.evaluate(db, eval_date, towns, lang=lang) if len(works) else pd.DataFrame(columns=list(flags.COLUMNS))
+    f = (flags.evaluate(db, eval_date, towns, lang=lang, programme=programme) if len(works)
+         else pd.DataFrame(columns=list(flags.COLUMNS)))
     flagged, flag_texts = _flag_entries(f, order, cause_labels, lang)
 
     lines, groups = [], {}
@@ -301,12 +305,12 @@ def gather(db, *, period_id: str | None, towns: list[str] | None, eval_date: dat
 
     tasks = tuple(TaskLine(_text(r["department"]) or "", _text(r["task"]) or "",
                            t(f"tasks.status.{r['status']}", lang), _text(r["status_note"]))
-                  for _, r in queries.department_tasks(db).iterrows())
+                  for _, r in queries.department_tasks(db, programme).iterrows())
     cause_texts = tuple(CauseText(cause_labels.get(r["code"], r["code"]), _text(r["report_text"]),
                                   _text(r["source_ref"]))
                         for _, r in causes.iterrows() if _text(r["report_text"]))
     targets = []
-    for _, tg in queries.targets(db).iterrows():
+    for _, tg in queries.targets(db, programme).iterrows():
         if towns is None or tg["area_id"] in towns:
             targets.append(t("pack.s1_target", lang, year=_opt(tg["target_year"]) or t("common.no_data", lang),
                              area=_text(tg["area_name"]) or tg["area_id"], c=_text(tg["target_class"]) or "",
@@ -317,7 +321,7 @@ def gather(db, *, period_id: str | None, towns: list[str] | None, eval_date: dat
         scope = "; ".join(overview.town_label(x, options, lang) for x in towns) or t("pack.scope_all", lang)
     sev = flags.counts_by_severity(f).set_index("severity")["n_works"]
     return PackModel(
-        lang=lang, letterhead=head or letterhead(db), drafted_on=drafted_on,
+        lang=lang, letterhead=head or letterhead(db, programme=programme), drafted_on=drafted_on,
         programme_name=_text(prog.get("name")) or "", programme_no=_text(prog.get("decision_no")),
         programme_date=_opt(prog.get("decision_date")), issuer=_text(prog.get("issuer")),
         period_start=_opt(prog.get("period_start")), period_end=_opt(prog.get("period_end")),
@@ -508,11 +512,11 @@ def write_pack(m: PackModel, render: Callable[[str], bytes] | None = None) -> by
 
 def build_pack(db, *, period_id: str | None, towns: list[str] | None, eval_date: date, lang: str = "vi",
                drafted_on: date, head: Letterhead | None = None,
-               render: Callable[[str], bytes] | None = None) -> bytes:
-    """The meeting pack (.docx bytes) for the ``towns`` (None: all) as of ``period_id`` (None: the
-    newest), flags at ``eval_date``, dated ``drafted_on``."""
+               render: Callable[[str], bytes] | None = None, programme: str | None = None) -> bytes:
+    """The meeting pack (.docx bytes) for the works of ``programme`` in the ``towns`` (None: all)
+    as of ``period_id`` (None: the newest), flags at ``eval_date``, dated ``drafted_on``."""
     model = gather(db, period_id=period_id, towns=towns, eval_date=eval_date, lang=lang, drafted_on=drafted_on,
-                   head=head)
+                   head=head, programme=programme)
     return write_pack(model, render)
 
 

@@ -348,12 +348,13 @@ def project(w: pd.Series, areas: dict[str, dict], bases: dict[tuple[str, str], t
 
 
 def build(db: Database, *, towns: list[str] | None = None, period_id: str | None = None,
-          published=None, uri: str | None = None) -> Export:
+          published=None, uri: str | None = None, programme: str | None = None) -> Export:
     """The package and what was left out of it. ``towns``: area ids (None: every work);
-    ``period_id``: a reporting period (None: the newest); ``published``: datetime or ISO text."""
+    ``period_id``: a reporting period (None: the newest); ``published``: datetime or ISO text;
+    ``programme``: the programme whose works (None: every programme's)."""
     if period_id is not None and not db.scalar("SELECT count(*) FROM reporting_period WHERE id = ?", [period_id]):
         raise OC4IDSError(Msg("opendata.err_period", period=str(period_id)[:40]))
-    works = queries.works(db, towns, period_id)
+    works = queries.works(db, towns, period_id, programme)
     if works.empty:
         raise OC4IDSError(Msg("opendata.err_empty"))
     areas, bases = _areas(db), _work_areas(db)
@@ -362,6 +363,7 @@ def build(db: Database, *, towns: list[str] | None = None, period_id: str | None
     published_date = _published(published)
     if uri is None:
         scope = ",".join(sorted(towns)) if towns is not None else "tat-ca"
+        scope = f"{programme}:{scope}" if programme is not None else scope
         uri = f"urn:ct07-trung-khanh:oc4ids:{period_id or 'moi-nhat'}:{scope}:{published_date}"
     pkg = {"uri": uri, "publishedDate": published_date, "version": VERSION,
            "publisher": _publisher(db), "projects": projects}
@@ -369,9 +371,9 @@ def build(db: Database, *, towns: list[str] | None = None, period_id: str | None
 
 
 def package(db: Database, *, towns: list[str] | None = None, period_id: str | None = None,
-            published=None, uri: str | None = None) -> dict:
+            published=None, uri: str | None = None, programme: str | None = None) -> dict:
     """The OC4IDS project package (see the module docstring); omissions are logged as warnings."""
-    result = build(db, towns=towns, period_id=period_id, published=published, uri=uri)
+    result = build(db, towns=towns, period_id=period_id, published=published, uri=uri, programme=programme)
     for line in result.omitted:
         log.warning(line)
     return result.package

@@ -36,14 +36,41 @@ def synthetic(db: Database) -> dict | None:
     return found if isinstance(found, dict) else {"command": str(raw)[:200]}
 
 
-def programme(db: Database) -> pd.Series:
-    return db.query("SELECT * FROM programme ORDER BY id LIMIT 1").iloc[0]
+def programmes(db: Database) -> pd.DataFrame:
+    """Every programme in the file (a district office has one; a province several), in id order.
+    The frame lets the user choose one (``?programme=``); every page is then scoped to it."""
+    return db.query("SELECT * FROM programme ORDER BY id")
 
 
-def targets(db: Database) -> pd.DataFrame:
+def programme(db: Database, programme: str | None = None) -> pd.Series:
+    """The programme ``programme`` (an id), or the first one when None or unknown."""
+    df = db.query("SELECT * FROM programme WHERE id = ? UNION ALL "
+                  "(SELECT * FROM programme ORDER BY id LIMIT 1)", [programme])
+    return df.iloc[0]
+
+
+def scope_params(towns: list[str] | None, programme: str | None = None) -> dict:
+    """The bound parameters of the scope every work-reading query shares: the works of
+    ``programme`` (None: every programme) in ``towns`` (area ids; None: every area;
+    ``UNKNOWN_TOWN``: works whose area is not stated). SQL side: ``SCOPE_WHERE``."""
+    towns_list = list(towns) if towns is not None else []
+    return {"all_towns": towns is None, "towns": [t for t in towns_list if t != UNKNOWN_TOWN],
+            "include_unknown": UNKNOWN_TOWN in towns_list, "programme": programme}
+
+
+# the scope's condition over ``w`` (work) and ``wa`` (its area_ids, NULL when it has none)
+SCOPE_WHERE = """($programme::VARCHAR IS NULL OR w.programme_id = $programme)
+  AND ($all_towns
+   OR list_has_any(coalesce(wa.area_ids, []), $towns::VARCHAR[])
+   OR ($include_unknown AND wa.area_ids IS NULL))"""
+
+
+def targets(db: Database, programme: str | None = None) -> pd.DataFrame:
+    """The target class of each programme town (of ``programme``; None: every programme)."""
     return db.query(
         "SELECT t.*, a.name AS area_name FROM programme_target t "
-        "JOIN area a ON a.id = t.area_id ORDER BY a.sort_order"
+        "JOIN area a ON a.id = t.area_id WHERE ?::VARCHAR IS NULL OR t.programme_id = ? "
+        "ORDER BY a.sort_order, t.programme_id", [programme, programme]
     )
 
 
@@ -54,16 +81,21 @@ def areas(db: Database) -> pd.DataFrame:
     )
 
 
-def town_options(db: Database) -> pd.DataFrame:
-    """The areas a user can filter by: those that works are linked to, then 'unknown'."""
+def town_options(db: Database, programme: str | None = None) -> pd.DataFrame:
+    """The areas a user can filter by: the programme's towns and the areas its works are linked
+    to (``programme`` None: every programme's), then 'unknown' when some work states no area."""
     df = db.query(
         "SELECT a.id, a.name, a.kind, a.valid_to, a.successor_id, s.name AS successor_name, "
         "       a.sort_order "
         "FROM area a LEFT JOIN area s ON s.id = a.successor_id "
-        "WHERE a.is_programme_town OR a.id IN (SELECT area_id FROM work_area) "
-        "ORDER BY a.sort_order"
+        "WHERE (?::VARCHAR IS NULL AND a.is_programme_town) "
+        "   OR a.id IN (SELECT area_id FROM programme_target WHERE programme_id = ?) "
+        "   OR a.id IN (SELECT wa.area_id FROM work_area wa JOIN work w ON w.id = wa.work_id "
+        "               WHERE ?::VARCHAR IS NULL OR w.programme_id = ?) "
+        "ORDER BY a.sort_order", [programme, programme, programme, programme]
     )
-    unknown = db.scalar("SELECT count(*) FROM work WHERE id NOT IN (SELECT work_id FROM work_area)")
+    unknown = db.scalar("SELECT count(*) FROM work WHERE id NOT IN (SELECT work_id FROM work_area) "
+                        "AND (?::VARCHAR IS NULL OR programme_id = ?)", [programme, programme])
     if unknown:
         df = pd.concat([df, pd.DataFrame([{"id": UNKNOWN_TOWN, "name": None, "kind": "unknown",
                                            "sort_order": 999}])], ignore_index=True)
@@ -144,26 +176,18 @@ LEFT JOIN expected e ON e.work_id = w.id
 LEFT JOIN stage s ON s.code = r.stage
 LEFT JOIN category c ON c.code = w.category
 LEFT JOIN wa ON wa.work_id = w.id
-WHERE $all_towns
-   OR list_has_any(coalesce(wa.area_ids, []), $towns::VARCHAR[])
-   OR ($include_unknown AND wa.area_ids IS NULL)
+WHERE """ + SCOPE_WHERE + """
 ORDER BY w.report_order NULLS LAST, w.id
 """
 
 
-def works(db: Database, towns: list[str] | None = None, period: str | None = None) -> pd.DataFrame:
-    """Every work (filtered to the towns given; None means all) with its status as of ``period``.
-
-    ``towns`` holds area ids; ``UNKNOWN_TOWN`` selects works whose area is not stated.
-    ``period`` is a reporting period id; None means the newest.
+def works(db: Database, towns: list[str] | None = None, period: str | None = None,
+          programme: str | None = None) -> pd.DataFrame:
+    """Every work of ``programme`` (None: every programme) in ``towns`` (area ids; None: every
+    area; ``UNKNOWN_TOWN`` selects works whose area is not stated) with its status as of
+    ``period`` (a reporting period id; None: the newest).
     """
-    towns_list = list(towns) if towns is not None else []
-    df = db.query(_WORKS_SQL, {
-        "period": period,
-        "all_towns": towns is None,
-        "towns": [t for t in towns_list if t != UNKNOWN_TOWN],
-        "include_unknown": UNKNOWN_TOWN in towns_list,
-    })
+    df = db.query(_WORKS_SQL, {"period": period, **scope_params(towns, programme)})
     df["area_ids"] = df["area_ids"].apply(lambda v: list(v) if v is not None else [])
     return df
 
@@ -189,8 +213,9 @@ def capital_plan(db: Database, work_ids: list[str] | None = None) -> pd.DataFram
         "ORDER BY work_id, year", [work_ids, work_ids])
 
 
-def department_tasks(db: Database) -> pd.DataFrame:
-    return db.query("SELECT * FROM department_task ORDER BY sort_order, id")
+def department_tasks(db: Database, programme: str | None = None) -> pd.DataFrame:
+    return db.query("SELECT * FROM department_task WHERE ?::VARCHAR IS NULL OR programme_id = ? "
+                    "ORDER BY sort_order, id", [programme, programme])
 
 
 def audit_log(db: Database, limit: int = 200) -> pd.DataFrame:

@@ -59,6 +59,7 @@ FIELDS: dict[str, str] = {
     "min_build_years": "funding.scen.field_min_build_years",
     "carry_unspent": "funding.scen.field_carry_unspent",
     "towns": "funding.scen.field_towns",
+    "programme": "funding.scen.field_programme",
 }
 # rule -> the label key of its name in the message listing the rules
 RULE_NAMES = {"priority": "funding.scen.rule_priority", "nearly_finished": "funding.scen.rule_nearly_finished",
@@ -148,6 +149,8 @@ class Scenario:
         used when a work's disbursed amount is unknown. months_to_start_by_stage:
         months still needed before a work of that stage can start (None, for either: the
         defaults of ``stages``). towns: area ids the works are taken from (None: every area).
+        programme: the programme whose works are taken (None: every programme; the frame sets
+        the one on screen, so that a saved scenario belongs to its programme).
         Mappings are kept as tuples of pairs in the order of ``stages.keys`` so that a scenario
         is hashable; ``shares``/``months`` give them as dicts. stages: the stage model the maps
         are keyed by (the database's, ``lib.stages.model(db)``; default: the seed's stages).
@@ -169,6 +172,7 @@ class Scenario:
     towns: tuple[str, ...] | None = None
     stages: StageModel = field(default_factory=stages_.seed_model, repr=False)
     notes: tuple[Msg, ...] = field(default=(), compare=False, repr=False)
+    programme: str | None = None
 
     def __post_init__(self) -> None:
         p: list[Msg] = []
@@ -213,6 +217,9 @@ class Scenario:
                     if not isinstance(town, str) or _blank(town) or HTML_TAG.search(town) or len(town) > 60:
                         p.append(Msg("funding.scen.err.bad_town", where=_where("towns"), town=str(town)))
                 towns = tuple(towns)
+        if self.programme is not None and (not isinstance(self.programme, str) or _blank(self.programme)
+                                           or HTML_TAG.search(self.programme) or len(self.programme) > 60):
+            p.append(Msg("funding.scen.err.bad_programme", where=_where("programme"), v=str(self.programme)[:60]))
         if p:
             raise ValidationError(p)
         for key, value in clean.items():
@@ -272,6 +279,7 @@ class Scenario:
             "min_build_years": self.min_build_years,
             "carry_unspent": self.carry_unspent,
             "towns": list(self.towns) if self.towns is not None else None,
+            **({"programme": self.programme} if self.programme is not None else {}),
         }
 
     @classmethod
@@ -331,13 +339,13 @@ class Scenario:
 
 
 def default_scenario(as_of_year: int | None, towns: list[str] | tuple[str, ...] | None = None,
-                     stages: StageModel | None = None) -> Scenario:
+                     stages: StageModel | None = None, programme: str | None = None) -> Scenario:
     """The baseline ("kịch bản cơ sở"): the page's first values, the stage assumptions the
     defaults of ``stages`` (the database's model; None: the seed's). The horizon starts the year
     after the data's date and ends in 2030 (or seven years on, when the data are newer)."""
     start = (as_of_year + 1) if as_of_year else datetime.now().year
     end = DEFAULT_END_YEAR if start < DEFAULT_END_YEAR else start + 7
-    return Scenario(start, end, towns=tuple(towns) if towns is not None else None,
+    return Scenario(start, end, towns=tuple(towns) if towns is not None else None, programme=programme,
                     stages=stages if stages is not None else stages_.seed_model())
 
 

@@ -2,6 +2,8 @@
 path (``Database.write``: one transaction, audited). Never imports streamlit."""
 from __future__ import annotations
 
+import json
+
 from datetime import datetime
 from typing import Any
 
@@ -54,6 +56,9 @@ def save_scenario(db: Database, who: Identity, name: str, scenario: Scenario, no
             for town in scenario.towns:
                 if town not in known:
                     problems.append(Msg("funding.scen.err.unknown_town", where=_where("towns"), town=town))
+        if scenario.programme is not None and not db.scalar("SELECT count(*) FROM programme WHERE id = ?",
+                                                            [scenario.programme]):
+            problems.append(Msg("funding.scen.err.unknown_programme", where=_where("programme"), v=scenario.programme))
     if problems:
         raise ValidationError(problems)
 
@@ -68,11 +73,26 @@ def save_scenario(db: Database, who: Identity, name: str, scenario: Scenario, no
     return db.write(who, "save_scenario", write, {"name": clean})
 
 
-def list_scenarios(db: Database) -> pd.DataFrame:
-    """Saved scenarios, newest first: name, params (JSON text), created_by, created_at, note.
+def list_scenarios(db: Database, programme: str | None = None) -> pd.DataFrame:
+    """Saved scenarios, newest first: name, params (JSON text), created_by, created_at, note; of
+    ``programme`` when given (one saved before programmes were told apart belongs to the first).
     Read ``params`` with ``Scenario.from_json(params, stages.model(db))``."""
-    return db.query("SELECT name, params, created_by, created_at, note FROM scenario "
-                    "ORDER BY created_at DESC, name")
+    df = db.query("SELECT name, params, created_by, created_at, note FROM scenario "
+                  "ORDER BY created_at DESC, name")
+    if programme is None or df.empty:
+        return df
+    first = db.scalar("SELECT min(id) FROM programme")
+    return df[[(_programme_of(p) or first) == programme for p in df["params"]]].reset_index(drop=True)
+
+
+def _programme_of(params) -> str | None:
+    """The programme named in a stored scenario's JSON (None: none, or unreadable: the page says
+    why when it reads the scenario)."""
+    try:
+        found = json.loads(params).get("programme")
+    except (TypeError, ValueError, AttributeError):
+        return None
+    return found if isinstance(found, str) else None
 
 
 def delete_scenario(db: Database, who: Identity, name: str) -> None:

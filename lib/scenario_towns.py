@@ -17,8 +17,12 @@ from lib.db import Database
 
 # -- towns: class, projected score, goal -------------------------------------------------
 
-def programme_towns(db: Database) -> list[str]:
-    return list(db.query("SELECT id FROM area WHERE is_programme_town ORDER BY sort_order")["id"])
+def programme_towns(db: Database, programme: str | None = None) -> list[str]:
+    """The towns a programme targets (``programme_target``); None: every programme town."""
+    if programme is None:
+        return list(db.query("SELECT id FROM area WHERE is_programme_town ORDER BY sort_order")["id"])
+    return list(db.query("SELECT a.id FROM area a JOIN programme_target t ON t.area_id = a.id "
+                         "WHERE t.programme_id = ? ORDER BY a.sort_order", [programme])["id"])
 
 
 def class_for(db: Database, town: str, ruleset_id: str, class_code: str | None = None) -> str:

@@ -117,37 +117,40 @@ FUNDING_TABLE = Table("slides_funding", (
 # -- the deck -----------------------------------------------------------------------------------
 
 def build(db: Database, towns: list[str] | tuple[str, ...] | None = None, period_id: str | None = None,
-          lang: str = "vi", eval_date: date | None = None, ruleset_id: str = criteria.DEFAULT_RULESET) -> list[Slide]:
-    """Every slide for the areas ``towns`` (None: all) as of the reporting period ``period_id``
-    (None: the newest); flags are evaluated at ``eval_date`` (None: that period's date)."""
+          lang: str = "vi", eval_date: date | None = None, ruleset_id: str = criteria.DEFAULT_RULESET,
+          programme: str | None = None) -> list[Slide]:
+    """Every slide for the works of ``programme`` (None: every programme) in the areas ``towns``
+    (None: all) as of the reporting period ``period_id`` (None: the newest); flags are evaluated
+    at ``eval_date`` (None: that period's date)."""
     towns = list(towns) if towns is not None else None
     period = _period(db, period_id)
     period_id = period["id"] if period is not None else None
     when = eval_date or (period["as_of"] if period is not None else None) or flags.default_eval_date(db)
-    works = queries.works(db, towns, period_id)
-    f = flags.evaluate(db, when, towns, None, lang)
-    deck = [headline(works, f, when, lang),
-            pipeline(works, queries.stages(db), queries.town_options(db), towns, lang)]
+    works = queries.works(db, towns, period_id, programme)
+    f = flags.evaluate(db, when, towns, None, lang, programme=programme)
+    options = queries.town_options(db, programme)
+    deck = [headline(works, f, when, lang), pipeline(works, queries.stages(db), options, towns, lang)]
     deck += flag_slides(flag_rows(f, queries.delay_causes(db), lang), when, lang)
-    deck += changes(db, towns, period_id, lang)
-    for town in programme_towns(db, towns):
-        deck.append(criteria_slide(db, town, ruleset_id, lang))
-    deck.append(funding_slide(db, period, towns, lang))
+    deck += changes(db, towns, period_id, lang, programme=programme)
+    for town in programme_towns(db, towns, programme):
+        deck.append(criteria_slide(db, town, ruleset_id, lang, programme))
+    deck.append(funding_slide(db, period, towns, lang, programme))
     return deck
 
 
-def footer(db: Database, towns: list[str] | tuple[str, ...] | None, period_id: str | None, lang: str = "vi") -> str:
+def footer(db: Database, towns: list[str] | tuple[str, ...] | None, period_id: str | None, lang: str = "vi",
+           programme: str | None = None) -> str:
     """'Số liệu tính đến <date> · kỳ <period> · <towns shown>' (plain text)."""
     period = _period(db, period_id)
     as_of = fmt.as_of(period["as_of"], period["as_of_precision"], lang) if period is not None else t("common.no_data", lang)
     label = period["label_vi"] if period is not None else t("common.no_data", lang)
-    return t("slides.footer", lang, date=as_of, period=label, towns=towns_text(db, towns, lang))
+    return t("slides.footer", lang, date=as_of, period=label, towns=towns_text(db, towns, lang, programme))
 
 
-def towns_text(db: Database, towns, lang: str = "vi") -> str:
+def towns_text(db: Database, towns, lang: str = "vi", programme: str | None = None) -> str:
     if towns is None:
         return t("slides.all_towns", lang)
-    options = queries.town_options(db)
+    options = queries.town_options(db, programme)
     return ", ".join(overview.town_label(x, options, lang) for x in towns) or "-"
 
 
@@ -356,11 +359,11 @@ def flag_slides(rows: pd.DataFrame, when: date, lang: str = "vi", budget_px: flo
 # -- 4. changes since the previous period -----------------------------------------------------------
 
 def changes(db: Database, towns, period_id: str | None, lang: str = "vi",
-            budget_px: float = ROWS_PX) -> list[Slide]:
+            budget_px: float = ROWS_PX, programme: str | None = None) -> list[Slide]:
     """What changed since the previous reporting period (``lib.changes.compare``, the rows of
     ``flags.changes_since_previous``), one row per work and kind of change, split over several
     slides when needed; or one slide saying the data hold no previous period."""
-    c = changes_mod.compare(db, period_id, list(towns) if towns is not None else None, lang)
+    c = changes_mod.compare(db, period_id, list(towns) if towns is not None else None, lang, programme)
     label = c.period_label or t("common.no_data", lang)
     if not c.has_previous:
         return [Slide("changes", t("slides.changes_no_previous", lang, label=label),
@@ -386,18 +389,19 @@ def changes(db: Database, towns, period_id: str | None, lang: str = "vi",
 
 # -- 5. criteria -------------------------------------------------------------------------------------
 
-def programme_towns(db: Database, towns) -> list[str]:
-    ids = list(scenario_towns.programme_towns(db)) or list(PROGRAMME_TOWNS)
+def programme_towns(db: Database, towns, programme: str | None = None) -> list[str]:
+    ids = list(scenario_towns.programme_towns(db, programme)) or (list(PROGRAMME_TOWNS) if programme is None else [])
     return [x for x in ids if towns is None or x in towns]
 
 
-def criteria_slide(db: Database, town: str, ruleset_id: str = criteria.DEFAULT_RULESET, lang: str = "vi") -> Slide:
+def criteria_slide(db: Database, town: str, ruleset_id: str = criteria.DEFAULT_RULESET, lang: str = "vi",
+                   programme: str | None = None) -> Slide:
     cat = criteria.catalog(db)
     ruleset = cat[ruleset_id]
     target = criteria.target_class(db, town)
     class_code = criteria.default_class(ruleset, target)  # the one rule: the class follows the town
     res = criteria.scorecard(db, town, ruleset_id, class_code).result
-    name = overview.town_label(town, queries.town_options(db), lang)
+    name = overview.town_label(town, queries.town_options(db, programme), lang)
     stds = res.standards
     n_missing = int((stds["status"] == "missing").sum())
     n_rule = int((stds["status"] == "rule_unknown").sum())
@@ -454,7 +458,7 @@ class Run:
 
 
 def run_scenario(db: Database, scenario: scenario.Scenario, period_id: str | None) -> Run:
-    works = queries.works(db, list(scenario.towns) if scenario.towns is not None else None, period_id)
+    works = whatif.scenario_works(db, scenario, period_id)
     result = whatif.run(whatif.funding_frame(works), scenario)
     return summarise(result, scenario)
 
@@ -466,11 +470,12 @@ def summarise(result: funding.SimulationResult, scenario: scenario.Scenario) -> 
     return Run(scenario, whatif.outcomes_of(result, scenario), done, n_open)
 
 
-def latest_saved(db: Database, towns=None) -> tuple[dict, scenario.Scenario] | None:
-    """The most recently saved scenario that can be read, (its row, the scenario): the newest one
-    saved for exactly the areas ``towns`` (None: every area) when there is one, else the newest."""
+def latest_saved(db: Database, towns=None, programme: str | None = None) -> tuple[dict, scenario.Scenario] | None:
+    """The most recently saved scenario of ``programme`` that can be read, (its row, the scenario):
+    the newest one saved for exactly the areas ``towns`` (None: every area) when there is one,
+    else the newest."""
     readable, model = [], stages_.model(db)
-    for r in scenario_store.list_scenarios(db).to_dict("records"):
+    for r in scenario_store.list_scenarios(db, programme).to_dict("records"):
         try:
             readable.append((r, scenario.Scenario.from_json(r["params"], model)))
         except ValidationError:
@@ -480,22 +485,23 @@ def latest_saved(db: Database, towns=None) -> tuple[dict, scenario.Scenario] | N
     return (same or readable or [None])[0]
 
 
-def funding_slide(db: Database, period: dict | None, towns=None, lang: str = "vi") -> Slide:
+def funding_slide(db: Database, period: dict | None, towns=None, lang: str = "vi",
+                  programme: str | None = None) -> Slide:
     """The most recently saved scenario (``latest_saved``) against the baseline over the same
     horizon and areas (the scenario's own, as the funding page runs a saved scenario), or the
     baseline of the areas ``towns`` alone when none is saved. Key figures: the year every work
     with an amount is finished, the need left unfunded at the end of the horizon."""
     as_of_year = period["as_of"].year if period is not None else None
     period_id = period["id"] if period is not None else None
-    saved = latest_saved(db, towns)
-    options = queries.town_options(db)
+    saved = latest_saved(db, towns, programme)
+    options = queries.town_options(db, programme)
     names = {x: overview.town_label(x, options, lang) for x in options["id"]}
     if saved is None:
         row, cur = None, None
-        base = run_scenario(db, scenario.default_scenario(as_of_year, towns, stages_.model(db)), period_id)
+        base = run_scenario(db, scenario.default_scenario(as_of_year, towns, stages_.model(db), programme), period_id)
     else:
         row, sc = saved
-        plain = scenario.default_scenario(as_of_year, sc.towns, sc.stages)
+        plain = scenario.default_scenario(as_of_year, sc.towns, sc.stages, sc.programme)
         base_sc = dataclasses.replace(plain, end_year=max(sc.end_year, plain.start_year))
         base, cur = run_scenario(db, base_sc, period_id), run_scenario(db, sc, period_id)
     shown = cur or base

@@ -38,6 +38,12 @@ def funding_frame(works: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def scenario_works(db: Database, scenario: Scenario, period_id: str | None) -> pd.DataFrame:
+    """``queries.works`` of the scenario's programme and towns as of ``period_id``."""
+    return queries.works(db, list(scenario.towns) if scenario.towns is not None else None, period_id,
+                         scenario.programme)
+
+
 def against(db: Database, scenario: Scenario, read=None) -> Scenario:
     """``scenario`` keyed by the database's stage model (``Scenario.for_stages``)."""
     return scenario.for_stages((read or _direct(db))(stages_.model))
@@ -100,7 +106,7 @@ def goal_town(db: Database, scenario: Scenario, period_id: str | None, town: str
     """funding.min_envelope_for with the predicate "the town's verdict is 'dat' in ``year``",
     under the scenario's assumptions and rule, from its start year to ``year``."""
     scenario = against(db, scenario)
-    works = queries.works(db, list(scenario.towns) if scenario.towns is not None else None, period_id)
+    works = scenario_works(db, scenario, period_id)
     frame = funding_frame(works)
     cat, cls, region, values, links, _ = _town_inputs(db, town, ruleset_id, include_demo, class_code)
     memo: dict[tuple, pd.Series] = {}
@@ -156,7 +162,7 @@ def goal_all_frame(frame: pd.DataFrame, scenario: Scenario, year: int) -> AllGoa
 def goal_all(db: Database, scenario: Scenario, period_id: str | None, year: int) -> AllGoal:
     """``goal_all_frame`` on the works of the scenario's towns (a read, so it can be cached)."""
     scenario = against(db, scenario)
-    works = queries.works(db, list(scenario.towns) if scenario.towns is not None else None, period_id)
+    works = scenario_works(db, scenario, period_id)
     return goal_all_frame(funding_frame(works), scenario, year)
 
 
@@ -185,14 +191,14 @@ def outcomes_of(result: funding.SimulationResult, scenario: Scenario,
 
 
 def town_ids_for(db: Database, scenario: Scenario) -> list[str]:
-    return [t for t in programme_towns(db) if scenario.towns is None or t in scenario.towns]
+    return [t for t in programme_towns(db, scenario.programme) if scenario.towns is None or t in scenario.towns]
 
 
 def outcomes(db: Database, scenario: Scenario, period_id: str | None, ruleset_id: str,
              include_demo: bool) -> Outcomes:
     """Run a scenario on the works of its towns and project each programme town's score."""
     scenario = against(db, scenario)
-    works = queries.works(db, list(scenario.towns) if scenario.towns is not None else None, period_id)
+    works = scenario_works(db, scenario, period_id)
     result = run(funding_frame(works), scenario)
     completion = funding.completion_map(result)
     projections = []
@@ -250,7 +256,8 @@ def projections(db: Database, scenario: Scenario, completion: Mapping[str, int |
 def evaluate(db: Database, scenario: Scenario, base: Scenario, *, towns: list[str] | None, period_id: str | None,
              ruleset_id: str, demo: bool, classes: Mapping[str, str | None], town_names: Mapping[str, str],
              stage_labels: Mapping[str, str], read=None) -> WhatIf:
-    """Run ``scenario`` and its baseline on the works of ``towns`` (None: all) at ``period_id``.
+    """Run ``scenario`` and its baseline on the works of the scenario's programme in ``towns``
+    (None: all) at ``period_id``.
 
     The baseline runs to the same end year: the horizon is a window, not a lever. Both run against
     the database's stage model (``against``): a stage either lacks takes the table's default, said
@@ -258,11 +265,11 @@ def evaluate(db: Database, scenario: Scenario, base: Scenario, *, towns: list[st
     passes its cache, keyed by data version); by default the functions are called directly."""
     read = read or _direct(db)
     scenario, base = against(db, scenario, read), against(db, base, read)
-    works = read(queries.works, towns, period_id)
+    works = read(queries.works, towns, period_id, scenario.programme)
     fr = funding_frame(works)
     base = dataclasses.replace(base, end_year=max(scenario.end_year, base.start_year))
     result, base_result = run(fr, scenario), run(fr, base)
-    shown = [t for t in read(programme_towns) if towns is None or t in towns]
+    shown = [t for t in read(programme_towns, scenario.programme) if towns is None or t in towns]
     mine = projections(db, scenario, funding.completion_map(result), ruleset_id, demo, shown, classes, read)
     theirs = projections(db, base, funding.completion_map(base_result), ruleset_id, demo, shown, classes, read)
     return WhatIf(scenario, base, works, fr, result, base_result, compare_completion(works, base_result, result),

@@ -20,7 +20,7 @@ f = flags_view.evaluate(ctx, when)
 shown = f if every else f[f["rule"].isin(rules)]
 w = flags_view.evaluate(ctx, when, then=flags.by_work) if every else flags.by_work(shown)
 n = flags.severity_counts(w)
-works = frame.read(queries.works, ctx.towns, ctx.period_id)
+works = frame.read(queries.works, ctx.towns, ctx.period_id, ctx.programme)
 c_red.metric(ctx.tr("flags.kpi_red"), ctx.tr("flags.kpi_works", n=n["red"]), help=ctx.tr("flags.kpi_help"))
 c_amber.metric(ctx.tr("flags.kpi_amber"), ctx.tr("flags.kpi_works", n=n["amber"]), help=ctx.tr("flags.kpi_help"))
 c_clear.metric(ctx.tr("flags.kpi_clear"), ctx.tr("flags.kpi_works", n=len(works) - n["red"] - n["amber"]))

@@ -5,7 +5,7 @@ from lib import queries, register
 from ui import frame, register_view
 
 ctx = frame.page_header()
-works = frame.read(queries.works, ctx.towns, ctx.period_id)
+works = frame.read(queries.works, ctx.towns, ctx.period_id, ctx.programme)
 stages = frame.read(queries.stages)
 flags = register_view.flag_levels(ctx)
 
@@ -20,4 +20,4 @@ with tab_list:
 with tab_charts:
     register_view.progress_charts(ctx, filtered, stages)
 with tab_detail:
-    register_view.detail(ctx, works, frame.read(queries.works, None, ctx.period_id))
+    register_view.detail(ctx, works, frame.read(queries.works, None, ctx.period_id, ctx.programme))

@@ -5,7 +5,7 @@ from lib import queries, tasks as tasks_lib
 from ui import frame, table
 
 ctx = frame.page_header()
-tasks = frame.read(queries.department_tasks)
+tasks = frame.read(queries.department_tasks, ctx.programme)
 departments = list(dict.fromkeys(tasks["department"]))
 c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
 chosen = c1.multiselect(ctx.tr("tasks.f_department"), departments, key="tasks_dept",

@@ -7,8 +7,8 @@ from lib import fmt, overview, queries
 from ui import flags_view, frame, pack_view, widgets
 
 ctx = frame.page_header()
-prog = frame.read(queries.programme)
-works = frame.read(queries.works, ctx.towns, ctx.period_id)
+prog = frame.read(queries.programme, ctx.programme)
+works = frame.read(queries.works, ctx.towns, ctx.period_id, ctx.programme)
 stages = frame.read(queries.stages)
 when = flags_view.eval_date(ctx)
 flagged = flags_view.works_flagged(ctx, when)   # one row per work: the flags page's count
@@ -33,7 +33,7 @@ widgets.town_table(ctx, works)
 
 st.subheader(ctx.tr("overview.targets"))
 widgets.note(f"{prog['name']} ({prog['decision_no']}, {fmt.day(prog['decision_date'].date(), ctx.lang)})")
-for tg in frame.read(queries.targets).itertuples():
+for tg in frame.read(queries.targets, ctx.programme).itertuples():
     if ctx.towns is None or tg.area_id in ctx.towns:
         widgets.note("• " + ctx.tr("overview.target", year=tg.target_year, text=tg.target_text))
 widgets.note(ctx.tr("overview.source", source=prog["source_ref"]))

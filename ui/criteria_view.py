@@ -72,7 +72,7 @@ def guard(ctx: Ctx, ruleset):
 
 def programme_towns(ctx: Ctx) -> list[str]:
     """The programme's towns (those with a target) that the area filter keeps, in area order."""
-    targeted = set(frame.read(queries.targets)["area_id"])
+    targeted = set(frame.read(queries.targets, ctx.programme)["area_id"])
     return [t for t in ctx.town_options["id"] if t in targeted and (ctx.towns is None or t in ctx.towns)]
 
 
@@ -169,7 +169,7 @@ def target_rows(ctx: Ctx, catalog, ruleset_id: str, towns: list[str], demo: bool
     verdict, points known, standards unknown and below their minimum."""
     today = today or date.today()
     ruleset = catalog[ruleset_id]
-    targets = frame.read(queries.targets).drop_duplicates("area_id").set_index("area_id")
+    targets = frame.read(queries.targets, ctx.programme).drop_duplicates("area_id").set_index("area_id")
     law = transition(catalog)
     names = {r["id"]: frame.town_display(r, ctx.lang) for _, r in ctx.town_options.iterrows()}
     rows = []

@@ -64,12 +64,13 @@ def eval_date_input(ctx: Ctx) -> date:
 
 def evaluate(ctx: Ctx, when: date, then=()) -> pd.DataFrame:
     """The flags at ``when`` (``then``: a step of lib.flags over them, cached with them)."""
-    return frame.read(flags.evaluate, when, ctx.towns, None, ctx.lang, then=then)
+    return frame.read(flags.evaluate, when, ctx.towns, None, ctx.lang, programme=ctx.programme, then=then)
 
 
 def works_flagged(ctx: Ctx, when: date | None = None) -> pd.DataFrame:
     """One row per flagged work at ``when`` (default: the session's evaluation date)."""
-    return frame.read(flags.evaluate_by_work, when or eval_date(ctx), ctx.towns, ctx.lang)  # cached as a whole
+    return frame.read(flags.evaluate_by_work, when or eval_date(ctx), ctx.towns, ctx.lang,  # cached as a whole
+                      programme=ctx.programme)
 
 
 def causes_table(ctx: Ctx) -> pd.DataFrame:
@@ -141,7 +142,7 @@ def work_lists(ctx: Ctx, w: pd.DataFrame, when: date) -> None:
 def changes_section(ctx: Ctx) -> None:
     """What changed between the viewed period and the one before it (lib/changes.py)."""
     st.subheader(ctx.tr("flags.changes_title"))
-    ch = frame.read(changes.compare, ctx.period_id, ctx.towns, ctx.lang)
+    ch = frame.read(changes.compare, ctx.period_id, ctx.towns, ctx.lang, ctx.programme)
     if not ch.has_previous:
         st.info(changes.no_previous_text(ch, ctx.lang))
         return
@@ -181,7 +182,7 @@ def town_rows(ctx: Ctx, counts: pd.DataFrame) -> pd.DataFrame:
 
 
 def trend_rows(ctx: Ctx, rules: list[str] | None = None) -> pd.DataFrame:
-    t = frame.read(flags.trend, ctx.towns, None, None if rules is None else tuple(rules))
+    t = frame.read(flags.trend, ctx.towns, None, None if rules is None else tuple(rules), ctx.programme)
     rows = []
     for i, r in enumerate(t.sort_values("as_of").itertuples()):
         for sev in ("red", "amber"):

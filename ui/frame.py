@@ -26,12 +26,15 @@ from lib.i18n import LANGS, normalise_lang, t, text_of
 from lib.seed import open_configured
 
 TOWN_KEY = "f_towns"
+PROGRAMME_KEY = "f_programme"  # the programme on screen (a province file holds several)
+TOWNS_OF = "_towns_programme"  # the programme the towns chosen belong to
 PILL_TOWNS = 6  # up to this many areas the towns are pills on the title row; more: a multiselect
 EVAL_SAVED = "eval_saved"  # the flags' evaluation date a user chose (ui/flags_view)
 GOTO_PERIOD = "_goto_period"
 BAD_EVAL = "_bad_eval"  # why the evaluation date of the URL was refused
 BAD_PERIOD = "_bad_period"  # a period in the URL that does not exist
 BAD_LANG = "_bad_lang"  # a language in the URL that the interface does not have
+BAD_PROGRAMME = "_bad_programme"  # a programme in the URL that the database does not hold
 ROOT = Path(__file__).resolve().parent.parent
 STYLE = (Path(__file__).resolve().parent / "style.css").read_text(encoding="utf-8")  # fixed rules, no data
 ICON = Path(__file__).resolve().parent / "assets" / "icon.png"  # served by the app: no request leaves the machine
@@ -91,7 +94,7 @@ def read(fn, *args, then=(), **kwargs):
 
 @dataclass(frozen=True)
 class Ctx:
-    """What the frame decided for this run: language, towns, reporting period."""
+    """What the frame decided for this run: language, programme, towns, reporting period."""
     lang: str
     towns: list[str] | None            # None: every area
     town_options: pd.DataFrame = field(repr=False)
@@ -100,6 +103,8 @@ class Ctx:
     as_of: date | None = None
     as_of_precision: str = "day"
     town_labels: tuple = ()            # (id, full label) of every town the filter offers
+    programme: str | None = None       # the programme every read is scoped to (None: the file has none)
+    programme_name: str = ""
 
     def tr(self, key: str, **kw) -> str:
         return t(key, self.lang, **kw)
@@ -122,8 +127,25 @@ def _query_list(key: str) -> list[str] | None:
     return [p for p in raw.split(",") if p]
 
 
+def _init_programme(programme_ids: list[str]) -> str | None:
+    """The programme on screen: the session's choice, else the URL's (``?programme=``), else the
+    first. A programme the file does not hold is refused with a message (the first is shown)."""
+    chosen = st.session_state.get(PROGRAMME_KEY)
+    if chosen not in programme_ids:
+        wanted = st.query_params.get("programme")
+        if wanted is not None and wanted not in programme_ids:
+            st.session_state[BAD_PROGRAMME] = wanted[:40]
+        chosen = wanted if wanted in programme_ids else (programme_ids[0] if programme_ids else None)
+        st.session_state[PROGRAMME_KEY] = chosen
+    if st.session_state.get(TOWNS_OF, chosen) != chosen:  # another programme: its own towns, all of them
+        st.session_state.pop(TOWN_KEY, None)
+        st.session_state.pop("_unknown_town_ids", None)
+    st.session_state[TOWNS_OF] = chosen
+    return chosen
+
+
 def _init_state(valid_ids: list[str], periods: pd.DataFrame) -> None:
-    """First run of a session: take the filters from the URL (a bookmarked view)."""
+    """First run of a session (or of a programme): take the filters from the URL (a bookmarked view)."""
     if TOWN_KEY not in st.session_state:
         wanted = _query_list("town")
         known = [x for x in (wanted or []) if x in valid_ids]
@@ -218,7 +240,10 @@ def render_frame(title: str, chrome: bool = True) -> Ctx:
     marker = _this_run()
     if marker is not None:
         _FRAMED_RUNS.add(marker)
-    options = read(queries.town_options)
+    programmes = read(queries.programmes)
+    programme_ids = list(programmes["id"])
+    programme = _init_programme(programme_ids)
+    options = read(queries.town_options, programme)
     valid_ids = list(options["id"])
     periods = read(queries.periods)
     _init_state(valid_ids, periods)
@@ -236,8 +261,16 @@ def render_frame(title: str, chrome: bool = True) -> Ctx:
     full = {r["id"]: town_display(r, lang) for _, r in options.iterrows()}
     short = {r["id"]: town_short(r, lang) for _, r in options.iterrows()}
     period_labels = dict(zip(periods["id"], periods["label_vi"]))
+    names = dict(zip(programmes["id"], programmes["name"]))
     if chrome:
-        c_title, c_towns, c_period = st.columns([3.0, 3.9, 3.1], vertical_alignment="center", gap="small")
+        if len(programme_ids) > 1:  # a province file: the programme first, then the same filters
+            c_title, c_prog, c_towns, c_period = st.columns([2.3, 2.6, 2.8, 2.3], vertical_alignment="center",
+                                                            gap="small")
+            c_prog.selectbox(t("filter.programme", lang), programme_ids, key=PROGRAMME_KEY, filter_mode=None,
+                             format_func=lambda p: str(names.get(p) or p), placeholder=t("common.choose", lang),
+                             help=t("filter.programme", lang), label_visibility="collapsed")
+        else:
+            c_title, c_towns, c_period = st.columns([3.0, 3.9, 3.1], vertical_alignment="center", gap="small")
         c_title.title(title)
         if len(valid_ids) <= PILL_TOWNS:
             c_towns.pills(t("filter.town", lang), valid_ids, selection_mode="multi", key=TOWN_KEY,
@@ -261,7 +294,8 @@ def render_frame(title: str, chrome: bool = True) -> Ctx:
     all_selected = set(towns) == set(valid_ids) or (len(valid_ids) > PILL_TOWNS and not towns)
     period_id = st.session_state["f_period"]
     newest = periods.iloc[0]["id"] if len(periods) else None
-    _sync_url(town=None if all_selected else ",".join(towns),
+    _sync_url(programme=None if not programme_ids or programme == programme_ids[0] else programme,
+              town=None if all_selected else ",".join(towns),
               period=None if period_id == newest else period_id,
               lang=None if lang == "vi" else lang,
               eval=st.session_state[EVAL_SAVED].isoformat() if st.session_state.get(EVAL_SAVED) else None)
@@ -272,7 +306,8 @@ def render_frame(title: str, chrome: bool = True) -> Ctx:
               period_label=str(prow["label_vi"]) if prow is not None else "",
               as_of=prow["as_of"].date() if prow is not None else None,
               as_of_precision=str(prow["as_of_precision"]) if prow is not None else "day",
-              town_labels=tuple((i, full[i]) for i in valid_ids))
+              town_labels=tuple((i, full[i]) for i in valid_ids),
+              programme=programme, programme_name=str(names.get(programme) or "") if programme else "")
     st.session_state["ctx"] = ctx
     if chrome:
         data_stamp(ctx)
@@ -283,6 +318,8 @@ def url_warnings(lang: str) -> None:
     """What the frame refused in the URL (a hand-edited or old link), said once, as text; the
     page shows a sane default instead (every town, the newest period, Vietnamese, the period's
     date). Also on the slides, which have no other chrome."""
+    if st.session_state.get(BAD_PROGRAMME):
+        st.warning(t("filter.bad_programme", lang, value=fmt.md_escape(st.session_state.pop(BAD_PROGRAMME), 40)))
     if st.session_state.get("_unknown_town_ids"):
         st.warning(t("filter.unknown_ids", lang,
                      ids=", ".join(fmt.md_escape(x, 40) for x in st.session_state["_unknown_town_ids"][:5])))
@@ -355,7 +392,7 @@ def stamp_facts(ctx: Ctx, today: date | None = None) -> Stamp:
     today = today or date.today()
     raw, _ = stored_settings()
     limit, _ = Thresholds.setting_int(raw, "stale_after_days")
-    works = read(queries.works, ctx.towns, ctx.period_id)
+    works = read(queries.works, ctx.towns, ctx.period_id, ctx.programme)
     n_in_period = None
     if ctx.period_id is not None and len(works):
         n_in_period = int((works["period_id"] == ctx.period_id).sum())

@@ -53,7 +53,7 @@ def editable_stages(model: StageModel) -> tuple[str, ...]:
 
 def baseline(ctx: Ctx) -> Scenario:
     """The baseline scenario ("kịch bản cơ sở"): the page's first values."""
-    return scenario.default_scenario(ctx.as_of.year if ctx.as_of else None, ctx.towns, stage_model())
+    return scenario.default_scenario(ctx.as_of.year if ctx.as_of else None, ctx.towns, stage_model(), ctx.programme)
 
 
 def defaults(ctx: Ctx, ruleset_ids: list[str]) -> dict:
@@ -162,7 +162,7 @@ def current_scenario(ctx: Ctx) -> Scenario:
     return Scenario(int(start), int(end), float(s["fund_state"]) * TY, float(s["fund_nonstate"]) * TY,
                     s["fund_rule"], float(s["fund_overrun"]), float(s["fund_clearance"]), shares, months,
                     int(s["fund_build"]), bool(s["fund_carry"]), tuple(ctx.towns) if ctx.towns is not None else None,
-                    model)
+                    model, programme=ctx.programme)
 
 
 def score_options(ctx: Ctx, catalog) -> tuple[str, bool]:
@@ -187,7 +187,7 @@ def compute(ctx: Ctx, scenario: Scenario, ruleset_id: str, demo: bool, catalog) 
     """``whatif.evaluate`` with this session's choices: the towns, the period, the class chosen
     for each town, and the page's cache of reads."""
     ruleset = catalog[ruleset_id]
-    towns = [t for t in frame.read(scenario_towns.programme_towns) if ctx.towns is None or t in ctx.towns]
+    towns = [t for t in frame.read(scenario_towns.programme_towns, ctx.programme) if ctx.towns is None or t in ctx.towns]
     classes = {t: criteria_view.chosen_class(t, ruleset, frame.read(criteria.target_class, t)) for t in towns}
     return whatif.evaluate(frame.get_db(), scenario, baseline(ctx), towns=ctx.towns, period_id=ctx.period_id,
                            ruleset_id=ruleset_id, demo=demo, classes=classes, town_names=town_names(ctx),
@@ -212,7 +212,7 @@ def _town_short(ctx: Ctx, p: TownProjection, end: int) -> str:
 
 def programme_end(ctx: Ctx) -> int | None:
     """The programme's last year (2025 for the 2021-2025 programme), when the data give it."""
-    v = frame.read(queries.programme).get("period_end")
+    v = frame.read(queries.programme, ctx.programme).get("period_end")
     return None if fmt.is_missing(v) else int(v)
 
 
@@ -586,11 +586,13 @@ def _apply_button(ctx: Ctx, s: Scenario, needed: float, key: str, short: bool = 
 # -- saved scenarios ----------------------------------------------------------------------------
 
 def _saved(ctx: Ctx) -> tuple[pd.DataFrame, dict[str, Scenario], list[str]]:
-    rows = frame.read(scenario_store.list_scenarios)
+    rows = frame.read(scenario_store.list_scenarios, ctx.programme)
     parsed, problems, model = {}, [], stage_model()
     for r in rows.itertuples():
         try:
-            parsed[r.name] = Scenario.from_json(r.params, model)  # keyed by the database's stages
+            sc = Scenario.from_json(r.params, model)  # keyed by the database's stages
+            # saved before programmes were told apart: it belongs to the one listing it (list_scenarios)
+            parsed[r.name] = sc if sc.programme is not None else dataclasses.replace(sc, programme=ctx.programme)
         except ValidationError as e:
             problems += [f"«{r.name}»: {text_of(p, ctx.lang)}" for p in e.problems]
     return rows, parsed, problems
@@ -746,5 +748,6 @@ def _minutes_docx(db, name: str, scenario: Scenario, outcomes: Outcomes, args: d
     document and importing its library stay out of every run of the page)."""
     def build() -> bytes:
         from lib import meeting_pack
-        return meeting_pack.scenario_minutes_docx(name, scenario, outcomes, head=meeting_pack.letterhead(db), **args)
+        return meeting_pack.scenario_minutes_docx(name, scenario, outcomes,
+                                                  head=meeting_pack.letterhead(db, programme=scenario.programme), **args)
     return build

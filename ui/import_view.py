@@ -89,7 +89,8 @@ def render(ctx: Ctx, db: Database, who) -> None:
         period_id = st.selectbox(ctx.tr("imp.ui.period"), list(periods["id"]), key="imp_period",
                                  format_func=lambda p: f"{p} · {labels.get(p, p)}")
     st.download_button(ctx.tr("imp.ui.download"), key=f"imp_dl_{kind}", icon=":material/download:",
-                       data=importer.template_xlsx(db, kind, period_id, ctx.lang),
+                       data=lambda: importer.template_xlsx(db, kind, period_id, ctx.lang, programme=ctx.programme),
+                       on_click="ignore",  # built when clicked: a province's template is thousands of rows
                        file_name=importer.template_name(kind, period_id, ctx.lang), mime=XLSX_MIME)
     up = st.file_uploader(ctx.tr("imp.ui.file"), type=["xlsx"], key=_uploader_key(kind, period_id),
                           help=ctx.tr("common.upload_help", mb=fmt.number(importer.MAX_BYTES / 2**20, 0, ctx.lang)))

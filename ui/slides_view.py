@@ -91,12 +91,12 @@ def deck(ctx: Ctx) -> tuple[list[Slide], str]:
         st.warning(ctx.tr("slides.no_ruleset"), icon=":material/rule:")
         st.stop()
     try:
-        got = frame.read(slides.build, ctx.towns, ctx.period_id, ctx.lang, eval_date(ctx), ruleset_id)
+        got = frame.read(slides.build, ctx.towns, ctx.period_id, ctx.lang, eval_date(ctx), ruleset_id, ctx.programme)
     except (RulesetError, KeyError, ValueError) as e:
         st.warning(ctx.tr("slides.build_failed", error=fmt.md_escape(text_of(e, ctx.lang).strip("'\""), 300)),
                    icon=":material/warning:")
         st.stop()
-    return got, frame.read(slides.footer, ctx.towns, ctx.period_id, ctx.lang)
+    return got, frame.read(slides.footer, ctx.towns, ctx.period_id, ctx.lang, ctx.programme)
 
 
 def _ruleset_for_slides(ctx: Ctx) -> str | None:

@@ -1,0 +1,192 @@
+"""Several programmes in one database: every read, flag, slide, pack and scenario is scoped to the
+programme chosen in the frame (``?programme=``), and a single-programme file looks as before."""
+import json
+import os
+import shutil
+
+import pytest
+
+from bench import synthetic
+from lib import changes, criteria, flags, meeting_pack, queries, scenario, scenario_store, slides, whatif
+from lib import stages as stages_
+from lib.db import ValidationError
+from lib.seed import open_database
+from tests.auth_helpers import editor
+from tests.test_app import ROOT, goto, new_app
+
+ARGS = ["--works", "240", "--periods", "4", "--seed", "7", "--programmes", "2"]
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    path = tmp_path_factory.mktemp("prog") / "two.duckdb"
+    assert synthetic.main([*ARGS, "--out", str(path)]) == 0
+    return path
+
+
+@pytest.fixture
+def db(made, tmp_path):
+    path = tmp_path / "two.duckdb"
+    shutil.copy(made, path)
+    d = open_database(path)
+    yield d
+    d.close()
+
+
+def _ids(db, programme):
+    return set(db.query("SELECT id FROM work WHERE programme_id = ?", [programme])["id"])
+
+
+def test_the_works_of_each_programme_and_no_other(db):
+    assert list(queries.programmes(db)["id"]) == ["P1", "P2"]
+    p1, p2 = _ids(db, "P1"), _ids(db, "P2")
+    assert p1 and p2 and not p1 & p2
+    assert set(queries.works(db, programme="P1")["id"]) == p1
+    assert set(queries.works(db, programme="P2")["id"]) == p2
+    assert len(queries.works(db)) == len(p1) + len(p2)  # None: every programme (the command line, tests)
+    # a town filter narrows inside the programme
+    town = queries.targets(db, "P2")["area_id"].iloc[0]
+    assert set(queries.works(db, [town], programme="P2")["id"]) <= p2
+    assert queries.programme(db, "P2")["id"] == "P2"
+    assert queries.programme(db, "nope")["id"] == "P1" and queries.programme(db)["id"] == "P1"
+
+
+def test_towns_targets_and_tasks_follow_the_programme(db):
+    t1, t2 = queries.targets(db, "P1"), queries.targets(db, "P2")
+    assert set(t1["programme_id"]) == {"P1"} and set(t2["programme_id"]) == {"P2"}
+    assert not set(t1["area_id"]) & set(t2["area_id"])
+    o2 = set(queries.town_options(db, "P2")["id"])
+    assert set(t2["area_id"]) <= o2 and not set(t1["area_id"]) & o2
+    linked = set(db.query("SELECT DISTINCT wa.area_id FROM work_area wa JOIN work w ON w.id = wa.work_id "
+                          "WHERE w.programme_id = 'P2'")["area_id"])
+    assert o2 - {queries.UNKNOWN_TOWN} == linked | set(t2["area_id"])
+    assert set(queries.department_tasks(db, "P2")["programme_id"]) == {"P2"}
+    assert len(queries.department_tasks(db)) == len(queries.department_tasks(db, "P1")) + len(
+        queries.department_tasks(db, "P2"))
+
+
+def test_flags_trend_and_changes_are_the_programmes_own(db):
+    every = flags.evaluate(db)
+    for p in ("P1", "P2"):
+        mine = flags.evaluate(db, programme=p)
+        assert set(mine["work_id"]) <= _ids(db, p)
+        # a work's flags do not depend on the other programme's works
+        theirs = every[every["work_id"].isin(_ids(db, p))].reset_index(drop=True)
+        assert mine.reset_index(drop=True).equals(theirs)
+    t_all, t1, t2 = flags.trend(db), flags.trend(db, programme="P1"), flags.trend(db, programme="P2")
+    counts = [c for c in t_all.columns if c.startswith("n_")]
+    assert counts and (t1[counts] + t2[counts]).equals(t_all[counts])
+    rows = changes.changes_since_previous(db, programme="P2")
+    assert len(rows) and set(rows["work_id"]) <= _ids(db, "P2")
+
+
+def test_slides_and_the_pack_speak_of_one_programme(db):
+    deck = slides.build(db, programme="P2")
+    head = deck[0]
+    assert head.facts["n_works"] == len(_ids(db, "P2"))
+    pack = meeting_pack.gather(db, period_id=None, towns=None, eval_date=flags.default_eval_date(db),
+                               drafted_on=flags.default_eval_date(db), programme="P2")
+    assert pack.n_works == len(_ids(db, "P2"))
+    assert pack.programme_name == queries.programme(db, "P2")["name"]
+    assert {w.id for w in pack.annex} == _ids(db, "P2")
+
+
+def test_a_scenario_runs_on_its_programme_and_is_listed_there(db):
+    model = stages_.model(db)
+    sc = scenario.default_scenario(2026, None, model, "P2")
+    assert scenario.Scenario.from_json(sc.to_json(), model).programme == "P2"
+    out = whatif.outcomes(db, sc, None, criteria.DEFAULT_RULESET, False)
+    assert out.n_simulated + out.n_not_simulated == len(_ids(db, "P2"))
+    who = editor(db)
+    scenario_store.save_scenario(db, who, "Kịch bản P2", sc)
+    scenario_store.save_scenario(db, who, "Kịch bản P1", scenario.default_scenario(2026, None, model, "P1"))
+    # saved before programmes were told apart (no programme in its JSON): the first programme's
+    legacy = scenario.default_scenario(2026, None, model)
+    assert "programme" not in json.loads(legacy.to_json())
+    scenario_store.save_scenario(db, who, "Cũ", legacy)
+    assert set(scenario_store.list_scenarios(db, "P2")["name"]) == {"Kịch bản P2"}
+    assert set(scenario_store.list_scenarios(db, "P1")["name"]) == {"Kịch bản P1", "Cũ"}
+    assert len(scenario_store.list_scenarios(db)) == 3
+    with pytest.raises(ValidationError) as e:
+        scenario_store.save_scenario(db, who, "Lạ", scenario.default_scenario(2026, None, model, "P9"))
+    assert "P9" in e.value.text("vi")
+    with pytest.raises(ValidationError):
+        scenario.Scenario(2026, 2030, programme="<b>x</b>")
+
+
+def test_a_single_programme_file_reads_as_before(tmp_path):
+    from lib.seed import open_database as open_seed
+    d = open_seed(tmp_path / "seed.duckdb")
+    try:
+        (only,) = list(queries.programmes(d)["id"])
+        assert queries.works(d, programme=only).equals(queries.works(d))
+        assert queries.town_options(d, only).equals(queries.town_options(d))
+        assert flags.evaluate(d, programme=only).equals(flags.evaluate(d))
+    finally:
+        d.close()
+
+
+# -- the frame --------------------------------------------------------------------------------------
+
+@pytest.fixture
+def app2(made, tmp_path, monkeypatch):
+    path = tmp_path / "app2.duckdb"
+    shutil.copy(made, path)
+    monkeypatch.setenv("CT07_DB_PATH", str(path))
+    monkeypatch.chdir(ROOT)
+    return new_app(tmp_path), path
+
+
+def _count_works(path, programme) -> int:
+    d = open_database(path)
+    try:
+        return len(_ids(d, programme))
+    finally:
+        d.close()
+
+
+def test_the_frame_offers_the_programmes_and_keeps_the_choice_in_the_url(app2):
+    at, path = app2
+    at.query_params["programme"] = "P2"
+    at.run()
+    assert not at.exception
+    box = at.selectbox(key="f_programme")
+    assert box.value == "P2" and box.options == [queries_name(path, "P1"), queries_name(path, "P2")]
+    at = goto(at, "pages/danh_muc.py")
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    n2 = _count_works(path, "P2")
+    assert f"**{n2}** công trình" in text  # the register's total: the programme's works only
+    # another programme: its own towns, every one of them; the URL says it
+    at.selectbox(key="f_programme").set_value("P1").run()
+    assert not at.exception
+    assert "programme" not in at.query_params  # the first programme is the default
+    at.selectbox(key="f_programme").set_value("P2").run()
+    assert at.query_params["programme"] == ["P2"] or at.query_params["programme"] == "P2"
+
+
+def queries_name(path, programme) -> str:
+    d = open_database(path)
+    try:
+        return str(queries.programme(d, programme)["name"])
+    finally:
+        d.close()
+
+
+def test_an_unknown_programme_in_the_url_is_said_and_the_first_shown(app2):
+    at, path = app2
+    at.query_params["programme"] = "<script>P9</script>"
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="f_programme").value == "P1"
+    warnings = " ".join(w.value for w in at.warning)
+    assert "chương trình" in warnings and "P9" in warnings
+
+
+def test_one_programme_shows_no_programme_choice(tmp_path, monkeypatch):
+    monkeypatch.setenv("CT07_DB_PATH", str(tmp_path / "seed.duckdb"))
+    monkeypatch.chdir(ROOT)
+    at = new_app(tmp_path)
+    at.run()
+    assert not at.exception
+    assert not [s for s in at.selectbox if s.key == "f_programme"]
