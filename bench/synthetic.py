@@ -18,7 +18,7 @@ What it writes (deterministic from the arguments: the same arguments give the sa
 * works ``P1-GT-0001``… with the seed's mix of kinds, groups and categories, lognormal amounts
   around the seed's (about 20 % unknown: NULL), baseline years 2022-2027, area links (about 10 %
   none: unknown town) and links to standards like the seed's;
-* reporting periods (quarter or month ends from 12/2022), and a status history per work: stages
+* reporting periods (quarter or month ends up to 09/2026, none in the future), and a status history per work: stages
   along the stage table's order (planning tasks skip the site), some paused, some slipping
   (expected year moved later), some periods missing (stale), physical % and disbursement sometimes
   unknown, delay causes from the delay_cause table;
@@ -59,7 +59,9 @@ LABEL_VI = "dữ liệu mô phỏng"
 NAME_PREFIX = "[Mô phỏng] "
 AREA_SUFFIX = " (mô phỏng)"
 SOURCE = "Dữ liệu mô phỏng (bench.synthetic), không phải số liệu thật"
-FIRST_PERIOD_MONTH = (2022, 12)
+# the newest period: a quarter that had ended when this generator was written, so that no period
+# lies in the future (counted back from here; fixed, so the same arguments give the same rows)
+LAST_PERIOD_MONTH = (2026, 9)
 MERGE_DATE = date(2025, 7, 1)
 REGION = "trung_du_mien_nui_phia_bac"
 CADENCES = {"quarterly": 3, "monthly": 1}
@@ -124,13 +126,12 @@ def _month_end(year: int, month: int) -> date:
 
 
 def _period_dates(n: int, cadence: str) -> list[date]:
+    """``n`` period ends, oldest first, the newest at ``LAST_PERIOD_MONTH``."""
     step = CADENCES[cadence]
-    y0, m0 = FIRST_PERIOD_MONTH
-    out = []
-    for k in range(n):
-        months = (m0 - 1) + k * step
-        out.append(_month_end(y0 + months // 12, months % 12 + 1))
-    return out
+    y1, m1 = LAST_PERIOD_MONTH
+    last = y1 * 12 + (m1 - 1)
+    months = [last - (n - 1 - k) * step for k in range(n)]
+    return [_month_end(m // 12, m % 12 + 1) for m in months]
 
 
 def _vn_number(x: float, decimals: int = 2) -> str:

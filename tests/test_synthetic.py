@@ -68,7 +68,7 @@ def test_counts_match_the_arguments(con):
     assert one("SELECT count(*) FROM work WHERE programme_id NOT IN (SELECT id FROM programme)") == 0
     assert all(re.fullmatch(r"P[12]-(GT|XH|CT|QH)-\d{4}", i) for (i,) in con.execute("SELECT id FROM work").fetchall())
     assert [r[0] for r in con.execute("SELECT id FROM reporting_period ORDER BY as_of").fetchall()] == \
-        ["2022-12", "2023-03", "2023-06", "2023-09", "2023-12", "2024-03"]
+        ["2025-06", "2025-09", "2025-12", "2026-03", "2026-06", "2026-09"]  # none in the future
     for table in ("indicator_value", "capital_plan", "department_task", "work_standard"):
         assert one(f"SELECT count(*) FROM {table}") > 0, table
 
@@ -186,7 +186,7 @@ def test_monthly_periods(tmp_path):
     c = duckdb.connect(str(path), read_only=True)
     try:
         ids = [r[0] for r in c.execute("SELECT id FROM reporting_period ORDER BY as_of").fetchall()]
-        assert ids[:3] == ["2022-12", "2023-01", "2023-02"] and ids[-1] == "2024-01" and len(ids) == 14
+        assert ids[:3] == ["2025-08", "2025-09", "2025-10"] and ids[-1] == "2026-09" and len(ids) == 14
         assert c.execute("SELECT count(*) FROM programme").fetchone()[0] == 1
     finally:
         c.close()
@@ -240,7 +240,7 @@ def test_the_app_reads_run_on_it(tmp_path, small):
         town = queries.targets(db)["area_id"].iloc[0]
         some = queries.works(db, [town])
         assert 0 < len(some) < 300
-        assert len(queries.works(db, [queries.UNKNOWN_TOWN], period="2023-06")) > 0
+        assert len(queries.works(db, [queries.UNKNOWN_TOWN], period="2025-09")) > 0
         assert len(queries.areas(db)) >= 50
         assert len(queries.stages(db)) > 0 and len(queries.categories(db)) > 0
         assert len(queries.capital_plan(db)) > 0
@@ -260,3 +260,10 @@ def test_large_programme_is_quick(tmp_path):
     assert seconds < 30, seconds
     assert counts["work"] == 5000 and counts["reporting_period"] == 20 and counts["programme"] == 3
     assert 5000 * 20 * 0.5 < counts["status_update"] < 5000 * 20
+
+
+def test_no_period_lies_in_the_future(tmp_path):
+    """20 quarters (the issue's command) end at the last quarter before the generator was written."""
+    dates = synthetic._period_dates(20, "quarterly")
+    assert dates[-1] == date(2026, 9, 30) and dates[0] == date(2021, 12, 31)
+    assert dates == sorted(dates) and dates[-1] <= date.today()
