@@ -354,6 +354,8 @@ def build(db: Database, *, towns: list[str] | None = None, period_id: str | None
     ``programme``: the programme whose works (None: every programme's)."""
     if period_id is not None and not db.scalar("SELECT count(*) FROM reporting_period WHERE id = ?", [period_id]):
         raise OC4IDSError(Msg("opendata.err_period", period=str(period_id)[:40]))
+    if programme is not None and not db.scalar("SELECT count(*) FROM programme WHERE id = ?", [programme]):
+        raise OC4IDSError(Msg("opendata.err_programme", programme=str(programme)[:40]))
     works = queries.works(db, towns, period_id, programme)
     if works.empty:
         raise OC4IDSError(Msg("opendata.err_empty"))
@@ -395,6 +397,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--db", help=t("opendata.cli_db", "vi"))
     ap.add_argument("--town", action="append", help=t("opendata.cli_town", "vi"))
     ap.add_argument("--period", help=t("opendata.cli_period", "vi"))
+    ap.add_argument("--programme", help=t("opendata.cli_programme", "vi"))
     ap.add_argument("--uri", help=t("opendata.cli_uri", "vi"))
     args = ap.parse_args(argv)
 
@@ -412,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
         print(str(e), file=sys.stderr)
         return 2
     try:
-        result = build(db, towns=args.town, period_id=args.period, uri=args.uri)
+        result = build(db, towns=args.town, period_id=args.period, uri=args.uri, programme=args.programme)
     except OC4IDSError as e:
         print(str(e), file=sys.stderr)
         return 2

@@ -190,3 +190,17 @@ def test_one_programme_shows_no_programme_choice(tmp_path, monkeypatch):
     at.run()
     assert not at.exception
     assert not [s for s in at.selectbox if s.key == "f_programme"]
+
+
+def test_open_data_of_one_programme(db, made, tmp_path):
+    from lib import oc4ids
+    got = oc4ids.build(db, programme="P2").package
+    assert {p["id"].removeprefix("ct07-") for p in got["projects"]} == _ids(db, "P2")
+    with pytest.raises(oc4ids.OC4IDSError) as e:
+        oc4ids.build(db, programme="P9")
+    assert "P9" in str(e.value)
+    path = tmp_path / "cli.duckdb"
+    shutil.copy(made, path)
+    out = tmp_path / "p2.json"
+    assert oc4ids.main(["--out", str(out), "--db", str(path), "--programme", "P2"]) == 0
+    assert len(json.loads(out.read_text(encoding="utf-8"))["projects"]) == len(_ids(db, "P2"))
