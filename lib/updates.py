@@ -4,7 +4,8 @@ History is appended, never overwritten. The baseline completion of a work is fro
 the first expected year ever recorded; a later change of the expected year is a slip
 and must carry a reason (a note or a cause of delay). Every message is a ``lib.i18n.Msg``
 (Vietnamese by ``str``, English by ``.text("en")``) and names the row and the field; when any
-row is wrong, nothing is written.
+row is wrong, nothing is written. A row that would only repeat what its work already has in the
+period is not written either (``NothingChanged``): saving twice records one row.
 """
 from __future__ import annotations
 
@@ -65,6 +66,14 @@ _blank = is_blank
 def row_label(n: int) -> Msg:
     """A row of a table or a sheet, as messages name it: "Dòng 3" / "Row 3"."""
     return Msg("update.err.row", n=n)
+
+
+def _where(i: int, work_id, row_labels: "list[str | Msg] | None") -> "str | Msg":
+    """How messages name the ``i``-th row (0-based): its label ("Dòng 3"), with its work when known."""
+    where = row_labels[i] if row_labels else row_label(i + 1)
+    if work_id and work_id not in str(where):
+        where = Msg("update.err.row_work", row=where, work=work_id)
+    return where
 
 
 def _error_text(e: Exception):
@@ -138,9 +147,7 @@ def validate_updates(updates: list[Update], db: Database, period_as_of: date,
     seen: set[str] = set()
     clean: list[Update] = []
     for i, u in enumerate(updates):
-        where = row_labels[i] if row_labels else row_label(i + 1)
-        if u.work_id and u.work_id not in str(where):
-            where = Msg("update.err.row_work", row=where, work=u.work_id)
+        where = _where(i, u.work_id, row_labels)
         if _blank(u.work_id) or u.work_id not in works.index:
             check.add(where, COL_WORK, Msg("update.err.unknown_work", id=u.work_id))
             continue
@@ -266,6 +273,75 @@ def check_versions(cur, clean: list[Update], seen: dict[str, int]) -> None:
         raise ConflictError(conflicts)
 
 
+class NothingChanged(ValidationError):
+    """The save would only repeat what its works already have in this period (e.g. the fresh form
+    after a save, submitted again by a burst of clicks): nothing written. ``problems``: one message
+    per such row, naming it, when and by whom the same values were stored; ``works``: their ids."""
+
+    def __init__(self, problems: list[Msg], works: list[str]):
+        super().__init__(problems)
+        self.works = works
+
+
+def _same(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, str) or isinstance(b, str):
+        return a == b
+    try:  # numbers, whatever their type as read back (int, float, Decimal)
+        return abs(float(a) - float(b)) < 1e-9
+    except (TypeError, ValueError):
+        return a == b
+
+
+def adds_nothing(u: Update, stored: dict, year_now: int | None) -> bool:
+    """``u`` would add nothing to ``stored`` (its work's newest row in the same period): the same
+    stage, physical % and disbursed amount; an expected year blank or equal to the one in force
+    (``year_now``: the newest given up to ``stored``); a note and a cause blank or equal to the stored
+    row's. A blank year, note or cause does not clear the one in force (the status reads the newest
+    given), so leaving them blank changes nothing."""
+    return (all(_same(getattr(u, f), stored.get(f)) for f in ("stage", "physical_pct", "disbursed_vnd"))
+            and (u.expected_year is None or _same(u.expected_year, year_now))
+            and (u.note is None or u.note == stored.get("note"))
+            and (u.delay_cause is None or u.delay_cause == stored.get("delay_cause")))
+
+
+def check_changed(cur, period: Period, clean: list[Update], row_labels: "list[str | Msg] | None" = None) -> None:
+    """Inside a write: refuse (NothingChanged) the save when a row would add nothing to what its work
+    already has in ``period`` (``adds_nothing``): a repeated save writes no second, identical row.
+    A work with no row in the period yet may be recorded unchanged: that confirms its status for
+    the period (the stalled-work flag counts such periods)."""
+    ids = [u.work_id for u in clean]
+    rows = cur.execute(
+        "SELECT work_id, id, period_id, entered_by, entered_at, " + ", ".join(VALUE_FIELDS) +
+        " FROM status_update WHERE list_contains(?, work_id) AND (period_id = ? OR (as_of <= ? AND "
+        "expected_year IS NOT NULL)) ORDER BY as_of, id", [ids, period.id, period.as_of]).fetchall()
+    cols = ["work_id", "id", "period_id", "entered_by", "entered_at", *VALUE_FIELDS]
+    history: dict[str, list[dict]] = {}
+    for r in rows:
+        history.setdefault(r[0], []).append(dict(zip(cols, r)))
+    problems, works = [], []
+    for i, u in enumerate(clean):
+        mine = history.get(u.work_id, [])
+        in_period = [r for r in mine if r["period_id"] == period.id]
+        if not in_period:
+            continue
+        stored = max(in_period, key=lambda r: r["id"])
+        year_now = None
+        for r in mine:  # as_of, then id: the newest year given up to the stored row
+            if r["expected_year"] is not None:
+                year_now = r["expected_year"]
+            if r["id"] == stored["id"]:
+                break
+        if adds_nothing(u, stored, year_now):
+            works.append(u.work_id)
+            problems.append(Msg("update.err.unchanged", where=_where(i, u.work_id, row_labels), period=period.id,
+                                name=stored["entered_by"] or "?",
+                                time=stored["entered_at"].strftime("%H:%M:%S %d/%m/%Y") if stored["entered_at"] else "?"))
+    if problems:
+        raise NothingChanged(problems, works)
+
+
 FIELD_LABELS = {"stage": "update.stage", "physical_pct": "update.physical", "disbursed_vnd": "update.disbursed",
                 "expected_year": "update.expected", "note": "update.note", "delay_cause": "update.cause"}
 
@@ -352,8 +428,10 @@ def record(db: Database, who: Identity, period: Period, updates: list[Update], *
     ``who`` is the signed-in identity (the write path checks its role; its name is recorded).
     ``seen``: the row version (``versions``) of each work when the user's view was read; a work
     recorded since is refused with both values (ConflictError). ``token``: the view's submit
-    token; a second submit of it is refused (``AlreadySubmitted``). Returns the Receipt of what was
-    written. Raises ValidationError (nothing written)."""
+    token; a second submit of it is refused (``AlreadySubmitted``). A row that would add nothing to
+    what its work already has in the period is refused (``NothingChanged``, a ValidationError: a
+    burst of clicks that reaches the fresh form after a save writes no second row). Returns the
+    Receipt of what was written. Raises ValidationError (nothing written)."""
     validate_period(period, db, new=new_period)
     if not updates:
         raise ValidationError([Msg("update.err.no_rows")])
@@ -363,6 +441,8 @@ def record(db: Database, who: Identity, period: Period, updates: list[Update], *
     def write(cur):
         if seen is not None:
             check_versions(cur, clean, seen)
+        if not new_period:  # (a new period has no row yet)
+            check_changed(cur, period, clean, row_labels)
         if new_period:
             cur.execute("INSERT INTO reporting_period (id, label_vi, as_of, as_of_precision, source_ref) "
                         "VALUES (?, ?, ?, 'day', ?)", [period.id, period.label_vi.strip(), period.as_of,

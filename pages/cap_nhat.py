@@ -103,7 +103,12 @@ def flash(key: str, kind: str, lines: list[str]) -> None:
 
 
 def said(receipt: updates.Receipt, token: str) -> None:
-    """A write's receipt on screen (count and rows, as written), then its view dropped."""
+    """A write's receipt on screen (count and rows, as written), then its view dropped. A save of
+    the one-work form leaves that work "done" (``upd_done_one``): no fresh form for it until asked."""
+    one = st.session_state.get("upd_view_one")
+    if one is not None and one["token"] == token and receipt.count == 1:
+        st.session_state["upd_done_one"] = {"work": receipt.work_ids[0], "period": receipt.period_id,
+                                            "token": token, "at": datetime.now()}
     flash(token, "success", [ctx.tr("update.saved_rows", n=receipt.count, period=receipt.period_id),
                              *updates.receipt_lines(receipt, LABELS, ctx.lang)])
     forget_views()
@@ -115,6 +120,10 @@ def save(v: dict, rows: list[updates.Update], labels: list[str] | None = None) -
     try:
         receipt = updates.record(db, who, period, rows, new_period=(mode == "new"), seen=v["seen"],
                                  token=v["token"], row_labels=labels)
+    except updates.NothingChanged as e:  # it would repeat what is stored (e.g. saved twice): nothing written
+        st.info(ctx.tr("update.unchanged") + "\n\n" + "\n".join(
+            f"- {fmt.md_escape(text_of(p, ctx.lang), 400)}" for p in e.problems))
+        return
     except ValidationError as e:
         show_errors(e.problems)
         return
@@ -155,7 +164,7 @@ if "upd_conflict" in st.session_state:
         forget_views()
         st.rerun()
 
-works = frame.read(queries.works, None, None)
+works = frame.read(queries.works, None, None, ctx.programme)  # the programme on screen
 tab_one, tab_all, tab_import, tab_settings = st.tabs([ctx.tr("update.tab_one"), ctx.tr("update.tab_period"),
                                                       ctx.tr("update.tab_import"), ctx.tr("update.tab_settings")],
                                                      key="upd_tab")  # the open tab is kept across reruns
@@ -163,37 +172,52 @@ with tab_one:
     names = dict(zip(works["id"], works["name"]))
     wid = st.selectbox(ctx.tr("update.work"), list(works["id"]), key="upd_work", placeholder=ctx.tr("common.choose"),
                        format_func=lambda i: f"{i} · {names[i]}")
-    one = view("upd_view_one", [wid])
-    w = one["rows"].iloc[0]
-    st.caption(ctx.tr("update.current", stage=w["stage_vi"] if not fmt.is_missing(w["stage_vi"]) else ctx.tr("common.no_data"),
-                      year=w["expected_year"] if not fmt.is_missing(w["expected_year"]) else ctx.tr("common.no_data"),
-                      baseline=w["baseline_year"] if not fmt.is_missing(w["baseline_year"]) else ctx.tr("common.no_data"),
-                      date=fmt.as_of(w["status_as_of"].date(), w["status_precision"], ctx.lang) if not fmt.is_missing(w["status_as_of"]) else ctx.tr("common.no_data"))
-               + " " + ctx.tr("update.view_from", time=one["read_at"].strftime("%H:%M:%S")))
-    # the form's identity is its view's token: once a save has written and the view is dropped, a click
-    # still queued for the old form finds no form and writes nothing (see ``view``)
-    with st.form(f"upd_one_form_{one['token']}"):
-        c1, c2, c3, c4 = st.columns(4)
-        stage_opts = [None] + list(stages["code"])
-        current_stage = w["stage"] if not fmt.is_missing(w["stage"]) else None
-        stage = c1.selectbox(ctx.tr("update.stage"), stage_opts, index=stage_opts.index(current_stage),
-                             placeholder=ctx.tr("common.choose"), filter_mode=None,
-                             format_func=lambda c: stage_label.get(c, blank) if c else blank)
-        known = lambda v: None if fmt.is_missing(v) else v  # noqa: E731
-        pct = c2.number_input(ctx.tr("update.physical"), value=known(w["physical_pct"]),
-                              placeholder=ctx.tr("common.no_data"), step=1.0, help=ctx.tr("update.blank_help"))
-        disbursed = c3.text_input(ctx.tr("update.disbursed"), placeholder="1.200.000.000",
-                                  value=fmt.number(w["disbursed_vnd"]) if known(w["disbursed_vnd"]) is not None else "",
-                                  help=ctx.tr("update.blank_help"))
-        year = c4.number_input(ctx.tr("update.expected"), step=1, placeholder=ctx.tr("common.no_data"),
-                               value=int(w["expected_year"]) if known(w["expected_year"]) is not None else None,
-                               help=ctx.tr("update.blank_help"))
-        note = st.text_area(ctx.tr("update.note"), height=80)
-        cause = st.selectbox(ctx.tr("update.cause"), [None] + list(causes["code"]),
-                             placeholder=ctx.tr("common.choose"), filter_mode=None,
-                             format_func=lambda c: cause_label.get(c, blank) if c else blank)
-        if st.form_submit_button(ctx.tr("update.save"), type="primary"):
-            save(one, [updates.Update(wid, stage, pct, disbursed or None, year, note or None, cause)])
+    done = st.session_state.get("upd_done_one")  # this work was just saved from this form (``said``)
+    if done is not None and (done["work"], done["period"]) != (wid, period.id):
+        st.session_state.pop("upd_done_one", None)  # another work (or period) picked: its form at once
+        done = None
+    if done is not None:
+        # no fresh form for the work just saved until the user asks for one: the rest of a burst of
+        # clicks on the save button finds no form to submit (the fresh form, prefilled with the stored
+        # values and an empty note, would be a new valid submit); a repeat is refused anyway
+        # (``updates.NothingChanged``)
+        st.info(fmt.md_escape(ctx.tr("update.done_one", work=done["work"], period=done["period"],
+                                     time=done["at"].strftime("%H:%M:%S")), 600))
+        if st.button(ctx.tr("update.again"), key=f"upd_again_{done['token']}", icon=":material/edit_note:"):
+            st.session_state.pop("upd_done_one", None)
+            st.rerun()
+    else:
+        one = view("upd_view_one", [wid])
+        w = one["rows"].iloc[0]
+        st.caption(ctx.tr("update.current", stage=w["stage_vi"] if not fmt.is_missing(w["stage_vi"]) else ctx.tr("common.no_data"),
+                          year=w["expected_year"] if not fmt.is_missing(w["expected_year"]) else ctx.tr("common.no_data"),
+                          baseline=w["baseline_year"] if not fmt.is_missing(w["baseline_year"]) else ctx.tr("common.no_data"),
+                          date=fmt.as_of(w["status_as_of"].date(), w["status_precision"], ctx.lang) if not fmt.is_missing(w["status_as_of"]) else ctx.tr("common.no_data"))
+                   + " " + ctx.tr("update.view_from", time=one["read_at"].strftime("%H:%M:%S")))
+        # the form's identity is its view's token: once a save has written and the view is dropped, a click
+        # still queued for the old form finds no form and writes nothing (see ``view``)
+        with st.form(f"upd_one_form_{one['token']}"):
+            c1, c2, c3, c4 = st.columns(4)
+            stage_opts = [None] + list(stages["code"])
+            current_stage = w["stage"] if not fmt.is_missing(w["stage"]) else None
+            stage = c1.selectbox(ctx.tr("update.stage"), stage_opts, index=stage_opts.index(current_stage),
+                                 placeholder=ctx.tr("common.choose"), filter_mode=None,
+                                 format_func=lambda c: stage_label.get(c, blank) if c else blank)
+            known = lambda v: None if fmt.is_missing(v) else v  # noqa: E731
+            pct = c2.number_input(ctx.tr("update.physical"), value=known(w["physical_pct"]),
+                                  placeholder=ctx.tr("common.no_data"), step=1.0, help=ctx.tr("update.blank_help"))
+            disbursed = c3.text_input(ctx.tr("update.disbursed"), placeholder="1.200.000.000",
+                                      value=fmt.number(w["disbursed_vnd"]) if known(w["disbursed_vnd"]) is not None else "",
+                                      help=ctx.tr("update.blank_help"))
+            year = c4.number_input(ctx.tr("update.expected"), step=1, placeholder=ctx.tr("common.no_data"),
+                                   value=int(w["expected_year"]) if known(w["expected_year"]) is not None else None,
+                                   help=ctx.tr("update.blank_help"))
+            note = st.text_area(ctx.tr("update.note"), height=80)
+            cause = st.selectbox(ctx.tr("update.cause"), [None] + list(causes["code"]),
+                                 placeholder=ctx.tr("common.choose"), filter_mode=None,
+                                 format_func=lambda c: cause_label.get(c, blank) if c else blank)
+            if st.form_submit_button(ctx.tr("update.save"), type="primary"):
+                save(one, [updates.Update(wid, stage, pct, disbursed or None, year, note or None, cause)])
 
 with tab_all:
     st.caption(ctx.tr("update.editor_help"))

@@ -490,4 +490,9 @@ def test_a_save_cut_short_before_its_message_is_said_on_the_next_run(app):
     assert not app.exception, app.exception
     said = [s.value.replace("\\", "") for s in app.success]
     assert any("Đã ghi 1 dòng vào kỳ 2022-12" in s and "XH-09: Giai đoạn: Đã bàn giao" in s for s in said), said
+    # the view that wrote is dropped: no form under its token (a resubmit cannot write), and no fresh
+    # form for XH-09 until "Nhập tiếp công trình này" is clicked (a burst of clicks cannot submit it)
+    assert "upd_view_one" not in app.session_state
+    assert [b.label for b in app.button if b.label == "Nhập tiếp công trình này"] == ["Nhập tiếp công trình này"]
+    [b for b in app.button if b.label == "Nhập tiếp công trình này"][0].click().run()
     assert app.session_state["upd_view_one"]["token"] != token       # a fresh form: a resubmit cannot write

@@ -217,6 +217,117 @@ def test_the_receipt_of_a_token_is_read_back_from_the_database(db):
     assert again == written and again.period_id == "2023-06"
 
 
+# -- a save that repeats what is stored writes nothing (a burst of clicks on "Kiểm tra và ghi") ----
+
+def rows_of(db, work):
+    from lib.fmt import is_missing
+    df = db.query("SELECT physical_pct, note, delay_cause FROM status_update WHERE work_id = ? ORDER BY id", [work])
+    return [[None if is_missing(v) else v for v in r] for r in df.values.tolist()]
+
+
+def test_the_fresh_form_submitted_again_after_a_save_writes_nothing_and_says_why(db):
+    """The load test's burst: the first click saves XH-12 (12 %, a note); a later click of the same
+    burst submits the fresh form, with its own token and version, prefilled with the stored values
+    and an empty note. It is refused; the first row stays the only one."""
+    from lib.db import new_token
+    from lib.i18n import text_of
+    who = editor(db, "Biên tập viên Một", "bientap1")
+    updates.record(db, who, P, [Update("XH-12", "dang_thi_cong", 5, None, 2022)], new_period=True)
+    seen = updates.versions(db, ["XH-12"])
+    updates.record(db, who, P, [Update("XH-12", "dang_thi_cong", 12, None, 2022, "load-e1-03")],
+                   new_period=False, seen=seen, token=new_token())
+    before = (count(db, "status_update"), count(db, "audit_log"), db.data_version())
+    fresh = updates.versions(db, ["XH-12"])               # the fresh form's view: a new version, a new token
+    token = new_token()
+    with pytest.raises(updates.NothingChanged) as e:
+        updates.record(db, who, P, [Update("XH-12", "dang_thi_cong", 12.0, None, 2022, None)],
+                       new_period=False, seen=fresh, token=token)
+    assert (count(db, "status_update"), count(db, "audit_log"), db.data_version()) == before
+    assert isinstance(e.value, ValidationError) and e.value.works == ["XH-12"]
+    [p] = e.value.problems
+    assert text_of(p, "vi").startswith("Dòng 1 (XH-12): giống số liệu đã lưu cho kỳ 2023-06 lúc ")
+    assert "(Biên tập viên Một); muốn ghi thêm, hãy sửa một ô hoặc nhập ghi chú mới" in text_of(p, "vi")
+    assert text_of(p, "en").startswith("Row 1 (XH-12): the same as what was stored for period 2023-06 at ")
+    assert rows_of(db, "XH-12")[-2:] == [[5.0, None, None], [12.0, "load-e1-03", None]]
+    # the refused submit used nothing up: the same view, changed, saves
+    r = updates.record(db, who, P, [Update("XH-12", "dang_thi_cong", 13, None, 2022)], new_period=False,
+                       seen=fresh, token=token)
+    assert r.count == 1 and rows_of(db, "XH-12")[-1] == [13.0, None, None]
+
+
+def test_a_blank_note_cause_or_year_repeats_the_stored_row_an_equal_one_too(db):
+    who = editor(db)
+    updates.record(db, who, P, [Update("XH-10", "dang_thi_cong", 40, 1_000, 2024, "Chậm vốn", "von")],
+                   new_period=True)
+    n = count(db, "status_update")
+    for again in (Update("XH-10", "dang_thi_cong", 40, 1_000, 2024, "Chậm vốn", "von"),   # the same, note too
+                  Update("XH-10", "dang_thi_cong", 40, "1.000", 2024),                    # note and cause blank
+                  Update("XH-10", "dang_thi_cong", "40,0", 1_000, None, None, "von")):      # year blank
+        with pytest.raises(updates.NothingChanged):
+            updates.record(db, who, P, [again], new_period=False)
+    assert count(db, "status_update") == n
+
+
+def test_a_real_change_or_a_new_note_is_written_every_time(db):
+    who = editor(db)
+    updates.record(db, who, P, [Update("XH-10", "dang_thi_cong", 40, None, 2022, "đợt 1")], new_period=True)
+    for change in (Update("XH-10", "dang_thi_cong", 40, None, 2022, "đợt 2"),           # a new note
+                   Update("XH-10", "dang_thi_cong", 40, None, 2022, "đợt 2", "von"),    # a cause given
+                   Update("XH-10", "dang_thi_cong", 45, None, 2022),                    # another %
+                   Update("XH-10", "dang_thi_cong", None, None, 2022),                  # % cleared: no data now
+                   Update("XH-10", "da_ban_giao", None, None, 2022),                    # another stage
+                   Update("XH-10", "da_ban_giao", None, 500, 2022),                     # an amount
+                   Update("XH-10", "da_ban_giao", None, 500, 2024, "bù tiến độ")):      # another year
+        assert updates.record(db, who, P, [change], new_period=False).count == 1
+    assert len(rows_of(db, "XH-10")) == 1 + 1 + 7           # the seed's row, the first save, every change
+
+
+def test_an_unchanged_status_may_be_confirmed_once_in_each_period(db):
+    """Recording a work as it stands into a period where it has no row yet is a confirmation for
+    that period (the stalled-work flag counts such periods): written. Only a repeat is refused."""
+    who = editor(db)
+    seed_row = db.query("SELECT stage, physical_pct, expected_year FROM status_update WHERE work_id = 'XH-11'").iloc[0]
+    same = Update("XH-11", seed_row["stage"], None, None, int(seed_row["expected_year"]))
+    updates.record(db, who, P, [Update("XH-09", stage="da_ban_giao")], new_period=True)  # P exists, no XH-11 row
+    assert updates.record(db, who, P, [same], new_period=False).count == 1
+    with pytest.raises(updates.NothingChanged):
+        updates.record(db, who, P, [same], new_period=False)
+    # the seed's own period already has this row: a repeat there is refused too
+    with pytest.raises(updates.NothingChanged):
+        updates.record(db, who, Period("2022-12", "Sơ kết", date(2022, 12, 31)), [same], new_period=False)
+
+
+def test_the_year_in_force_counts_when_the_stored_row_left_it_blank(db):
+    """The form is prefilled with the newest expected year given: restating it adds nothing."""
+    who = editor(db)
+    updates.record(db, who, P, [Update("XH-10", "dang_thi_cong", 30)], new_period=True)   # year blank: 2022 in force
+    with pytest.raises(updates.NothingChanged):
+        updates.record(db, who, P, [Update("XH-10", "dang_thi_cong", 30, None, 2022)], new_period=False)
+    assert updates.record(db, who, P, [Update("XH-10", "dang_thi_cong", 30, None, 2024, None, "von")],
+                          new_period=False).count == 1                                 # a slip, with its reason
+
+
+def test_one_repeated_row_refuses_the_whole_save_and_names_it(db):
+    who = editor(db)
+    updates.record(db, who, P, [Update("XH-10", "dang_thi_cong", 40, None, 2022)], new_period=True)
+    n = count(db, "status_update")
+    with pytest.raises(updates.NothingChanged) as e:
+        updates.record(db, who, P, [Update("XH-09", stage="da_ban_giao"), Update("XH-10", "dang_thi_cong", 40, None, 2022)],
+                       new_period=False, row_labels=[updates.row_label(3), updates.row_label(7)])
+    assert [str(p).split(":")[0] for p in e.value.problems] == ["Dòng 7 (XH-10)"] and e.value.works == ["XH-10"]
+    assert count(db, "status_update") == n                  # all or nothing: not even XH-09
+
+
+def test_a_stale_view_is_a_conflict_before_it_is_a_repeat(db):
+    """Two editors typed the same values: the second is told who stored them (both values shown)."""
+    anh, binh = editor(db, "Anh", "anh"), editor(db, "Bình", "binh")
+    updates.record(db, anh, P, [Update("XH-10", stage="dang_thi_cong")], new_period=True)
+    seen = updates.versions(db)
+    updates.record(db, anh, P, [Update("XH-10", "dang_thi_cong", 40, None, 2022)], new_period=False, seen=seen)
+    with pytest.raises(updates.ConflictError):
+        updates.record(db, binh, P, [Update("XH-10", "dang_thi_cong", 40, None, 2022)], new_period=False, seen=seen)
+
+
 # -- messages in the user's language -------------------------------------------------------------
 
 def test_problems_and_conflicts_read_in_english_and_in_vietnamese(db):
@@ -244,3 +355,89 @@ def test_problems_and_conflicts_read_in_english_and_in_vietnamese(db):
     conflict = updates.ConflictError([updates.Conflict("XH-10", {}, {})])
     assert str(conflict).startswith("Không ghi: XH-10 đã được người khác cập nhật")
     assert conflict.text("en").startswith("Not written: XH-10 was updated by someone else")
+
+
+# -- the update page: a burst of clicks on "Kiểm tra và ghi" writes one row (Streamlit AppTest) -----
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    import streamlit
+    from tests.test_app import new_app
+    monkeypatch.setenv("CT07_DB_PATH", str(tmp_path / "app.duckdb"))
+    streamlit.cache_resource.clear()
+    streamlit.cache_data.clear()
+    return new_app(tmp_path)
+
+
+def one_form_save(at):
+    """The one-work form's "Kiểm tra và ghi" (not the period table's), or None when not drawn."""
+    found = [b for b in at.button if b.label == "Kiểm tra và ghi" and not (b.key or "").startswith("upd_all_save_")]
+    return found[0] if found else None
+
+
+def test_a_burst_of_clicks_on_the_update_page_writes_one_row_and_says_why(app):
+    """The load test's finding: after the first click's save, the page drew a fresh form for the same
+    work (new token, stored values, empty note) and a later click of the burst submitted it: a second
+    row with no note. Now the work just saved gets no fresh form until "Nhập tiếp công trình này" is
+    clicked, and a fresh form submitted unchanged is refused with the reason on screen."""
+    from tests.auth_helpers import sign_in_app
+    from tests.test_app import goto
+    from ui import frame
+    sign_in_app(app, "editor", "Biên tập viên Một", "bientap1")
+    app.run()
+    goto(app, "pages/cap_nhat.py")
+    app.selectbox(key="upd_work").set_value("XH-12").run()
+    db = frame.get_db()
+    xh12 = lambda: db.scalar("SELECT count(*) FROM status_update WHERE work_id = 'XH-12'")  # noqa: E731
+    before, total = xh12(), count(db, "status_update")
+    [n for n in app.number_input if n.label == "Khối lượng thực hiện (%)"][0].set_value(12)
+    [a for a in app.text_area if a.label == "Ghi chú"][0].input("load-e1-03")
+    one_form_save(app).click().run()
+    assert not app.exception, app.exception
+    said = [s.value.replace("\\", "") for s in app.success]
+    assert any("Đã ghi 1 dòng vào kỳ 2022-12" in s and "Ghi chú: load-e1-03" in s for s in said), said
+    # the receipt, and no fresh form for XH-12: the rest of the burst finds nothing to submit
+    assert one_form_save(app) is None
+    assert any("Vừa lưu XH-12 vào kỳ 2022-12 lúc" in i.value.replace("\\", "") for i in app.info)
+    again = [b for b in app.button if b.label == "Nhập tiếp công trình này"]
+    assert len(again) == 1 and xh12() == before + 1
+    # the user asks for the form again, and submits it as drawn (stored values, empty note)
+    again[0].click().run()
+    assert not any("Vừa lưu" in i.value for i in app.info)
+    assert [a for a in app.text_area if a.label == "Ghi chú"][0].value == ""
+    one_form_save(app).click().run()
+    assert not app.exception, app.exception
+    told = [i.value.replace("\\", "") for i in app.info if "Không có gì thay đổi" in i.value]
+    assert len(told) == 1 and "Không có gì thay đổi so với số liệu đã lưu, nên không ghi thêm dòng nào" in told[0]
+    assert "XH-12" in told[0] and "giống số liệu đã lưu cho kỳ 2022-12" in told[0] and "Biên tập viên Một" in told[0]
+    assert not any("Đã ghi" in s.value for s in app.success)
+    assert (xh12(), count(db, "status_update")) == (before + 1, total + 1)          # exactly one row
+    assert db.scalar("SELECT count(*) FROM status_update WHERE work_id = 'XH-12' AND note IS NULL "
+                     "AND entered_by = 'Biên tập viên Một'") == 0
+    # a real repeated save is not hidden: a new note on the same values is written
+    [a for a in app.text_area if a.label == "Ghi chú"][0].input("đo lại tại hiện trường")
+    one_form_save(app).click().run()
+    assert any("Đã ghi 1 dòng" in s.value and "đo lại tại hiện trường" in s.value for s in app.success)
+    assert xh12() == before + 2
+
+
+def test_after_a_save_the_next_work_gets_its_form_at_once(app):
+    """The secretary records one work after another: picking the next work shows its form at once."""
+    from tests.auth_helpers import sign_in_app
+    from tests.test_app import goto
+    sign_in_app(app)
+    app.run()
+    goto(app, "pages/cap_nhat.py")
+    app.selectbox(key="upd_work").set_value("XH-09").run()
+    [s for s in app.selectbox if s.label == "Giai đoạn"][0].set_value("da_ban_giao")
+    one_form_save(app).click().run()
+    assert any("Đã ghi 1 dòng" in s.value for s in app.success) and one_form_save(app) is None
+    app.selectbox(key="upd_work").set_value("XH-10").run()
+    assert not app.exception, app.exception
+    assert one_form_save(app) is not None and not [b for b in app.button if b.label == "Nhập tiếp công trình này"]
+    [n for n in app.number_input if n.label == "Khối lượng thực hiện (%)"][0].set_value(55)
+    one_form_save(app).click().run()
+    assert any("Đã ghi 1 dòng" in s.value and "XH-10" in s.value.replace("\\", "") for s in app.success)
+    # back to XH-09: its form again (the "just saved" state was for the work last saved only)
+    app.selectbox(key="upd_work").set_value("XH-09").run()
+    assert one_form_save(app) is not None

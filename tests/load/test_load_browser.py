@@ -43,6 +43,8 @@ T = 120_000  # ms: generous, a 2-core machine with a dozen browsers is slow
 SAVED = re.compile(r"Đã ghi (\d+) dòng vào kỳ (\S+):")
 CONFLICT = "Không ghi gì:"
 ALREADY = "Lần gửi này đã được ghi lúc"
+UNCHANGED = "Không có gì thay đổi so với số liệu đã lưu"   # a repeat of the stored row: nothing written
+AGAIN = "Nhập tiếp công trình này"  # after a save, the work's receipt stands in for its form until this is clicked
 LINE = re.compile(r"^\s*([A-Z]{2}-\d{2}): .*Khối lượng thực hiện \(%\): ([^;]*?)(?: %)?;.*Ghi chú: ([^;]*?)(?:;|$)")
 
 # Records every alert drawn in the main area, with its kind, even one replaced at once (a double
@@ -80,6 +82,10 @@ class Attempt:
     already: int = 0                                    # "already written" infos shown
     clicks: int = 1                                     # clicks on "Kiểm tra và ghi" delivered
     retyped: int = 0                                    # times the form was redrawn empty before the submit
+    again: bool = False                                 # the form was asked for with "Nhập tiếp công trình này"
+    unchanged: int = 0                                  # "nothing differs from what is stored" infos shown
+    panel: int = -1                                     # "Nhập tiếp" buttons once a save was confirmed (-1: not looked)
+    form_after: int = -1                                # save buttons on the page then (-1: not looked)
 
 
 @dataclass
@@ -295,14 +301,23 @@ def editor(e: int, shared: Shared) -> None:
             sign_in(page, username, name)
             main = main_area(page)
             for r, (work, pct, note, double) in enumerate(plan(e)):
-                # a fresh view of the work: pick another work, then this one (each pick reruns and
-                # re-reads the form; the rerun also clears the previous round's message)
+                # a fresh view of the work: after a save of this very work, its receipt stands in for
+                # the form and the editor clicks "Nhập tiếp công trình này", as a user would; else pick
+                # another work, then this one (each reruns and re-reads the form; the rerun also clears
+                # the previous round's message)
+                again = False
                 if selected_work(page).startswith(work + " ·"):
-                    select_work(page, ASIDE)
-                select_work(page, work)
-                assert not any(main.get_by_text(t).count() for t in ("Đã ghi ", CONFLICT, ALREADY)), \
+                    if main.get_by_role("button", name=AGAIN).count():
+                        single(page, main.get_by_role("button", name=AGAIN)).click()
+                        wait_rerun(page)
+                        again = True
+                    else:
+                        select_work(page, ASIDE)
+                if not again:
+                    select_work(page, work)
+                assert not any(main.get_by_text(t).count() for t in ("Đã ghi ", CONFLICT, ALREADY, UNCHANGED)), \
                     f"{username} round {r + 1}: an old message is still on the page"
-                attempt = Attempt(username, r + 1, work, pct, note, double)
+                attempt = Attempt(username, r + 1, work, pct, note, double, again=again)
                 type_values(page, main, pct, note, attempt)
                 shared.barrier.wait(timeout=900)   # both forms are ready: submit together
                 type_values(page, main, pct, note, attempt)  # still there after the wait: else typed again
@@ -327,6 +342,15 @@ def editor(e: int, shared: Shared) -> None:
                         attempt.conflict = True
                     elif ALREADY in text:
                         attempt.already += 1
+                    elif UNCHANGED in text:
+                        attempt.unchanged += 1
+                if attempt.saved:  # the saved work's receipt, not a fresh form a late click could submit
+                    try:
+                        main.get_by_role("button", name=AGAIN).first.wait_for(timeout=30_000)
+                    except Exception:  # noqa: BLE001 - recorded, asserted in the test
+                        pass
+                    attempt.panel = main.get_by_role("button", name=AGAIN).count()
+                    attempt.form_after = main.get_by_role("button", name="Kiểm tra và ghi").count()
                 if attempt.conflict:
                     table = main.locator("table").filter(has_text="Bạn nhập").first
                     attempt.conflict_table = table.inner_text()
@@ -417,11 +441,13 @@ def test_every_confirmed_save_is_in_the_database(load_server):
                f"{boxes} success boxes confirming {len(confirmed)} rows, {len(conflicts)} conflicts shown, "
                f"{already} duplicate submits refused; status_update +{added} rows ({total} in all), "
                f"{audits} audited saves; {sum(a.retyped for a in attempts)} forms redrawn before a submit "
-               f"and typed again; {elapsed:.0f} s")
+               f"and typed again; {sum(a.again for a in attempts)} forms asked for with 'Nhập tiếp', "
+               f"{sum(a.unchanged for a in attempts)} unchanged repeats refused; {elapsed:.0f} s")
     print(summary)
     detail = "\n".join(f"  r{a.round:02d} {a.editor} {a.work} {a.pct}% {a.note}{' x%d' % a.clicks if a.double is not None else ''}: "
                        + "; ".join(f"{k[14:]}: {t[:90]!r}" for k, t in a.alerts
-                                   if SAVED.search(t) or CONFLICT in t or ALREADY in t) for a in attempts)
+                                   if SAVED.search(t) or CONFLICT in t or ALREADY in t or UNCHANGED in t)
+                       for a in attempts)
     print(detail)
     where = f"{summary}\n{detail}\nDB rows: {rows}\nserver log: {log}"
 
@@ -432,6 +458,9 @@ def test_every_confirmed_save_is_in_the_database(load_server):
             problems.append(f"{a.note}: the page said nothing about this save")
         if a.conflict and a.saved:
             problems.append(f"{a.note}: both a conflict and a success shown")
+        if a.saved and (a.panel < 1 or a.form_after != 0):
+            problems.append(f"{a.note}: after the save, {a.form_after} save button(s) and {a.panel} "
+                            f"'{AGAIN}' button(s): the saved work's receipt must stand in for its form")
     # every note confirmed is in the database exactly once, with the work and % the box showed
     for a, (work, pct, note) in confirmed:
         if (note, work, pct) != (a.note, a.work, a.pct):
