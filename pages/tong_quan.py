@@ -32,9 +32,20 @@ st.subheader(ctx.tr("overview.by_town"))
 widgets.town_table(ctx, works)
 
 st.subheader(ctx.tr("overview.targets"))
-widgets.note(f"{prog['name']} ({prog['decision_no']}, {fmt.day(prog['decision_date'].date(), ctx.lang)})")
+
+
+def known(v) -> bool:  # a programme entered by hand may lack its decision, date, source or target year
+    return not fmt.is_missing(v)
+
+
+no_data = ctx.tr("common.no_data")
+decided = ", ".join(x for x in (str(prog["decision_no"]) if known(prog["decision_no"]) else None,
+                                fmt.day(prog["decision_date"].date(), ctx.lang) if known(prog["decision_date"]) else None)
+                    if x)
+widgets.note(f"{prog['name']} ({decided})" if decided else str(prog["name"]))
 for tg in frame.read(queries.targets, ctx.programme).itertuples():
     if ctx.towns is None or tg.area_id in ctx.towns:
-        widgets.note("• " + ctx.tr("overview.target", year=tg.target_year, text=tg.target_text))
-widgets.note(ctx.tr("overview.source", source=prog["source_ref"]))
+        widgets.note("• " + ctx.tr("overview.target", year=tg.target_year if known(tg.target_year) else no_data,
+                                   text=tg.target_text if known(tg.target_text) else no_data))
+widgets.note(ctx.tr("overview.source", source=prog["source_ref"] if known(prog["source_ref"]) else no_data))
 pack_view.pack_button(ctx, when)

@@ -355,3 +355,59 @@ def test_backups_are_refused_on_postgres_in_words_imports_still_run(pg_db):
     assert backup.before_import(pg_db, admin(pg_db), "import_rulesets", "truoc-khi-nhap") is None
     with pytest.raises(auth.PermissionDenied):
         backup.before_import(pg_db, None, "import_rulesets", "truoc-khi-nhap")
+
+
+# -- several programmes in one PostgreSQL database ------------------------------------------------
+SECOND_PROGRAMME = (
+    "INSERT INTO programme (id, name) VALUES ('p2', 'Chương trình thứ hai (kiểm thử)')",
+    "UPDATE work SET programme_id = 'p2' WHERE id IN ('XH-01', 'XH-02', 'GT-02')",
+    "UPDATE programme_target SET programme_id = 'p2' WHERE area_id = 'tra-linh'",
+    "UPDATE department_task SET programme_id = 'p2' WHERE id = 'NV-02'",
+)
+
+
+@pytest.fixture
+def two_programmes(pg_url, tmp_path):
+    """The seed with a second programme (three works, one target town, one task) on both stores."""
+    import duckdb
+    import psycopg
+    with psycopg.connect(pg_url) as con:
+        for sql in SECOND_PROGRAMME:
+            con.execute(sql)
+    path = tmp_path / "two.duckdb"
+    open_database(path).close()
+    with duckdb.connect(str(path)) as con:
+        for sql in SECOND_PROGRAMME:
+            con.execute(sql)
+    pg, duck = open_configured(pg_url), open_database(path)
+    yield pg, duck, pg_url
+    pg.close()
+    duck.close()
+
+
+def test_each_programme_reads_the_same_on_both_stores(two_programmes):
+    pg, duck, _ = two_programmes
+    for programme in ("ct07", "p2"):
+        _same(queries.works(pg, None, None, programme), queries.works(duck, None, None, programme))
+        _same(queries.town_options(pg, programme), queries.town_options(duck, programme))
+        _same(queries.targets(pg, programme), queries.targets(duck, programme))
+        _same(queries.department_tasks(pg, programme), queries.department_tasks(duck, programme))
+        pd.testing.assert_frame_equal(flags.evaluate(pg, programme=programme), flags.evaluate(duck, programme=programme))
+    assert set(queries.works(pg, programme="p2")["id"]) == {"XH-01", "XH-02", "GT-02"}
+    assert "XH-01" not in set(queries.works(pg, programme="ct07")["id"])
+    assert list(queries.targets(pg, "p2")["area_id"]) == ["tra-linh"]
+
+
+def test_the_frame_scopes_a_page_to_the_programme_of_the_url_on_postgres(two_programmes, monkeypatch, tmp_path):
+    from tests.test_app import goto, new_app
+    _, _, url = two_programmes
+    monkeypatch.setenv("CT07_DATABASE_URL", url)
+    monkeypatch.chdir(ROOT)
+    app = new_app(tmp_path)
+    app.query_params["programme"] = "p2"
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.selectbox(key="f_programme").value == "p2"
+    goto(app, "pages/danh_muc.py")
+    assert not app.exception, [e.value for e in app.exception]
+    assert "**3** công trình" in " ".join(m.value for m in app.markdown)

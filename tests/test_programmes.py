@@ -173,6 +173,17 @@ def queries_name(path, programme) -> str:
         d.close()
 
 
+@pytest.mark.parametrize("page", ["pages/tong_quan.py", "pages/trinh_chieu.py", "pages/canh_bao.py",
+                                  "pages/tieu_chi.py", "pages/kich_ban_von.py", "pages/nhiem_vu.py"])
+def test_every_page_runs_on_the_second_programme(app2, page):
+    at, _ = app2
+    at.query_params["programme"] = "P2"
+    at.run()
+    goto(at, page)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["ctx"].programme == "P2"
+
+
 def test_an_unknown_programme_in_the_url_is_said_and_the_first_shown(app2):
     at, path = app2
     at.query_params["programme"] = "<script>P9</script>"
