@@ -24,6 +24,28 @@ def is_missing(value) -> bool:
         return False
 
 
+def each_distinct(fn, *columns) -> list:
+    """``fn(*values)`` for each row of ``columns`` (Series, or lists, of one length), computed once
+    per distinct combination of values: a province's thousands of works share a few dozen towns,
+    years and stages, and nothing is read row by row from pandas. Unknown values (None, NaN, NA)
+    count as one value; ``fn`` gets the row's own values."""
+    lists = [c.tolist() if isinstance(c, pd.Series) else list(c) for c in columns]
+    unknown = [c.isna().tolist() if isinstance(c, pd.Series) else
+               [v is None or (isinstance(v, float) and v != v) for v in c] for c in columns]
+    memo: dict = {}
+    out = []
+    for values, gaps in zip(zip(*lists), zip(*unknown)):
+        key = tuple(None if gap else v for v, gap in zip(values, gaps))
+        try:
+            value = memo[key]
+        except KeyError:
+            value = memo[key] = fn(*values)
+        except TypeError:  # a value that is no dict key
+            value = fn(*values)
+        out.append(value)
+    return out
+
+
 def is_blank(value) -> bool:
     """Missing, or text with nothing but spaces: what a user left empty."""
     return value.strip() == "" if isinstance(value, str) else is_missing(value)

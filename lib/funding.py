@@ -334,9 +334,10 @@ def simulate(works: pd.DataFrame, assumptions: Assumptions, envelope: Envelope,
 
 def completion_map(result: SimulationResult) -> dict[str, int | None]:
     """work_id -> completion year, None when not within the horizon or not simulated."""
-    out = {w: (None if pd.isna(y) else int(y))
-           for w, y in zip(result.per_work["work_id"], result.per_work["completion_year"])}
-    out.update({w: None for w in result.not_simulated["work_id"]})
+    years = result.per_work["completion_year"]
+    out = {w: (int(y) if known else None)  # lists, not pandas element by element (thousands of works)
+           for w, y, known in zip(result.per_work["work_id"].tolist(), years.tolist(), years.notna().tolist())}
+    out.update({w: None for w in result.not_simulated["work_id"].tolist()})
     return out
 
 

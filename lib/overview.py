@@ -39,16 +39,17 @@ def _sum_known(s: pd.Series) -> int | None:
 
 
 def kpis(works: pd.DataFrame) -> Kpis:
-    handed = works[works["is_handed_over"]]
-    in_progress = works[~works["is_handed_over"] & works["stage"].notna()]
+    amounts = works["total_investment_vnd"]  # columns, not filtered copies of the whole frame
+    handed = amounts[works["is_handed_over"]]
+    in_progress = ~works["is_handed_over"] & works["stage"].notna()
     return Kpis(
         n_works=len(works),
-        investment_vnd=_sum_known(works["total_investment_vnd"]),
-        n_missing_amount=int(works["total_investment_vnd"].isna().sum()),
+        investment_vnd=_sum_known(amounts),
+        n_missing_amount=int(amounts.isna().sum()),
         n_handed_over=len(handed),
-        handed_over_vnd=_sum_known(handed["total_investment_vnd"]),
-        n_in_progress=len(in_progress),
-        n_handed_over_missing_amount=int(handed["total_investment_vnd"].isna().sum()),
+        handed_over_vnd=_sum_known(handed),
+        n_in_progress=int(in_progress.sum()),
+        n_handed_over_missing_amount=int(handed.isna().sum()),
     )
 
 
@@ -73,25 +74,24 @@ def late_works(by_work: pd.DataFrame) -> Late:
 
 def by_stage(works: pd.DataFrame, stages: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
     """One row per stage (every stage, in order, with zeros for empty ones; plus 'no data' when present)."""
-    w = works.assign(stage_key=works["stage"].fillna(stages_.UNKNOWN))
-    grouped = w.groupby("stage_key", dropna=False).agg(
-        n=("id", "size"),
-        investment_vnd=("total_investment_vnd", lambda s: _sum_known(s)),
-        n_missing_amount=("total_investment_vnd", lambda s: int(s.isna().sum())),
-    )
+    # per stage: works, the sum of the known amounts (None when none is known), unknown amounts;
+    # by pandas' own group sums (a province has thousands of works)
+    amounts = works["total_investment_vnd"].groupby(works["stage"].fillna(stages_.UNKNOWN), dropna=False)
+    sizes, counts = amounts.size().to_dict(), amounts.count().to_dict()
+    sums = {k: (None if pd.isna(v) else int(v)) for k, v in amounts.sum(min_count=1).to_dict().items()}
     label = "label_vi" if lang == "vi" else "label_en"
     rows = []
     for st in stages.itertuples():
-        g = grouped.loc[st.code] if st.code in grouped.index else None
+        found = st.code in sizes
         rows.append({"stage": st.code, "label": getattr(st, label), "color": st.color,
-                     "order": st.sort_order, "n": int(g["n"]) if g is not None else 0,
-                     "investment_vnd": g["investment_vnd"] if g is not None else None,
-                     "n_missing_amount": int(g["n_missing_amount"]) if g is not None else 0})
-    if stages_.UNKNOWN in grouped.index:
-        g = grouped.loc[stages_.UNKNOWN]
+                     "order": st.sort_order, "n": int(sizes[st.code]) if found else 0,
+                     "investment_vnd": sums[st.code] if found else None,
+                     "n_missing_amount": int(sizes[st.code] - counts[st.code]) if found else 0})
+    if stages_.UNKNOWN in sizes:
         rows.append({"stage": stages_.UNKNOWN, "label": t("stage.unknown", lang), "color": stages_.UNKNOWN_COLOR,
-                     "order": stages_.UNKNOWN_ORDER, "n": int(g["n"]), "investment_vnd": g["investment_vnd"],
-                     "n_missing_amount": int(g["n_missing_amount"])})
+                     "order": stages_.UNKNOWN_ORDER, "n": int(sizes[stages_.UNKNOWN]),
+                     "investment_vnd": sums[stages_.UNKNOWN],
+                     "n_missing_amount": int(sizes[stages_.UNKNOWN] - counts[stages_.UNKNOWN])})
     out = pd.DataFrame(rows)
     out["investment_vnd"] = out["investment_vnd"].astype("Float64")
     return out
@@ -99,17 +99,26 @@ def by_stage(works: pd.DataFrame, stages: pd.DataFrame, lang: str = "vi") -> pd.
 
 def town_labels(town_ids, options: pd.DataFrame, lang: str = "vi") -> dict[str, str]:
     """``town_label`` of each id, once per id (a province has thousands of rows, dozens of towns)."""
-    return {tid: town_label(tid, options, lang) for tid in town_ids}
+    first = options.drop_duplicates("id")  # town_label reads the first row of an id
+    known = dict(zip(first["id"].tolist(), zip(first["name"].tolist(), first["kind"].tolist())))
+    return {tid: _town_label(tid, known.get(tid), lang) for tid in town_ids}
 
 
 def town_label(town_id: str, options: pd.DataFrame, lang: str = "vi") -> str:
     if town_id == UNKNOWN_TOWN:
         return t("town.unknown", lang)
     row = options[options["id"] == town_id]
-    if row.empty:
+    return _town_label(town_id, None if row.empty else (row.iloc[0]["name"], row.iloc[0]["kind"]), lang)
+
+
+def _town_label(town_id: str, name_kind: tuple | None, lang: str) -> str:
+    """The label of an area of the options (``name_kind``: its name and kind; None: not an option)."""
+    if town_id == UNKNOWN_TOWN:
+        return t("town.unknown", lang)
+    if name_kind is None:
         return town_id
-    name = row.iloc[0]["name"]
-    if row.iloc[0]["kind"] == "huyen":
+    name, kind = name_kind
+    if kind == "huyen":
         return t("town.district", lang)
     return name[0].upper() + name[1:]
 
@@ -125,7 +134,8 @@ def by_town(works: pd.DataFrame, options: pd.DataFrame, lang: str = "vi") -> pd.
         investment_vnd=("total_investment_vnd", lambda s: _sum_known(s)),
         n_missing_amount=("total_investment_vnd", lambda s: int(s.isna().sum())),
     ).reset_index()
-    g["label"] = g["town"].apply(lambda tid: town_label(tid, options, lang))
+    labels = town_labels(g["town"].unique(), options, lang)
+    g["label"] = g["town"].apply(lambda tid: labels[tid])
     g["order"] = g["town"].map(order).fillna(999)
     g["investment_vnd"] = g["investment_vnd"].astype("Float64")
     return g.sort_values("order").reset_index(drop=True)
@@ -134,10 +144,11 @@ def by_town(works: pd.DataFrame, options: pd.DataFrame, lang: str = "vi") -> pd.
 def by_stage_and_town(works: pd.DataFrame, options: pd.DataFrame, stages: pd.DataFrame,
                       lang: str = "vi") -> pd.DataFrame:
     """Rows of (town, stage) with counts and investment, for the pipeline chart."""
-    exploded = works.assign(town=works["area_ids"].apply(lambda a: a if len(a) else [UNKNOWN_TOWN]))
+    few = works[["area_ids", "stage", "total_investment_vnd"]]  # only what is counted, before exploding
+    exploded = few.assign(town=few["area_ids"].apply(lambda a: a if len(a) else [UNKNOWN_TOWN]))
     exploded = exploded.explode("town").assign(stage_key=lambda d: d["stage"].fillna(stages_.UNKNOWN))
-    g = exploded.groupby(["town", "stage_key"]).agg(
-        n=("id", "size"), investment_vnd=("total_investment_vnd", lambda s: s.sum(min_count=1))).reset_index()
+    amounts = exploded.groupby(["town", "stage_key"])["total_investment_vnd"]
+    g = pd.DataFrame({"n": amounts.size().astype("int64"), "investment_vnd": amounts.sum(min_count=1)}).reset_index()
     labels = by_stage(works, stages, lang).set_index("stage")
     g["stage_label"] = g["stage_key"].map(labels["label"])
     g["stage_order"] = g["stage_key"].map(labels["order"])

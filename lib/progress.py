@@ -1,6 +1,7 @@
 """Progress of the programme across reporting periods, and per-work physical/financial progress."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from lib import fmt, queries
@@ -8,13 +9,13 @@ from lib.db import Database
 from lib.fmt import TY
 
 
-def by_period(db: Database, towns: list[str] | None = None) -> pd.DataFrame:
+def by_period(db: Database, towns: list[str] | None = None, programme: str | None = None) -> pd.DataFrame:
     """For each reporting period (oldest first): works handed over, their investment, and the mean
     physical progress of the works that report one (with how many do)."""
     rows = []
     periods = queries.periods(db).sort_values("as_of")
     for order, p in enumerate(periods.itertuples()):
-        w = queries.works(db, towns, p.id)
+        w = queries.works(db, towns, p.id, programme)
         handed = w[w["is_handed_over"]]
         known_phys = w["physical_pct"].dropna()
         handed_vnd = fmt.sum_known(handed["total_investment_vnd"])
@@ -38,16 +39,24 @@ def long_form(progress: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
 
 def physical_financial(works: pd.DataFrame, labels: dict[str, str]) -> tuple[pd.DataFrame, list[str]]:
     """Per work: % done and disbursed/total %, where known; and the ids with neither."""
-    rows, missing = [], []
-    for w in works.itertuples():
-        phys = w.physical_pct if not pd.isna(w.physical_pct) else None
-        fin = None
-        if not pd.isna(w.disbursed_vnd) and not pd.isna(w.total_investment_vnd) and w.total_investment_vnd > 0:
-            fin = 100.0 * float(w.disbursed_vnd) / float(w.total_investment_vnd)
-        if phys is None and fin is None:
-            missing.append(w.id)
-            continue
-        label = f"{w.id} · {w.name[:40]}"
-        rows.append({"id": w.id, "label": label, "measure": labels["physical"], "value": phys})
-        rows.append({"id": w.id, "label": label, "measure": labels["financial"], "value": fin})
-    return pd.DataFrame(rows, columns=["id", "label", "measure", "value"]).astype({"value": "float"}), missing
+    # by columns, not row by row: a province has thousands of works
+    phys = works["physical_pct"].astype("Float64").to_numpy(float, na_value=np.nan)
+    total = works["total_investment_vnd"].astype("Float64")
+    disbursed = works["disbursed_vnd"].astype("Float64")
+    has_fin = (disbursed.notna() & total.notna() & (total > 0).fillna(False)).to_numpy(bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fin = np.where(has_fin, 100.0 * disbursed.to_numpy(float, na_value=np.nan)
+                       / total.to_numpy(float, na_value=np.nan), np.nan)
+    known = has_fin | ~np.isnan(phys)
+    ids = works["id"].tolist()
+    missing = [i for i, k in zip(ids, known.tolist()) if not k]
+    names = works["name"].tolist()
+    kept = np.flatnonzero(known).tolist()
+    if not kept:
+        return pd.DataFrame([], columns=["id", "label", "measure", "value"]).astype({"value": "float"}), missing
+    labels_ = [f"{ids[i]} · {names[i][:40]}" for i in kept]
+    rows = pd.DataFrame({"id": [ids[i] for i in kept for _ in (0, 1)],  # physical then financial, per work
+                         "label": [label for label in labels_ for _ in (0, 1)],
+                         "measure": [labels["physical"], labels["financial"]] * len(kept),
+                         "value": np.column_stack([phys[kept], fin[kept]]).ravel()})
+    return rows.astype({"value": "float"}), missing

@@ -42,7 +42,7 @@ def _key(value) -> str:
 
 def options(works: pd.DataFrame, column: str) -> list[str]:
     """Filter options of a column, sorted, with MISSING last when some rows lack a value."""
-    values = sorted({_key(v) for v in works[column]} - {MISSING})
+    values = sorted({_key(v) for v in works[column].dropna().unique().tolist()} - {MISSING})
     if works[column].isna().any():
         values.append(MISSING)
     return values
@@ -71,6 +71,13 @@ SORTS = {
     "stage": (["stage_order", "id"], [True, True]),
     "name": (["name"], [True]),
 }
+
+
+# What the list reads of ``queries.works`` (``sort``, ``totals``, ``register_rows``): a province's
+# thousands of works are sorted with these columns only, not all forty.
+LIST_COLUMNS = ["id", "name", "area_ids", "area_names", "area_inferred", "category_vi", "category_en",
+                "total_investment_vnd", "stage_vi", "stage_en", "stage_order", "expected_year", "baseline_year",
+                "is_handed_over", "report_order", "source_ref", "source_note"]
 
 
 def sort(works: pd.DataFrame, by: str = "report", descending: bool = False) -> pd.DataFrame:
@@ -102,7 +109,10 @@ def totals(works: pd.DataFrame) -> Totals:
 
 def expected_text(row, lang: str = "vi") -> str:
     """'2024 (ban đầu 2023)' when the expected year moved from its baseline."""
-    cur, base = row["expected_year"], row["baseline_year"]
+    return _expected_text(row["expected_year"], row["baseline_year"], lang)
+
+
+def _expected_text(cur, base, lang: str) -> str:
     if fmt.is_missing(cur):
         return t("common.no_data", lang)
     if not fmt.is_missing(base) and int(base) != int(cur):
@@ -111,10 +121,20 @@ def expected_text(row, lang: str = "vi") -> str:
 
 
 def area_text(row, lang: str = "vi") -> str:
-    if not len(row["area_ids"]):
+    return _area_text(bool(len(row["area_ids"])), row["area_names"], row["area_inferred"], lang)
+
+
+def _area_text(has_area: bool, names, inferred, lang: str) -> str:
+    if not has_area:
         return t("town.unknown", lang)
-    text = "; ".join(p[:1].upper() + p[1:] for p in str(row["area_names"]).split("; "))
-    return text + (" " + t("register.inferred_mark", lang) if row["area_inferred"] else "")
+    text = "; ".join(p[:1].upper() + p[1:] for p in str(names).split("; "))
+    return text + (" " + t("register.inferred_mark", lang) if inferred else "")
+
+
+def _known_or_none(values: pd.Series) -> list:
+    """The values as a list, each unknown one (None, NaN, NA) as None."""
+    known = values.notna().tolist()
+    return [v if k else None for v, k in zip(values.tolist(), known)]
 
 
 # -- the register as a table: one spec for the screen and the files ---------------------
@@ -136,6 +156,12 @@ REGISTER = Table("register", (
 ))
 
 
+def severity_by_work(worst: pd.DataFrame) -> dict[str, str]:
+    """Work id -> severity (red, amber) from a ``flags.worst_per_work`` frame: the register's flag
+    column, small enough to cache with the flags (a frame of lists is slow to read back)."""
+    return dict(zip(worst["work_id"].tolist(), worst["severity"].tolist()))
+
+
 def register_table(with_flags: bool = True) -> Table:
     """The register's spec; without the flag column when no work has a flag."""
     if with_flags:
@@ -153,16 +179,19 @@ def register_rows(works: pd.DataFrame, lang: str = "vi", flags: dict[str, str] |
     return pd.DataFrame({
         "id": works["id"].astype(str).values,
         "name": works["name"].astype(str).values,
-        "town": [area_text(r, lang) for _, r in works.iterrows()],
-        "category": [None if fmt.is_missing(v) else v for v in works[cat_col]],
+        "town": fmt.each_distinct(lambda has, names, inferred: _area_text(has, names, inferred, lang),
+                                  [bool(len(a)) for a in works["area_ids"]], works["area_names"],
+                                  works["area_inferred"]),
+        "category": _known_or_none(works[cat_col]),
         "total_investment_vnd": works["total_investment_vnd"].values,
-        "stage": [None if fmt.is_missing(v) else v for v in works[stage_col]],
-        "expected_text": [expected_text(r, lang) for _, r in works.iterrows()],
+        "stage": _known_or_none(works[stage_col]),
+        "expected_text": fmt.each_distinct(lambda cur, base: _expected_text(cur, base, lang),
+                                           works["expected_year"], works["baseline_year"]),
         "expected_year": works["expected_year"].values,
         "baseline_year": works["baseline_year"].values,
-        "flag": [flags.get(i) for i in works["id"]],
-        "source": [sources.document(v) or None for v in works["source_ref"]],
-        "source_note": [None if fmt.is_missing(v) else v for v in works["source_note"]],
+        "flag": [flags.get(i) for i in works["id"].tolist()],
+        "source": fmt.each_distinct(lambda v: sources.document(v) or None, works["source_ref"]),
+        "source_note": _known_or_none(works["source_note"]),
     })
 
 
@@ -291,7 +320,7 @@ def find_work(works: pd.DataFrame, wanted) -> str | None:
     if wanted is None or not isinstance(wanted, str):
         return None
     key = wanted.strip().upper()
-    for i in works["id"]:
+    for i in works["id"].tolist():
         if str(i).upper() == key:
             return str(i)
     return None

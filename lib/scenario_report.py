@@ -187,7 +187,8 @@ def minutes_markdown(name: str, scenario: Scenario, o: Outcomes, *, as_of_text: 
     md = lambda v: fmt.md_escape(v, 500)  # noqa: E731
     name, ruleset_name, period_label = md(name), md(ruleset_name), md(period_label)
     town_names = {k: md(v) for k, v in town_names.items()}
-    not_simulated_names = {k: md(v) for k, v in not_simulated_names.items()}
+    # only the names written below (the page passes every work's: a province has thousands)
+    not_simulated_names = {k: md(not_simulated_names[k]) for k in o.not_simulated if k in not_simulated_names}
     lines = [f"### {t('funding.min_title', lang, name=name)}", "",
              t("funding.min_as_of", lang, date=as_of_text, period=period_label), "",
              t("funding.min_made", lang, when=now.strftime("%d/%m/%Y %H:%M")), ""]

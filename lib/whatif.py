@@ -62,9 +62,11 @@ def compare_completion(works: pd.DataFrame, base: funding.SimulationResult,
     the frozen baseline year)."""
     b = base.per_work.set_index("work_id")
     c = cur.per_work.set_index("work_id")
-    names = dict(zip(works["id"], works["name"]))
-    handed = dict(zip(works["id"], works["is_handed_over"].fillna(False)))  # the stage table's is_handed_over
-    ids = [w for w in works["id"] if w in c.index]
+    all_ids = works["id"].tolist()  # lists, not pandas element by element: a province has thousands
+    names = dict(zip(all_ids, works["name"].tolist()))
+    handed = dict(zip(all_ids, works["is_handed_over"].fillna(False).tolist()))  # the stage table's is_handed_over
+    simulated = set(c.index.tolist())
+    ids = [w for w in all_ids if w in simulated]
     base_year = b["completion_year"].reindex(ids)
     year = c["completion_year"].reindex(ids)
     by = base_year.astype("Float64").fillna(math.inf).astype(float)

@@ -30,6 +30,13 @@ def demo_banner(ctx: Ctx) -> None:
     st.warning(ctx.tr("crit.demo_banner"), icon=":material/science:")
 
 
+def catalog():
+    """``criteria.catalog`` (the stored rule-sets) read through the frame's cache and kept by the
+    session: reading its thousands of small objects back from the cache on every run was a fifth
+    of a small page's server time. Raises ``RulesetError`` as the read does."""
+    return frame.kept("rulesets", (), lambda: frame.read(criteria.catalog))
+
+
 def load_catalog(ctx: Ctx):
     """The stored rule-sets, or None after saying in Vietnamese why there are none to use: no
     rule-set stored, or stored files that no longer pass the checks (written by an older
@@ -38,15 +45,15 @@ def load_catalog(ctx: Ctx):
         st.warning(ctx.tr("crit.rs_none"), icon=":material/rule:")
         return None
     try:
-        catalog = frame.read(criteria.catalog)
+        catalog_ = catalog()
     except RulesetError as e:
         st.error(ctx.tr("crit.rs_invalid", n=len(e.issues)) + "\n\n"
                  + "\n".join(f"- {fmt.md_escape(i.text(ctx.lang), 300)}" for i in e.issues[:20]), icon=":material/error:")
         return None
-    if not len(catalog):
+    if not len(catalog_):
         st.warning(ctx.tr("crit.rs_none"), icon=":material/rule:")
         return None
-    return catalog
+    return catalog_
 
 
 def default_ruleset(ctx: Ctx, catalog) -> str:
@@ -447,8 +454,8 @@ def import_box(ctx: Ctx, expanded: bool = False) -> None:
         cols = st.columns(len(contents) or 1)
         for col, r in zip(cols, contents.itertuples()):
             col.download_button(ctx.tr("crit.download_file", name=fmt.md_escape(r.name, 60)),
-                                ruleset_file_bytes(r.content),
-                                file_name=r.name, mime="text/csv", key=f"crit_dl_{r.name}")
+                                lambda content=r.content: ruleset_file_bytes(content),  # made on the click
+                                file_name=r.name, mime="text/csv", key=f"crit_dl_{r.name}", on_click="ignore")
         if not auth_view.may("import_rulesets"):  # rule-sets: admins only; the write path checks again
             return
         st.caption(ctx.tr("crit.import_help"))

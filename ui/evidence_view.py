@@ -6,11 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from lib.i18n import text_of
-from lib import criteria, evidence, fmt
+from lib import evidence, fmt
 from lib.tables import Col, Table
 from lib.db import DatabaseError
 from lib.db import ValidationError
-from ui import auth_view, frame, table
+from ui import auth_view, criteria_view, frame, table
 from ui.frame import Ctx
 
 FLASH_KEY = "ev_flash"
@@ -41,7 +41,7 @@ def section(ctx: Ctx, town: str, ruleset_id: str) -> None:
     st.subheader(ctx.tr("ev.section"))
     if FLASH_KEY in st.session_state:
         st.success(st.session_state.pop(FLASH_KEY))
-    catalog = frame.read(criteria.catalog)
+    catalog = criteria_view.catalog()
     class_code = frame.read(evidence.class_for, town, ruleset_id)
     rows = frame.read(evidence.missing_standards, town, ruleset_id, class_code, ctx.lang)
     name = _town_name(ctx, town)

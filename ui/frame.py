@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import importlib
 import json
+import pickle
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -42,8 +43,18 @@ ICON = Path(__file__).resolve().parent / "assets" / "icon.png"  # served by the 
 
 def get_db() -> Database:
     """One connection per server process (and per database file, so tests that point
-    CT07_DB_PATH elsewhere get their own)."""
-    return _open(database_target())  # CT07_DATABASE_URL (PostgreSQL) or CT07_DB_PATH
+    CT07_DB_PATH elsewhere get their own). Looked up once per script run (a page reads a dozen times)."""
+    target = database_target()  # CT07_DATABASE_URL (PostgreSQL) or CT07_DB_PATH
+    marker = _this_run()
+    if marker is None:
+        return _open(target)
+    seen = _RUN_DB.get(marker)
+    if seen is None or seen[0] != target:
+        seen = _RUN_DB[marker] = (target, _open(target))
+    return seen[1]
+
+
+_RUN_DB: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # script run -> (target, its Database)
 
 
 @st.cache_resource(show_spinner=False)
@@ -51,13 +62,25 @@ def _open(path: str) -> Database:
     return open_configured(path)
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
-def _cached(module: str, name: str, path: str, version: int, args: tuple, kwargs: tuple, then: tuple = ()):
+def _compute(module: str, name: str, path: str, version: int, args: tuple, kwargs: tuple, then: tuple = ()):
     fn = getattr(importlib.import_module(module), name)
     result = fn(_open(path), *args, **dict(kwargs))
     for t_module, t_name in then:  # a pure step of lib/ over the read (e.g. flags.by_work), cached with it
         result = getattr(importlib.import_module(t_module), t_name)(result)
     return result
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached_by_key(key: bytes, _read: tuple):
+    """``_compute(*_read)`` keyed by ``key``, the pickle of ``_read``: Streamlit hashes one argument
+    of bytes rather than seven of any kind (its hashing was a tenth of the server time of a page)."""
+    return _compute(*_read)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached(module: str, name: str, path: str, version: int, args: tuple, kwargs: tuple, then: tuple = ()):
+    """``_compute`` for a read whose arguments do not pickle: Streamlit hashes them its own way."""
+    return _compute(module, name, path, version, args, kwargs, then)
 
 
 # script run -> (db.changes, data version): the version is read once per run (it was a query per
@@ -88,8 +111,58 @@ def read(fn, *args, then=(), **kwargs):
     frozen = tuple(tuple(a) if isinstance(a, list) else a for a in args)
     kw = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items()))
     steps = tuple((f.__module__, f.__name__) for f in (then if isinstance(then, (list, tuple)) else (then,)))
-    result = _cached(fn.__module__, fn.__name__, str(db.path), _data_version(db), frozen, kw, steps)
-    return result.copy() if isinstance(result, pd.DataFrame) else result
+    key = (fn.__module__, fn.__name__, str(db.path), _data_version(db), frozen, kw, steps)
+    memo = _run_reads()
+    try:
+        seen = memo.get(key)
+    except TypeError:  # an argument that is no dict key: Streamlit's cache hashes it its own way
+        memo, seen = {}, None
+    if seen is not None:
+        return seen.copy()
+    try:
+        blob = pickle.dumps(key, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - any argument pickle refuses
+        result = _cached(*key)
+    else:
+        result = _cached_by_key(blob, key)
+    if not isinstance(result, pd.DataFrame):
+        return result
+    memo[key] = result
+    return result.copy()
+
+
+# script run -> {read: its frame}: a frame read twice in one run (the page, the data stamp and the
+# detail tab read the works) comes back from Streamlit's cache (unpickled) once, then is copied
+_RUN_READS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _run_reads() -> dict:
+    marker = _this_run()
+    return _RUN_READS.setdefault(marker, {}) if marker is not None else {}
+
+
+@st.cache_data(show_spinner=False)
+def _cache_epoch() -> str:
+    """A new value whenever Streamlit's data cache is cleared (a restore clears it)."""
+    import uuid
+    return uuid.uuid4().hex
+
+
+def kept(name: str, key: tuple, make):
+    """``make()``, kept by the session while ``key`` (and the database, its data version and the
+    life of Streamlit's data cache) does not change: for a large result that a page draws from on
+    every run (the slides' deck, the what-if model), so that a rerun with nothing changed neither
+    reads it back from Streamlit's cache (unpickling a thousand frames) nor computes it again.
+    The result is shared between the session's runs: callers only read it."""
+    db = get_db()
+    full = (str(db.path), data_version(), _cache_epoch(), key)
+    slot = f"_kept_{name}"
+    last = st.session_state.get(slot)
+    if last is not None and last[0] == full:
+        return last[1]
+    value = make()
+    st.session_state[slot] = (full, value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -258,8 +331,9 @@ def render_frame(title: str, chrome: bool = True) -> Ctx:
     # Not a style-only block: Streamlit drops those at the start of every rerun (then its English
     # "Running..." shows); with a marker the block stays until the run replaces it, and hides itself.
     st.html(f'<span class="ct07-style"></span><style>{STYLE}{_framework_words(lang)}</style>')
-    full = {r["id"]: town_display(r, lang) for _, r in options.iterrows()}
-    short = {r["id"]: town_short(r, lang) for _, r in options.iterrows()}
+    town_rows = options.to_dict("records")  # a province has dozens of areas: no row Series each
+    full = {r["id"]: town_display(r, lang) for r in town_rows}
+    short = {r["id"]: town_short(r, lang) for r in town_rows}
     period_labels = dict(zip(periods["id"], periods["label_vi"]))
     names = dict(zip(programmes["id"], programmes["name"]))
     if chrome:
@@ -396,13 +470,15 @@ def stamp_facts(ctx: Ctx, today: date | None = None) -> Stamp:
     n_in_period = None
     if ctx.period_id is not None and len(works):
         n_in_period = int((works["period_id"] == ctx.period_id).sum())
-    open_works = works[~works["is_handed_over"]]
-    dates = [d.date() for d in open_works["status_as_of"].dropna()]
-    old = [d for d in dates if (today - d).days > limit]
-    n_never = int(open_works["status_as_of"].isna().sum())
+    # days since each open work's newest update (whole days, by column: a province has thousands)
+    open_updated = works.loc[~works["is_handed_over"], "status_as_of"]
+    updated = pd.to_datetime(open_updated.dropna())
+    days = (pd.Timestamp(today) - updated.dt.normalize()).dt.days
+    old = days[days > limit]
+    n_never = int(open_updated.isna().sum())
     return Stamp(as_of_text=fmt.as_of(ctx.as_of, ctx.as_of_precision, ctx.lang), period_label=ctx.period_label,
-                 n_in_period=n_in_period, n_works=len(works), n_old=len(old) + n_never, n_open=len(open_works),
-                 limit_days=limit, oldest_age=fmt.duration((today - min(old)).days, ctx.lang) if old else None)
+                 n_in_period=n_in_period, n_works=len(works), n_old=len(old) + n_never, n_open=len(open_updated),
+                 limit_days=limit, oldest_age=fmt.duration(int(old.max()), ctx.lang) if len(old) else None)
 
 
 def stamp_line(ctx: Ctx, s: Stamp) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date, datetime
+from types import SimpleNamespace
 
 import pandas as pd
 import streamlit as st
@@ -180,7 +181,7 @@ def score_options(ctx: Ctx, catalog) -> tuple[str, bool]:
 # -- the model of one run: lib/whatif.py -------------------------------------------------------
 
 def town_names(ctx: Ctx) -> dict[str, str]:
-    return {r["id"]: frame.town_display(r, ctx.lang) for _, r in ctx.town_options.iterrows()}
+    return {r["id"]: frame.town_display(r, ctx.lang) for r in ctx.town_options.to_dict("records")}
 
 
 def compute(ctx: Ctx, scenario: Scenario, ruleset_id: str, demo: bool, catalog) -> WhatIf:
@@ -189,10 +190,15 @@ def compute(ctx: Ctx, scenario: Scenario, ruleset_id: str, demo: bool, catalog) 
     ruleset = catalog[ruleset_id]
     towns = [t for t in frame.read(scenario_towns.programme_towns, ctx.programme) if ctx.towns is None or t in ctx.towns]
     classes = {t: criteria_view.chosen_class(t, ruleset, frame.read(criteria.target_class, t)) for t in towns}
-    return whatif.evaluate(frame.get_db(), scenario, baseline(ctx), towns=ctx.towns, period_id=ctx.period_id,
-                           ruleset_id=ruleset_id, demo=demo, classes=classes, town_names=town_names(ctx),
-                           stage_labels=frame.read(whatif.stage_labels, ctx.lang),
-                           read=lambda fn, *args: frame.read(fn, *args))
+    base, names = baseline(ctx), town_names(ctx)
+    labels = frame.read(whatif.stage_labels, ctx.lang)
+    # the session's last evaluation is drawn again while nothing it is made of changed (a rerun
+    # for another widget, a tab, a download): the scenario, every choice, the data version
+    key = (scenario, base, tuple(ctx.towns) if ctx.towns is not None else None, ctx.period_id, ruleset_id, demo,
+           tuple(classes.items()), tuple(names.items()), tuple(labels.items()))
+    return frame.kept("fund_model", key, lambda: whatif.evaluate(
+        frame.get_db(), scenario, base, towns=ctx.towns, period_id=ctx.period_id, ruleset_id=ruleset_id, demo=demo,
+        classes=classes, town_names=names, stage_labels=labels, read=lambda fn, *args: frame.read(fn, *args)))
 
 
 # -- headline -----------------------------------------------------------------------------
@@ -358,17 +364,22 @@ def _delay_text(ctx: Ctx, r, end: int) -> str:
 
 def works_table(ctx: Ctx, m: WhatIf, rows: pd.DataFrame) -> pd.DataFrame:
     end = m.scenario.end_year
+    each = fmt.each_distinct  # each text once per distinct value (a province has thousands of works)
     return pd.DataFrame({
         ctx.tr("funding.col_id"): rows["work_id"],
         ctx.tr("funding.col_name"): rows["name"],
-        ctx.tr("funding.col_town"): [m.town_names.get(t, ctx.tr("town.unknown")) if isinstance(t, str)
-                                     else ctx.tr("town.unknown") for t in rows["town"]],
-        ctx.tr("funding.col_base"): [_year_text(ctx, r.base_year, end, r.handed_over) for r in rows.itertuples()],
-        ctx.tr("funding.col_year"): [_year_text(ctx, r.year, end, r.handed_over) for r in rows.itertuples()],
-        ctx.tr("funding.col_change"): [_change_text(ctx, r) for r in rows.itertuples()],
-        ctx.tr("funding.col_baseline_year"): [str(int(y)) if not fmt.is_missing(y) else ctx.tr("common.no_data")
-                                              for y in rows["baseline_year"]],
-        ctx.tr("funding.col_delay"): [_delay_text(ctx, r, end) for r in rows.itertuples()],
+        ctx.tr("funding.col_town"): each(lambda t: m.town_names.get(t, ctx.tr("town.unknown")) if isinstance(t, str)
+                                         else ctx.tr("town.unknown"), rows["town"]),
+        ctx.tr("funding.col_base"): each(lambda y, h: _year_text(ctx, y, end, h), rows["base_year"],
+                                         rows["handed_over"]),
+        ctx.tr("funding.col_year"): each(lambda y, h: _year_text(ctx, y, end, h), rows["year"], rows["handed_over"]),
+        ctx.tr("funding.col_change"): each(lambda c, b, y, n: _change_text(ctx, SimpleNamespace(
+            change=c, base_year=b, year=y, change_years=n)), rows["change"], rows["base_year"], rows["year"],
+            rows["change_years"]),
+        ctx.tr("funding.col_baseline_year"): each(lambda y: str(int(y)) if not fmt.is_missing(y)
+                                                  else ctx.tr("common.no_data"), rows["baseline_year"]),
+        ctx.tr("funding.col_delay"): each(lambda h, b, y: _delay_text(ctx, SimpleNamespace(
+            handed_over=h, baseline_year=b, year=y), end), rows["handed_over"], rows["baseline_year"], rows["year"]),
     })
 
 
@@ -397,10 +408,11 @@ def _timeline(ctx: Ctx, m: WhatIf) -> None:
         return
     end = m.scenario.end_year
     data = pd.DataFrame({
-        "label": [f"{r.work_id} · {r.name[:44]}{'…' if len(r.name) > 44 else ''}" for r in rows.itertuples()],
+        "label": [f"{i} · {n[:44]}{'…' if len(n) > 44 else ''}"
+                  for i, n in zip(rows["work_id"].tolist(), rows["name"].tolist())],
         "base_year": rows["base_year"].to_numpy(), "year": rows["year"].to_numpy(), "change": rows["change"].to_numpy(),
-        "base_text": [_year_text(ctx, y, end) for y in rows["base_year"]],
-        "year_text": [_year_text(ctx, y, end) for y in rows["year"]]})
+        "base_text": fmt.each_distinct(lambda y: _year_text(ctx, y, end), rows["base_year"]),
+        "year_text": fmt.each_distinct(lambda y: _year_text(ctx, y, end), rows["year"])})
     n_earlier, n_later = int((rows["change"] == "earlier").sum()), int((rows["change"] == "later").sum())
     if n_earlier or n_later:
         title = ctx.tr("funding.tl_title_moved", earlier=n_earlier, later=n_later)
@@ -417,7 +429,7 @@ def _not_simulated(ctx: Ctx, m: WhatIf) -> None:
     ns = m.result.not_simulated
     if ns.empty:
         return
-    names = dict(zip(m.works["id"], m.works["name"]))
+    names = dict(zip(m.works["id"].tolist(), m.works["name"].tolist()))
     widgets.note(ctx.tr("funding.not_simulated", n=len(ns),
                       works="; ".join(f"{w} ({names.get(w, w)})" for w in ns["work_id"])))
 
@@ -728,7 +740,7 @@ def _manage(ctx: Ctx, parsed: dict[str, Scenario], readonly: bool) -> None:
 # -- the minutes --------------------------------------------------------------------------------
 
 def minutes_tab(ctx: Ctx, m: WhatIf) -> None:
-    names = dict(zip(m.works["id"], m.works["name"]))
+    names = dict(zip(m.works["id"].tolist(), m.works["name"].tolist()))
     name = ctx.tr("funding.cmp_current")
     args = dict(as_of_text=fmt.as_of(ctx.as_of, ctx.as_of_precision, ctx.lang), period_label=ctx.period_label,
                 town_names=m.town_names, stage_labels=m.stage_labels, not_simulated_names=names,

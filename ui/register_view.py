@@ -28,8 +28,7 @@ def flag_levels(ctx: Ctx) -> dict[str, str]:
     """Work id -> severity (red, amber) of its worst delay flag at the session's evaluation date."""
     from lib import flags
     from ui import flags_view
-    worst = flags_view.evaluate(ctx, flags_view.eval_date(ctx), then=flags.worst_per_work)
-    return dict(zip(worst["work_id"], worst["severity"]))
+    return flags_view.evaluate(ctx, flags_view.eval_date(ctx), then=(flags.worst_per_work, register.severity_by_work))
 
 
 def _label_missing(ctx: Ctx, value: str, labels: dict[str, str] | None = None) -> str:
@@ -42,8 +41,8 @@ def filter_bar(ctx: Ctx, works: pd.DataFrame, flags: dict[str, str]) -> register
     """One row: search, stage, category, year, and the rarer filters and sorting behind a button."""
     stage_col = "stage_vi" if ctx.lang == "vi" else "stage_en"
     cat_col = "category_vi" if ctx.lang == "vi" else "category_en"
-    stage_labels = dict(zip(works["stage"].dropna(), works[stage_col].dropna()))
-    cat_labels = dict(zip(works["category"].dropna(), works[cat_col].dropna()))
+    stage_labels = dict(zip(works["stage"].dropna().tolist(), works[stage_col].dropna().tolist()))
+    cat_labels = dict(zip(works["category"].dropna().tolist(), works[cat_col].dropna().tolist()))
     c1, c2, c3, c4, c5 = st.columns([2.7, 2.1, 2.1, 1.7, 1.6], vertical_alignment="bottom")
     search = c1.text_input(ctx.tr("register.f_search"), key="reg_search",
                            placeholder=ctx.tr("register.f_search_ph"))
@@ -89,7 +88,7 @@ def _pipeline_rows(ctx: Ctx, works: pd.DataFrame, stages: pd.DataFrame) -> pd.Da
 def works_list(ctx: Ctx, works: pd.DataFrame, flags: dict[str, str]) -> None:
     """The filtered register: a totals line, the table (names whole, a totals row), downloads."""
     sort_by = st.session_state.get("reg_sort", "report")
-    ordered = register.sort(works, sort_by, bool(st.session_state.get("reg_desc")))
+    ordered = register.sort(works[register.LIST_COLUMNS], sort_by, bool(st.session_state.get("reg_desc")))
     tot = register.totals(ordered)
     st.markdown(ctx.tr("register.totals", n=tot.n,
                        amount=fmt.ty(tot.investment_vnd, ctx.lang, decimals=register.REGISTER.money_decimals,
@@ -101,7 +100,7 @@ def works_list(ctx: Ctx, works: pd.DataFrame, flags: dict[str, str]) -> None:
     spec = register.register_table(with_flags=bool(flags))
     rows = register.register_rows(ordered, ctx.lang, flags)
     table.show_paged(ctx, spec, rows, key="reg_page", total=register.register_total(ordered, ctx.lang))
-    towns = ", ".join(frame.town_display(r, ctx.lang) for _, r in ctx.town_options.iterrows()
+    towns = ", ".join(frame.town_display(r, ctx.lang) for r in ctx.town_options.to_dict("records")
                       if ctx.towns is None or r["id"] in ctx.towns)
     meta = [ctx.tr("register.export_meta", today=fmt.day(date.today(), ctx.lang),
                    as_of=fmt.as_of(ctx.as_of, ctx.as_of_precision, ctx.lang), towns=towns,
@@ -116,10 +115,10 @@ def _open_data_download(ctx: Ctx) -> None:
     (not narrowed by the search filters). Built only when clicked (deferred data)."""
     from lib import oc4ids
 
-    towns, period_id = ctx.towns, ctx.period_id
+    towns, period_id, programme = ctx.towns, ctx.period_id, ctx.programme
 
     def build() -> bytes:
-        return oc4ids.to_bytes(frame.get_db(), towns=towns, period_id=period_id)
+        return oc4ids.to_bytes(frame.get_db(), towns=towns, period_id=period_id, programme=programme)
 
     st.download_button(ctx.tr("opendata.download"), data=build, key="dl_register_oc4ids",
                        file_name=f"ct07-oc4ids-{period_id or 'moi-nhat'}.json", mime="application/json",
@@ -137,19 +136,24 @@ def _filters_text(ctx: Ctx) -> str:
     return "; ".join(parts) or "-"
 
 
+# what the charts read of the works: every step below then copies these columns, not all forty
+CHART_COLUMNS = ["id", "name", "stage", "area_ids", "total_investment_vnd", "disbursed_vnd", "physical_pct",
+                 "is_handed_over", "expected_year", "baseline_year", "category_vi", "category_en"]
+
+
 def progress_charts(ctx: Ctx, works: pd.DataFrame, stages: pd.DataFrame) -> None:
     if works.empty:
         st.info(ctx.tr("register.no_rows"))
         return
+    works = works[CHART_COLUMNS]
     by_stage = overview.by_stage(works, stages, ctx.lang)
     k = overview.kpis(works)
     rows = _pipeline_rows(ctx, works, stages)
     # a. the pipeline, works (a click on a stage narrows the list) and investment
-    chart = charts.pipeline(rows, by_stage, "n", ctx.tr("overview.chart_stage_count"),
-                            ctx.tr("chart.pipeline_count_title", done=k.n_handed_over, n=k.n_works),
-                            ctx.tr("filter.town"), ctx.lang, selectable=True)
-    event = st.altair_chart(chart, width="stretch", on_select="rerun", key="reg_pipeline",
-                            selection_mode=charts.STAGE_PICK)
+    event = widgets.altair_select(charts.pipeline, rows, by_stage, "n", ctx.tr("overview.chart_stage_count"),
+                                  ctx.tr("chart.pipeline_count_title", done=k.n_handed_over, n=k.n_works),
+                                  ctx.tr("filter.town"), ctx.lang, selectable=True, key="reg_pipeline",
+                                  selection_mode=charts.STAGE_PICK)
     picked = [p.get("stage_key") for p in (event.selection.get(charts.STAGE_PICK) or [])] if event else []
     picked = [p.replace(UNKNOWN_STAGE, MISSING) for p in picked if p]
     if picked != (st.session_state.get(CHART_PICK_KEY) or []):
@@ -200,15 +204,16 @@ def _category_rows(ctx: Ctx, works: pd.DataFrame) -> pd.DataFrame:
 
 
 def _timeline(ctx: Ctx, works: pd.DataFrame, by_stage: pd.DataFrame) -> None:
-    labels_map = by_stage.set_index("stage")["label"]
+    labels_map = by_stage.set_index("stage")["label"].to_dict()
     has_year = works.dropna(subset=["expected_year"])
     missing = works[works["expected_year"].isna()]
     if len(has_year) and ctx.as_of:
         as_of_year = ctx.as_of.year + (ctx.as_of.timetuple().tm_yday / 366)
         due_passed = has_year[(has_year["expected_year"].astype(int) + 1 <= as_of_year) & ~has_year["is_handed_over"]]
         rows = pd.DataFrame({
-            "label": [f"{r.id} · {r.name[:42]}" for r in has_year.itertuples()],
-            "stage_label": [labels_map.get(s if isinstance(s, str) else UNKNOWN_STAGE) for s in has_year["stage"]],
+            "label": [f"{i} · {n[:42]}" for i, n in zip(has_year["id"].tolist(), has_year["name"].tolist())],
+            "stage_label": [labels_map.get(s if isinstance(s, str) else UNKNOWN_STAGE)
+                            for s in has_year["stage"].tolist()],
             "baseline_year": has_year["baseline_year"].astype("Float64"),
             "expected_year": has_year["expected_year"].astype(int)})
         labels = {"year": ctx.tr("chart.year"), "baseline": ctx.tr("chart.timeline_baseline"),
@@ -221,7 +226,7 @@ def _timeline(ctx: Ctx, works: pd.DataFrame, by_stage: pd.DataFrame) -> None:
 
 
 def _progress(ctx: Ctx) -> None:
-    prog = frame.read(progress.by_period, ctx.towns)
+    prog = frame.read(progress.by_period, ctx.towns, ctx.programme)
     labels = {"done": ctx.tr("chart.progress_metric_done"), "money": ctx.tr("chart.progress_metric_money"),
               "physical": ctx.tr("chart.progress_metric_physical"), "period": ctx.tr("chart.period"),
               "value": ctx.tr("chart.value")}
@@ -240,8 +245,8 @@ def _progress(ctx: Ctx) -> None:
 def detail(ctx: Ctx, works: pd.DataFrame, all_works: pd.DataFrame) -> None:
     """One work, chosen here or by the link ``?work=GT-01``: every field with its source, the
     report's words, the update history."""
-    ids = list(works["id"])
-    names = dict(zip(works["id"], works["name"]))
+    ids = works["id"].tolist()
+    names = dict(zip(ids, works["name"].tolist()))
     wanted = st.query_params.get("work")
     found = register.find_work(works, wanted)
     if st.session_state.get(DETAIL_KEY) not in ids:

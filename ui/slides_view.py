@@ -17,7 +17,7 @@ from lib.i18n import text_of
 from lib import charts, criteria, fmt, slides
 from lib.rulesets import RulesetError
 from lib.slides import Slide
-from ui import frame
+from ui import criteria_view, frame
 from ui.frame import Ctx
 
 SLIDE_PARAM = "slide"
@@ -90,8 +90,10 @@ def deck(ctx: Ctx) -> tuple[list[Slide], str]:
     if ruleset_id is None:
         st.warning(ctx.tr("slides.no_ruleset"), icon=":material/rule:")
         st.stop()
-    try:
-        got = frame.read(slides.build, ctx.towns, ctx.period_id, ctx.lang, eval_date(ctx), ruleset_id, ctx.programme)
+    args = (tuple(ctx.towns) if ctx.towns is not None else None, ctx.period_id, ctx.lang, eval_date(ctx), ruleset_id,
+            ctx.programme)
+    try:  # a province's deck has a thousand slides: kept by the session, not read back on every run
+        got = frame.kept("slides_deck", args, lambda: frame.read(slides.build, *args))
     except (RulesetError, KeyError, ValueError) as e:
         st.warning(ctx.tr("slides.build_failed", error=fmt.md_escape(text_of(e, ctx.lang).strip("'\""), 300)),
                    icon=":material/warning:")
@@ -101,7 +103,7 @@ def deck(ctx: Ctx) -> tuple[list[Slide], str]:
 
 def _ruleset_for_slides(ctx: Ctx) -> str | None:
     try:
-        catalog = frame.read(criteria.catalog)
+        catalog = criteria_view.catalog()
     except RulesetError:
         return None
     if not len(catalog):

@@ -44,13 +44,17 @@ def downloads(ctx: Ctx, table: Table, rows: pd.DataFrame, *, stem: str, sheet: s
     """Excel and CSV of the same rows and columns; numbers stay numbers, formulas are neutralised.
     The files are made when a button is clicked (a callable, and no rerun: a rerun would replace the
     callable the browser is fetching), not on every rerun of the page."""
-    data = table.file_frame(rows, ctx.lang)
+    lang = ctx.lang
+
+    def data() -> pd.DataFrame:  # the file's rows, made on the click too (a province's thousands of rows)
+        return table.file_frame(rows, lang)
+
     meta = meta or [ctx.tr("table.export_meta", today=fmt.day(date.today(), ctx.lang),
                            as_of=fmt.as_of(ctx.as_of, ctx.as_of_precision, ctx.lang))]
     c1, c2, _ = st.columns([1.2, 1.2, 3])
     c1.download_button(ctx.tr("table.download_xlsx"), key=f"{key}_xlsx",
-                       data=lambda: export.to_xlsx_bytes(data, sheet, meta, table.number_formats(ctx.lang)),
+                       data=lambda: export.to_xlsx_bytes(data(), sheet, meta, table.number_formats(lang)),
                        file_name=f"{stem}.xlsx", icon=":material/download:",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore")
-    c2.download_button(ctx.tr("table.download_csv"), key=f"{key}_csv", data=lambda: export.to_csv_bytes(data),
+    c2.download_button(ctx.tr("table.download_csv"), key=f"{key}_csv", data=lambda: export.to_csv_bytes(data()),
                        file_name=f"{stem}.csv", mime="text/csv", icon=":material/download:", on_click="ignore")

@@ -1,7 +1,9 @@
 """Pieces of page shared by several pages (tables and charts with their labels)."""
 from __future__ import annotations
 
+import hashlib
 import importlib
+import pickle
 
 import html
 from datetime import date
@@ -120,16 +122,53 @@ def red_flags(ctx: Ctx, w: pd.DataFrame, labels: dict[str, str]) -> None:
     table_ui.show(ctx, flags.SHORT_TABLE, flags.work_table_rows(red, labels, ctx.lang))
 
 
+def _rows(data) -> bool:
+    """A dataset of rows (records), not geometry (which Vega-Lite reads itself)."""
+    return isinstance(data, list) and not (data and isinstance(data[0], dict) and "geometry" in data[0])
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
-def _chart_spec(module: str, name: str, version: int, args: tuple, kwargs: dict) -> dict:
+def _chart_spec(module: str, name: str, version: int, digest: str, _args: tuple, _kwargs: dict) -> dict:
+    """The chart's spec, keyed by ``digest`` of its arguments (Streamlit hashes no ``_`` argument)."""
+    return _build_spec(module, name, _args, _kwargs)
+
+
+def _build_spec(module: str, name: str, args: tuple, kwargs: dict) -> dict:
+    from streamlit import dataframe_util
+
     fn = getattr(importlib.import_module(module), name)
     with alt.data_transformers.disable_max_rows():  # as st.altair_chart: a province has > 5,000 points
-        return fn(*args, **kwargs).to_dict()
+        spec = fn(*args, **kwargs).to_dict(validate=False)  # the builders are validated by tests/test_charts.py
+    # Each dataset as the Arrow bytes st.vega_lite_chart would make of it on every rerun (the same
+    # bytes; it sends bytes as they are): a cached spec of thousands of rows is then quick to read
+    # back from the cache and to send, where rows of dicts were a third of a province rerun.
+    if isinstance(spec.get("datasets"), dict):
+        spec["datasets"] = {name_: dataframe_util.convert_anything_to_arrow_bytes(data) if _rows(data) else data
+                            for name_, data in spec["datasets"].items()}
+    return spec
+
+
+def _spec(build, args: tuple, kwargs: dict) -> dict:
+    """``_chart_spec`` of ``build`` and its arguments, keyed by a digest of their pickle: equal
+    pickles are equal arguments, and pickling a frame is much quicker than Streamlit's hashing of
+    it (a tenth of a rerun, for charts of thousands of rows)."""
+    try:
+        data = pickle.dumps((args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - an argument that does not pickle: built, not cached
+        return _build_spec(build.__module__, build.__qualname__, args, kwargs)
+    digest = hashlib.blake2b(data, digest_size=20).hexdigest()
+    return _chart_spec(build.__module__, build.__qualname__, frame.data_version(), digest, args, kwargs)
 
 
 def altair(build, *args, width="stretch", **kwargs) -> None:
     """``st.altair_chart(build(*args, **kwargs))``, its Vega-Lite spec built once per data version
     and arguments (Altair's building and validation was a third of a rerun); the same chart,
-    drawn by ``st.vega_lite_chart``. A chart the user can select in keeps ``st.altair_chart``."""
-    spec = _chart_spec(build.__module__, build.__qualname__, frame.data_version(), args, kwargs)
-    st.vega_lite_chart(spec, width=width)
+    drawn by ``st.vega_lite_chart``. A chart the user can select in: ``altair_select``."""
+    st.vega_lite_chart(_spec(build, args, kwargs), width=width)
+
+
+def altair_select(build, *args, key: str, selection_mode, width="stretch", **kwargs):
+    """``altair`` for a chart the user selects in (``on_select="rerun"``): the same cached spec,
+    and the selection ``st.altair_chart`` would return (the widget is known by ``key``)."""
+    return st.vega_lite_chart(_spec(build, args, kwargs), width=width, on_select="rerun", key=key,
+                              selection_mode=selection_mode)
