@@ -54,7 +54,7 @@ def moved_table(at):
 def test_the_page_runs_with_the_baseline(app):
     assert app.title[0].value == "Kịch bản vốn"
     assert app.session_state["fund_state"] == 10.0 and app.session_state["fund_horizon"] == (2023, 2030)
-    assert metric(app, "Xong đến hết 2030") == "10/13 công trình"
+    assert metric(app, "Công trình xong đến hết 2030") == "10/13"
     assert metric(app, "Thị trấn Trùng Khánh · loại IV") == "Chưa đủ số liệu"  # never 0 points
     # the gap is that of the 13 works with an amount, and says so under the figure
     assert metric(app, "Còn thiếu cuối 2030 (tỷ đồng)") == "19,186"
@@ -87,7 +87,7 @@ def test_the_first_screen_leads_with_the_minimum_yearly_amount(app):
     assert note == ("Đang chọn: 10,000 tỷ đồng/năm. Thiếu 2,750 tỷ đồng/năm để mọi công trình xong trong kỳ. "
                     "Chưa tính 5 công trình chưa có tổng mức đầu tư.")
     # then what the sliders move
-    assert [m.label for m in app.metric[2:6]] == ["Xong đến hết 2030", "Năm mọi công trình xong",
+    assert [m.label for m in app.metric[2:6]] == ["Công trình xong đến hết 2030", "Năm mọi công trình xong",
                                                   "Còn thiếu cuối 2030 (tỷ đồng)", "Đổi năm so với kịch bản cơ sở"]
     # moving the money leaves the answer as it is and moves the results
     app.select_slider(key="fund_state").set_value(20.0).run()
@@ -96,7 +96,7 @@ def test_the_first_screen_leads_with_the_minimum_yearly_amount(app):
     # one click sets the slider to the minimum
     app.button(key="fund_lead_apply").click().run()
     assert app.session_state["fund_state"] == 13.0
-    assert metric(app, "Xong đến hết 2030") == "13/13 công trình"
+    assert metric(app, "Công trình xong đến hết 2030") == "13/13"
     assert any(c.startswith("Đang chọn: 13,000 tỷ đồng/năm. Đủ để mọi công trình xong trong kỳ.")
                for c in notes(app))
 
@@ -108,7 +108,7 @@ def test_moving_the_state_budget_moves_completion_years(app):
     assert (moved.loc["GT-01", "Kịch bản cơ sở"], moved.loc["GT-01", "Kịch bản này"]) == ("2028", "2026")
     assert moved.loc["GT-01", "Thay đổi"] == "sớm 2 năm" and moved.loc["GT-01", "So với mốc ban đầu"] == "chậm 3 năm"
     assert moved.loc["XH-01", "Thay đổi"] == "nay xong trong kỳ"
-    assert metric(app, "Xong đến hết 2030") == "13/13 công trình"
+    assert metric(app, "Công trình xong đến hết 2030") == "13/13"
     # every work with an amount is funded, but 5 works have none: the gap is not 0, it is unknown
     assert metric(app, "Còn thiếu cuối 2030 (tỷ đồng)") == "Chưa rõ"
     assert ("công trình có tổng mức đầu tư đã đủ vốn; chưa tính 5 công trình chưa có tổng mức đầu tư"
@@ -142,7 +142,7 @@ def test_reset_restores_every_default(app):
     assert (s["fund_state"], s["fund_nonstate"], s["fund_rule"], s["fund_clearance"]) == (10.0, 0.0, "priority", 0)
     assert s["fund_horizon"] == (2023, 2030) and s["fund_months_quy_hoach"] == 12
     assert moved_table(app) is None
-    assert metric(app, "Xong đến hết 2030") == "10/13 công trình"
+    assert metric(app, "Công trình xong đến hết 2030") == "10/13"
 
 
 def test_the_scenario_survives_a_visit_to_another_page(app):
@@ -150,7 +150,7 @@ def test_the_scenario_survives_a_visit_to_another_page(app):
     goto(app, "pages/tong_quan.py")
     goto(app, PAGE)
     assert app.session_state["fund_state"] == 20.0
-    assert metric(app, "Xong đến hết 2030") == "13/13 công trình"
+    assert metric(app, "Công trình xong đến hết 2030") == "13/13"
 
 
 def test_illustrative_data_are_announced(app):
@@ -169,7 +169,7 @@ def test_goal_seeking_is_computed_and_can_be_applied(app):
     app.selectbox(key="fund_goal_year").set_value(2030).run()
     app.button(key="fund_goal_apply_all").click().run()
     assert app.session_state["fund_state"] == 13.0
-    assert metric(app, "Xong đến hết 2030") == "13/13 công trình"
+    assert metric(app, "Công trình xong đến hết 2030") == "13/13"
 
 
 def test_save_compare_and_export(app):
@@ -228,7 +228,7 @@ def test_english(tmp_path, monkeypatch):
     goto(at, PAGE)
     assert not at.exception
     assert at.title[0].value == "Funding scenarios"
-    assert metric(at, "Complete by end of 2030") == "10/13 works"
+    assert metric(at, "Works complete by end of 2030") == "10/13"
     at.select_slider(key="fund_state").set_value(20.0).run()
     moved = at.dataframe[0].value                  # the works that move, with English headers and words
     assert {"This scenario", "Baseline"} <= set(moved.columns), list(moved.columns)

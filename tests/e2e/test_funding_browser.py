@@ -35,7 +35,7 @@ def test_the_first_screen_gives_the_minimum_yearly_amount_and_what_the_slider_mo
     # the answer, the money slider and what it moves, whole on the first screen
     slider = page.get_by_role("slider", name=SLIDER)
     boxes = [page.locator("[data-testid='stMetric']").filter(has_text=label).first
-             for label in (lead, "Xong đến hết 2030", "Năm mọi công trình xong", "Còn thiếu cuối 2030",
+             for label in (lead, "Công trình xong đến hết 2030", "Năm mọi công trình xong", "Còn thiếu cuối 2030",
                            "Đổi năm so với kịch bản cơ sở")]
     boxes += [slider, page.get_by_text("chưa tính 5 công trình chưa có tổng mức đầu tư", exact=True)]
     for box in boxes:
@@ -45,8 +45,8 @@ def test_the_first_screen_gives_the_minimum_yearly_amount_and_what_the_slider_mo
     page.get_by_role("button", name="Dùng 13,0 tỷ/năm").click()
     wait_idle(page)
     assert wait_for_change(page, lambda: slider.get_attribute("aria-valuetext"), "10,0 tỷ") == "13,0 tỷ"
-    assert wait_for_change(page, lambda: metric_value(page, "Xong đến hết 2030"), "10/13 công trình") == \
-        "13/13 công trình"
+    assert wait_for_change(page, lambda: metric_value(page, "Công trình xong đến hết 2030"), "10/13") == \
+        "13/13"
     assert metric_value(page, "Còn thiếu cuối 2030") == "Chưa rõ"  # 5 works have no amount: not 0
     assert metric_value(page, lead) == "12,750 tỷ đồng/năm"
 
@@ -54,8 +54,8 @@ def test_the_first_screen_gives_the_minimum_yearly_amount_and_what_the_slider_mo
 def test_moving_the_state_budget_changes_a_completion_year(server, page):
     page.goto(server.url + "/kich_ban_von")
     wait_idle(page)
-    page.get_by_text("Xong đến hết 2030").first.wait_for()
-    assert metric_value(page, "Xong đến hết 2030") == "10/13 công trình"
+    page.get_by_text("Công trình xong đến hết 2030").first.wait_for()
+    assert metric_value(page, "Công trình xong đến hết 2030") == "10/13"
     # the completion year of every work, in the expander under the chart
     page.get_by_text("Năm hoàn thành của mọi công trình").first.click()
     every = page.locator("[data-testid='stExpander'] [data-testid='stDataFrame']").first
@@ -72,7 +72,7 @@ def test_moving_the_state_budget_changes_a_completion_year(server, page):
     assert wait_for_change(page, lambda: slider.get_attribute("aria-valuetext"), "10,0 tỷ") == "0,0 tỷ"
     every = page.locator("[data-testid='stExpander'] [data-testid='stDataFrame']").first
     assert wait_for_change(page, year, "2028") == "sau 2030"
-    assert metric_value(page, "Xong đến hết 2030") != "10/13 công trình"
+    assert metric_value(page, "Công trình xong đến hết 2030") != "10/13"
 
     slider.focus()
     page.keyboard.press("End")  # 100 tỷ a year
@@ -81,7 +81,7 @@ def test_moving_the_state_budget_changes_a_completion_year(server, page):
     # the table of works that move now lists GT-01, four years earlier than the baseline
     moved = page.locator("[data-testid='stDataFrame']").first
     assert cell_after(page, moved, "GT-01", 5) == "sớm 4 năm"
-    assert metric_value(page, "Xong đến hết 2030") == "13/13 công trình"
+    assert metric_value(page, "Công trình xong đến hết 2030") == "13/13"
 
     for _ in range(3):  # the arrow keys move it by one step of 0,5 tỷ
         page.keyboard.press("ArrowLeft")
@@ -91,8 +91,8 @@ def test_moving_the_state_budget_changes_a_completion_year(server, page):
     page.get_by_role("button", name="Đặt lại như ban đầu").click()
     wait_idle(page)
     assert wait_for_change(page, lambda: slider.get_attribute("aria-valuetext"), "98,5 tỷ") == "10,0 tỷ"
-    assert wait_for_change(page, lambda: metric_value(page, "Xong đến hết 2030"), "13/13 công trình") == \
-        "10/13 công trình"
+    assert wait_for_change(page, lambda: metric_value(page, "Công trình xong đến hết 2030"), "13/13") == \
+        "10/13"
 
 
 def test_the_scenario_is_kept_while_the_chair_looks_at_another_page(server, page):
@@ -113,4 +113,4 @@ def test_the_scenario_is_kept_while_the_chair_looks_at_another_page(server, page
     slider = page.get_by_role("slider", name=SLIDER)
     slider.wait_for()
     assert slider.get_attribute("aria-valuetext") == "13,0 tỷ"
-    assert metric_value(page, "Xong đến hết 2030") == "13/13 công trình"
+    assert metric_value(page, "Công trình xong đến hết 2030") == "13/13"
