@@ -6,6 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.i18n import t
 from tests.auth_helpers import sign_in_app
+from tests.conftest import seeded  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -64,7 +65,7 @@ def goto(at: AppTest, page: str) -> AppTest:
 
 @pytest.fixture
 def app(tmp_path, monkeypatch):
-    monkeypatch.setenv("CT07_DB_PATH", str(tmp_path / "app.duckdb"))
+    monkeypatch.setenv("CT07_DB_PATH", str(seeded(tmp_path / "app.duckdb")))
     monkeypatch.chdir(ROOT)
     return new_app(tmp_path)
 

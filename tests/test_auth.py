@@ -12,6 +12,7 @@ from lib.db import Database, DatabaseError
 from lib.updates import Period, Update
 from tests.auth_helpers import PASSWORD, admin, editor, sign_in_app
 from tests.test_app import goto, new_app
+from tests.conftest import seeded  # noqa: E402
 
 P = Period(id="2023-06", label_vi="Kỳ 6 tháng đầu năm 2023", as_of=datetime(2023, 6, 30).date())
 
@@ -316,7 +317,7 @@ def test_the_command_reports_a_file_it_cannot_open(tmp_path, monkeypatch, capsys
 @pytest.fixture
 def app(tmp_path, monkeypatch):
     import streamlit as st
-    monkeypatch.setenv("CT07_DB_PATH", str(tmp_path / "app.duckdb"))
+    monkeypatch.setenv("CT07_DB_PATH", str(seeded(tmp_path / "app.duckdb")))
     st.cache_resource.clear()
     st.cache_data.clear()
     return new_app(tmp_path)

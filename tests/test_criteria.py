@@ -9,6 +9,7 @@ from lib.rulesets import RulesetError
 from lib.db import ValidationError
 from lib.auth import PermissionDenied  # noqa: E402
 from tests.auth_helpers import admin, editor  # noqa: E402,F401
+from tests.conftest import seeded  # noqa: E402
 
 
 def repo_texts():
@@ -236,7 +237,7 @@ def test_the_class_follows_the_town_and_a_chosen_class_is_kept(db):
 @pytest.fixture
 def app(tmp_path, monkeypatch):
     from tests.test_app import ROOT, new_app
-    monkeypatch.setenv("CT07_DB_PATH", str(tmp_path / "app.duckdb"))
+    monkeypatch.setenv("CT07_DB_PATH", str(seeded(tmp_path / "app.duckdb")))
     monkeypatch.chdir(ROOT)
     return new_app(tmp_path)
 

@@ -16,6 +16,7 @@ from lib.db import Database
 from lib.db import ValidationError
 from lib.auth import PermissionDenied  # noqa: E402
 from tests.auth_helpers import admin, editor, sign_in_app  # noqa: E402,F401
+from tests.conftest import seeded  # noqa: E402
 
 RS = "nq1210-2016-nq26-2022"
 TODAY = date(2026, 6, 30)
@@ -437,7 +438,7 @@ def db_of_app():
 @pytest.fixture
 def app(tmp_path, monkeypatch):
     from tests.test_app import new_app
-    monkeypatch.setenv("CT07_DB_PATH", str(tmp_path / "app.duckdb"))
+    monkeypatch.setenv("CT07_DB_PATH", str(seeded(tmp_path / "app.duckdb")))
     monkeypatch.chdir(dbmod.ROOT)
     return new_app(tmp_path)
 

@@ -11,6 +11,7 @@ from lib import changes, flags, updates
 from lib.updates import Period, Update
 from tests.test_app import goto, new_app
 from tests.auth_helpers import admin, editor  # noqa: E402,F401
+from tests.conftest import seeded  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SECOND = Period(id="2024-01", label_vi="Kỳ tháng 1/2024", as_of=date(2024, 1, 15))
@@ -105,7 +106,7 @@ def test_pure_core_an_earlier_year_is_not_a_slip():
 # -- the page, through the real app ---------------------------------------------------------------------
 @pytest.fixture
 def app(tmp_path, monkeypatch):
-    monkeypatch.setenv("CT07_DB_PATH", str(tmp_path / "app.duckdb"))
+    monkeypatch.setenv("CT07_DB_PATH", str(seeded(tmp_path / "app.duckdb")))
     monkeypatch.chdir(ROOT)
     return new_app(tmp_path)
 

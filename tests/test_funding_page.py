@@ -7,6 +7,7 @@ import streamlit as st
 
 from tests.auth_helpers import sign_in_app
 from tests.test_app import goto, new_app
+from tests.conftest import seeded  # noqa: E402
 
 PAGE = "pages/kich_ban_von.py"
 
@@ -15,7 +16,7 @@ def fresh_app(tmp_path, monkeypatch, name: str):
     """An AppTest on its own new database. The connection (st.cache_resource) and the reads
     (st.cache_data) are cached per process, so without clearing them a test would run on the
     database of the first AppTest of the session, with whatever earlier tests wrote to it."""
-    monkeypatch.setenv("CT07_DB_PATH", str(tmp_path / name))
+    monkeypatch.setenv("CT07_DB_PATH", str(seeded(tmp_path / name)))
     st.cache_resource.clear()
     st.cache_data.clear()
     return new_app(tmp_path)

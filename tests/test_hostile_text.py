@@ -25,6 +25,7 @@ from lib import auth, criteria, evidence, export, scenario, scenario_report, sce
 from lib.db import ValidationError
 from lib.updates import Period, Update
 from tests.test_app import ROOT, goto, new_app, page_files
+from tests.conftest import seeded  # noqa: E402
 
 FORMULA = '=HYPERLINK("http://evil.example")'
 IMAGE = "![x](http://evil.example/a.png)"
@@ -68,7 +69,7 @@ def hostile_app(tmp_path_factory):
 
     tmp = tmp_path_factory.mktemp("hostile")
     mp = pytest.MonkeyPatch()
-    mp.setenv("CT07_DB_PATH", str(tmp / "app.duckdb"))
+    mp.setenv("CT07_DB_PATH", str(seeded(tmp / "app.duckdb")))
     mp.chdir(ROOT)
     mp.setattr(app_test, "MediaFileManager", Recording)
     at = new_app(tmp)
@@ -274,7 +275,7 @@ def test_csv_and_excel_of_a_table_neutralise_every_formula_start():
 def test_every_url_parameter_with_hostile_text_is_said_as_text(tmp_path, monkeypatch, value):
     """?town=, ?period=, ?eval=, ?lang=, ?work=: a Vietnamese warning with the value as text,
     a sane default, never a crash (?slide= is checked in tests/test_slides.py)."""
-    monkeypatch.setenv("CT07_DB_PATH", str(tmp_path / "app.duckdb"))
+    monkeypatch.setenv("CT07_DB_PATH", str(seeded(tmp_path / "app.duckdb")))
     monkeypatch.chdir(ROOT)
     at = new_app(tmp_path)
     for key in ("town", "period", "eval", "lang", "work"):

@@ -21,6 +21,7 @@ from lib.db import Database
 from lib.seed import open_database
 from lib.db import ValidationError
 from tests.auth_helpers import editor
+from tests.conftest import seeded  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 P = "2022-12"   # the seed's reporting period
@@ -586,7 +587,7 @@ def test_the_import_tab_previews_lists_problems_as_text_and_writes(tmp_path, mon
 
     from tests.auth_helpers import user
     from ui import frame
-    monkeypatch.setenv("CT07_DB_PATH", str(tmp_path / "app.duckdb"))
+    monkeypatch.setenv("CT07_DB_PATH", str(seeded(tmp_path / "app.duckdb")))
     script = tmp_path / "import_tab.py"
     script.write_text(SCRIPT.format(root=ROOT), encoding="utf-8")
     app = AppTest.from_file(str(script), default_timeout=60)
@@ -632,7 +633,7 @@ def test_the_overview_page_shows_the_money_line_after_a_plan_import(tmp_path, mo
     from tests.auth_helpers import user
     from tests.test_app import html_texts, new_app
     from ui import frame
-    monkeypatch.setenv("CT07_DB_PATH", str(tmp_path / "app.duckdb"))
+    monkeypatch.setenv("CT07_DB_PATH", str(seeded(tmp_path / "app.duckdb")))
     monkeypatch.chdir(ROOT)
     app = new_app(tmp_path)
     app.run()                                                      # the overview is the first page

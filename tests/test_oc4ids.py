@@ -10,6 +10,7 @@ import pytest
 
 from lib import oc4ids, queries
 from tests.auth_helpers import admin, editor  # noqa: E402,F401
+from tests.conftest import seeded  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLISHED = "2026-11-29T10:00:00+07:00"
@@ -181,7 +182,7 @@ def test_empty_selection_says_so(db):
 def test_register_page_offers_the_open_data_button(tmp_path, monkeypatch):
     """The third download of the register: the label, and no JSON built before the click."""
     from tests.test_app import goto, new_app
-    monkeypatch.setenv("CT07_DB_PATH", str(tmp_path / "app.duckdb"))
+    monkeypatch.setenv("CT07_DB_PATH", str(seeded(tmp_path / "app.duckdb")))
     monkeypatch.chdir(ROOT)
     built = []
     real = oc4ids.to_bytes

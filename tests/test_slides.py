@@ -14,6 +14,7 @@ from lib.i18n import t
 from lib.tables import Col, Table
 from lib.updates import Period, Update, record
 from tests.auth_helpers import admin, editor  # noqa: E402,F401
+from tests.conftest import seeded  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 P2 = Period(id="2023-06", label_vi="Kỳ 6 tháng đầu năm 2023", as_of=date(2023, 6, 30))
@@ -306,7 +307,7 @@ def new_app(tmp_path) -> AppTest:
 
 @pytest.fixture
 def app(tmp_path, monkeypatch):
-    monkeypatch.setenv("CT07_DB_PATH", str(tmp_path / "app.duckdb"))
+    monkeypatch.setenv("CT07_DB_PATH", str(seeded(tmp_path / "app.duckdb")))
     monkeypatch.chdir(ROOT)
     return new_app(tmp_path)
 

@@ -9,6 +9,7 @@ from lib.auth import PermissionDenied
 from lib.db import ValidationError
 from lib.updates import Period, Update
 from tests.auth_helpers import admin, editor  # noqa: E402,F401
+from tests.conftest import seeded  # noqa: E402
 
 P = Period(id="2023-06", label_vi="Kỳ 6 tháng đầu năm 2023", as_of=date(2023, 6, 30))
 
@@ -363,7 +364,7 @@ def test_problems_and_conflicts_read_in_english_and_in_vietnamese(db):
 def app(tmp_path, monkeypatch):
     import streamlit
     from tests.test_app import new_app
-    monkeypatch.setenv("CT07_DB_PATH", str(tmp_path / "app.duckdb"))
+    monkeypatch.setenv("CT07_DB_PATH", str(seeded(tmp_path / "app.duckdb")))
     streamlit.cache_resource.clear()
     streamlit.cache_data.clear()
     return new_app(tmp_path)

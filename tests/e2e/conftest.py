@@ -8,6 +8,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from tests.conftest import seeded  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CT07_CHROMIUM", "/usr/bin/chromium")
@@ -54,7 +55,7 @@ class Server:
 
 @pytest.fixture
 def server(tmp_path):
-    s = Server(tmp_path / "e2e.duckdb", tmp_path / "streamlit.log")
+    s = Server(seeded(tmp_path / "e2e.duckdb"), tmp_path / "streamlit.log")
     yield s
     s.stop()
 
