@@ -310,8 +310,27 @@ def _int(v) -> int | None:
     return None if v is None else int(v)
 
 
+def _values(values: np.ndarray) -> list:
+    """``[_value(v) for v in values]`` for an object array of single values, vectorised: missing
+    (None, NaN, NA, NaT) -> None; one by one only when some value is a numpy scalar."""
+    out = values.tolist()
+    if any(hasattr(v, "item") for v in out):
+        return [_value(v) for v in out]
+    gone = pd.isna(values)
+    return [None if g else v for v, g in zip(out, gone.tolist())] if gone.any() else out
+
+
+def _mapped(col: pd.Series, mapping: dict) -> np.ndarray:
+    """``col.map(mapping)`` as floats (NaN: missing or not in ``mapping``), looked up once per distinct value."""
+    codes, distinct = pd.factorize(col)
+    return np.array([mapping.get(v, np.nan) for v in distinct] + [np.nan], dtype=float)[codes]
+
+
 # -- status as of the evaluation date ---------------------------------------------------------
 _STATUS_INT = ("baseline_year", "expected_year", "total_investment_vnd", "disbursed_vnd")
+_STATUS_DATES = ("status_as_of", "slipped_since", "stage_since", "run_first", "run_nth", "note_as_of")
+# the precision of an update's date: 0 'day', 1 'month' (the as_of of a period known to the month), 2 none
+_PRECISIONS = np.array(["day", "month", None], dtype=object)
 
 # Each work's status, derived set-based from its status updates by one query: run on the tables by
 # ``evaluate`` and on the frames of ``status_as_of``/``flag_works`` (an in-memory DuckDB over pandas),
@@ -395,13 +414,21 @@ FROM work w LEFT JOIN (
     FROM work_area wa JOIN area a ON a.id = wa.area_id GROUP BY wa.work_id) wa ON wa.work_id = w.id
 WHERE """ + queries.SCOPE_WHERE
 
-_FRAME_DB = None  # the in-memory DuckDB that runs _STATUS_SQL over frames (a cursor per call)
+_FRAME_DB = None
+_FRAME_DB_ROWS = 20_000  # a history longer than this gets a database of its own, freed with it
 
 
-def _frame_db():
+def _frame_db(rows: int):
+    """An in-memory DuckDB that runs _STATUS_SQL over frames (the caller closes what it gets): a
+    cursor of one kept for the process, or for a history of more than ``_FRAME_DB_ROWS`` rows a
+    new database, freed when closed. (One kept database held about 120 MB after a province's
+    history had passed through it, issue 11's memory target; a new one costs about 10 ms, too
+    much for the many small frames of the tests' generated examples.)"""
+    import duckdb
     global _FRAME_DB
+    if rows > _FRAME_DB_ROWS:
+        return duckdb.connect(":memory:")
     if _FRAME_DB is None:
-        import duckdb
         _FRAME_DB = duckdb.connect(":memory:")
     return _FRAME_DB.cursor()
 
@@ -472,11 +499,44 @@ def _objects(col: pd.Series, convert=None) -> list:
     return [None if v is None or v != v else convert(v) for v in vals]
 
 
-def _dates(col: pd.Series) -> list:
+def _dates(col: pd.Series | np.ndarray) -> list:
     """datetime64 (NaT) or date objects -> date objects (None)."""
     if col.dtype.kind == "M":
-        return [None if v is None else v for v in col.to_numpy().astype("datetime64[D]").astype(object)]
+        return [None if v is None else v for v in np.asarray(col).astype("datetime64[D]").astype(object)]
     return [_to_date(v) for v in col]
+
+
+def _order_by(*keys: np.ndarray, unique: bool = False) -> np.ndarray:
+    """The positions that sort the rows by ``keys`` (integer arrays, the first the primary key;
+    rows with equal keys keep their order): what ``np.lexsort(keys[::-1])`` gives. The keys, each
+    less its lowest value, are packed into one int64 (then the row's position, unless ``unique``
+    says the keys already tell every row apart), so one plain sort does it: a lexsort of three
+    keys over 70,000 updates costs some 15 ms, this well under 1 ms. Keys too wide: the lexsort."""
+    n = len(keys[0])
+    if not n:
+        return np.zeros(0, dtype=np.int64)
+    packed, bits = np.zeros(n, dtype=np.int64), 0
+    for key in keys if unique else (*keys, np.arange(n)):
+        key = np.asarray(key)
+        low = int(key.min())
+        width = (int(key.max()) - low).bit_length()
+        bits += width
+        if bits > 63:
+            return np.lexsort(keys[::-1])
+        packed <<= width
+        packed |= np.subtract(key, low, dtype=np.int64)  # in int64 whatever the key's type
+    return np.argsort(packed)
+
+
+def _floats(values: np.ndarray) -> np.ndarray:
+    """An object array's numbers as floats, NaN for anything else (``pd.to_numeric``, coerce)."""
+    return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(float)
+
+
+def _of_stage(s: dict, fn, dtype=bool) -> np.ndarray:
+    """``fn(stage)`` for the stage of each work of the status ``s``, called once per distinct stage
+    (``fn(None)`` for no stage)."""
+    return np.array([fn(x) for x in s["stage_kinds"]] + [fn(None)], dtype=dtype)[s["stage_code"]]
 
 
 def _date_values(col: pd.Series) -> np.ndarray:
@@ -489,8 +549,9 @@ def _date_values(col: pd.Series) -> np.ndarray:
 
 
 def _frame_status(works: pd.DataFrame, history: pd.DataFrame, d: date, m: StageModel, k: int,
-                  full: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(status, sorted history) from frames: ``_STATUS_SQL`` over them. ``full`` adds the columns
+                  full: bool = False) -> tuple[dict, pd.DataFrame]:
+    """(status, sorted history) from frames: ``_STATUS_SQL`` over them (the status: ``_finish_status``,
+    one array per column). ``full`` adds the columns
     only ``status_as_of`` shows (unchanged_dates, precisions)."""
     as_of = _date_values(history["as_of"])
     keep = ~np.isnat(as_of) & (as_of <= np.datetime64(d, "D"))
@@ -530,7 +591,7 @@ def _frame_status(works: pd.DataFrame, history: pd.DataFrame, d: date, m: StageM
     sql = _STATUS_SQL.format(works=_FRAME_WORKS, history=_FRAME_HISTORY, nonblank=_NONBLANK,
                              run_dates=", list(as_of ORDER BY pos) AS run_dates" if full else "",
                              run_dates_col=", run.run_dates" if full else "")
-    cur = _frame_db()
+    cur = _frame_db(len(hf))
     try:
         cur.register("_h", hf)
         cur.register("_w", wf)
@@ -545,60 +606,72 @@ def _frame_status(works: pd.DataFrame, history: pd.DataFrame, d: date, m: StageM
         values = col(name).tolist()
         return [None if i < 0 else _value(values[i]) for i in seqs]
 
-    r["stage"] = pick("stage", last)
-    r["physical_pct"] = _object_array(pick("physical_pct", last))
-    r["disbursed_vnd"] = _object_array([_int(v) for v in pick("disbursed_vnd", last)])
-    r["period_id"] = _object_array(pick("period_id", last))
-    handed = pick("is_handed_over", last)
-    r["handed"] = _object_array(handed)
-    r["note"] = [None if v is None else v.strip() for v in
-                 pick("note", r["note_seq"].fillna(-1).to_numpy(np.int64))]
-    r["delay_cause"] = _object_array(pick("delay_cause", r["cause_seq"].fillna(-1).to_numpy(np.int64)))
+    derived = {
+        "n_updates": r["n_updates"].to_numpy(np.int64), "stage": _object_array(pick("stage", last)),
+        "handed": _object_array(pick("is_handed_over", last)),
+        "expected_year": r["expected_year"].astype(float).to_numpy(), "n_changes": r["n_changes"].to_numpy(np.int64),
+        "physical_pct": _object_array(pick("physical_pct", last)),
+        "disbursed_vnd": _object_array([_int(v) for v in pick("disbursed_vnd", last)]),
+        "period_id": _object_array(pick("period_id", last)),
+        "note": _object_array([None if v is None else v.strip() for v in
+                               pick("note", r["note_seq"].fillna(-1).to_numpy(np.int64))]),
+        "delay_cause": _object_array(pick("delay_cause", r["cause_seq"].fillna(-1).to_numpy(np.int64))),
+        "run_len": r["run_len"].to_numpy(np.int64),
+        **{c: r[c].to_numpy(object) for c in ("last_prec", "stage_since_prec", "run_first_prec")},
+        **{c: pd.to_datetime(r[c]).to_numpy().astype("datetime64[D]") for c in _STATUS_DATES}}
     if full:
         groups: dict = {}
         for w_, d_, p_ in zip(col("work_id").tolist(), _dates(h["_d"]), prec.tolist()):
             groups.setdefault(_value(w_), {})[d_] = p_
-        r["precisions"] = [dict(groups.get(_value(w_), {})) for w_ in works["id"]]
-        r["unchanged_dates"] = [[] if not isinstance(v, (list, np.ndarray)) else _dates(pd.Series(v))
-                                for v in r["run_dates"]]
+        derived["precisions"] = _object_array([dict(groups.get(_value(w_), {})) for w_ in works["id"]])
+        derived["unchanged_dates"] = _object_array([[] if not isinstance(v, (list, np.ndarray))
+                                                    else _dates(pd.Series(v)) for v in r["run_dates"]])
     n_w = len(works)
 
     def static(c, convert=_value):
         return [convert(v) for v in works[c]] if c in works.columns else [None] * n_w
 
     area = works["area_ids"] if "area_ids" in works.columns else [None] * n_w
-    return _finish_status(r, {
+    return _finish_status(derived, {
         "id": static("id"), "name": static("name"), "total_investment_vnd": static("total_investment_vnd", _int),
         "baseline_year": static("baseline_year", _int),
         "area_ids": [list(a) if isinstance(a, (list, tuple, np.ndarray)) else [] for a in area]}, m), h
 
 
-# ``evaluate`` reads the updates as numbers (no text per update: stage and period as dense ranks
-# of their few distinct values, the same on DuckDB and PostgreSQL; an update without a period
-# stands for its date: a negative key), derives
-# the status with numpy over them sorted by (work, as_of, id), then reads the few texts it shows.
+# ``evaluate`` reads the updates as numbers (a Python string per update costs more than the rest):
+# stage, cause and period as ranks of their few distinct values, the same on DuckDB and
+# PostgreSQL (an update without a period stands for its date: a negative key); NULL numbers as
+# NaN; the note only where it is not blank. It derives the status with numpy over them sorted by
+# (work, as_of, id) and names the stages and causes by their ranks (``_DB_NAMES``, read next). A
+# stage or cause is ranked by its first update, so an update written between the two reads can
+# add a rank but not move one (updates are only ever added).
+_STAGE_CODES = """SELECT x.stage, row_number() OVER (ORDER BY x.first_id) AS st
+       FROM (SELECT stage, min(id) AS first_id FROM status_update WHERE stage IS NOT NULL GROUP BY stage) x"""
+_CAUSE_CODES = """SELECT x.delay_cause, row_number() OVER (ORDER BY x.first_id) AS cz
+       FROM (SELECT delay_cause, min(id) AS first_id FROM status_update WHERE delay_cause <> ''
+             GROUP BY delay_cause) x"""
+_DB_NAMES = ("SELECT 'stage' AS kind, stage AS name, st::INTEGER AS code FROM (" + _STAGE_CODES + ") s "
+             "UNION ALL SELECT 'delay_cause', delay_cause, cz::INTEGER FROM (" + _CAUSE_CODES + ") c")
 _DB_UPDATES = """
 WITH w AS ({works}),
-sr AS (SELECT x.stage, dense_rank() OVER (ORDER BY x.stage) AS st, coalesce(s.is_handed_over, FALSE) AS handed
-       FROM (SELECT DISTINCT stage FROM status_update WHERE stage IS NOT NULL) x LEFT JOIN stage s ON s.code = x.stage),
+sr AS (SELECT c.stage, c.st, coalesce(s.is_handed_over, FALSE) AS handed
+       FROM (""" + _STAGE_CODES + """) c LEFT JOIN stage s ON s.code = c.stage),
+cr AS (""" + _CAUSE_CODES + """),
 pr AS (SELECT x.period_id, CASE WHEN x.period_id <> '' THEN dense_rank() OVER (ORDER BY x.period_id) END AS pr,
               rp.as_of AS rp_as_of, rp.as_of_precision = 'month' AS by_month
        FROM (SELECT DISTINCT period_id FROM status_update WHERE period_id IS NOT NULL) x
        LEFT JOIN reporting_period rp ON rp.id = x.period_id)
-SELECT w._order::BIGINT AS wk, (su.as_of - DATE '1970-01-01')::INTEGER AS day, su.id,
-       coalesce(sr.st, 0)::BIGINT AS st, su.physical_pct::DOUBLE AS pct,
+SELECT w._order::INTEGER AS wk, (su.as_of - DATE '1970-01-01')::INTEGER AS day, su.id,
+       coalesce(sr.st, 0)::INTEGER AS st, coalesce(su.physical_pct::DOUBLE, 'NaN'::DOUBLE) AS pct,
        coalesce(pr.pr, -1 - ((su.as_of - DATE '1970-01-01')::BIGINT + 2147483648))::BIGINT AS pk,
-       su.expected_year::DOUBLE AS y,
-       coalesce(regexp_matches(su.note, '{nonblank}'), FALSE) AS has_note,
-       coalesce(su.delay_cause <> '', FALSE) AS has_cause,
+       coalesce(su.expected_year::DOUBLE, 'NaN'::DOUBLE) AS y, coalesce(cr.cz, 0)::INTEGER AS cz,
+       CASE WHEN regexp_matches(su.note, '{nonblank}') THEN su.note END AS note,
        coalesce(sr.handed, FALSE) AS handed,
        coalesce(pr.by_month AND pr.rp_as_of = su.as_of, FALSE) AS month
 FROM status_update su JOIN w ON w.id = su.work_id
 LEFT JOIN sr ON sr.stage = su.stage LEFT JOIN pr ON pr.period_id = su.period_id
+LEFT JOIN cr ON cr.delay_cause = su.delay_cause
 WHERE su.as_of <= $eval_date"""
-_DB_TEXTS = """
-SELECT su.id, su.stage, su.period_id, su.disbursed_vnd::DOUBLE AS disbursed_vnd, su.note, su.delay_cause
-FROM (SELECT unnest($ids::BIGINT[]) AS id) x JOIN status_update su ON su.id = x.id"""
 _DB_WORK_LIST = """
 SELECT w.id, w.name, w.total_investment_vnd, w.baseline_year::DOUBLE AS baseline_year, w._order,
        array_to_string(w.area_ids, chr(31)) AS areas
@@ -606,37 +679,44 @@ FROM ({works}) w ORDER BY w._order"""
 
 
 def _db_status(db, d: date, towns: list[str] | None, m: StageModel, k: int,
-               programme: str | None = None) -> pd.DataFrame:
-    """The status of the works of ``programme`` in ``towns`` as of ``d`` (one row per work, in
-    ``queries.works`` order): the rules of ``_frame_status``, derived with numpy from the updates
-    read as numbers."""
+               programme: str | None = None) -> dict:
+    """The status of the works of ``programme`` in ``towns`` as of ``d`` (``_finish_status``: one
+    entry per work, in ``queries.works`` order): the rules of ``_frame_status``, derived with numpy
+    from the updates read as numbers."""
     params = queries.scope_params(towns, programme)
     works = db.numpy(_DB_WORK_LIST.format(works=_DB_WORKS), params)
     u = db.numpy(_DB_UPDATES.format(works=_DB_WORKS, nonblank=_NONBLANK), {**params, "eval_date": d})
-    return _numeric_status(works, u, m, k, lambda ids: db.numpy(_DB_TEXTS, {"ids": ids.tolist()}))
+    rows = db.numpy(_DB_NAMES)
+    kind, code, name = _objects_of(rows["kind"]), np.asarray(rows["code"], dtype=np.int64), _objects_of(rows["name"])
+    names = {}  # column -> the name of each rank (rank 0: none)
+    for c in ("stage", "delay_cause"):
+        mine = kind == c
+        names[c] = np.full(int(code[mine].max(initial=0)) + 1, None, dtype=object)
+        names[c][code[mine]] = name[mine]
+    return _numeric_status(works, u, m, k, None, names)  # the names: no text to read
 
 
-def _numeric_status(works: pd.DataFrame, u: pd.DataFrame, m: StageModel, k: int, texts_of) -> pd.DataFrame:
-    """``_db_status`` from what it read: ``works`` (``_DB_WORK_LIST``), the updates ``u``
-    (``_DB_UPDATES`` as ``Database.numpy`` arrays, all of them up to the evaluation date) and ``texts_of(ids)`` -> the
-    ``_DB_TEXTS`` rows of those update ids (``Database.numpy`` arrays; more rows may be given)."""
+def _numeric_status(works: dict, u: dict, m: StageModel, k: int, texts_of, names: dict | None = None) -> dict:
+    """``_db_status`` from what it read: ``works`` (``_DB_WORK_LIST``) and the updates ``u``
+    (``_DB_UPDATES``, all of them up to the evaluation date), as ``Database.numpy`` arrays.
+    ``names``: the name of each rank of ``_DB_NAMES`` ({'stage': array, 'delay_cause': array});
+    without them (``trend``) the stage and cause are read with ``texts_of(ids)`` -> rows (id, stage,
+    delay_cause, ...) of those update ids (``Database.numpy`` arrays; more rows may be given). The
+    status leaves period_id and disbursed_vnd unknown (None): no rule reads them (``status_as_of``
+    shows them, from frames)."""
     n_w, n = len(works["id"]), len(u["id"])
-    def col(name, dtype, missing=None, frame=u) -> np.ndarray:  # a column as plain numpy (NULL: ``missing``)
+    def col(name, dtype=None, missing=None, frame=u) -> np.ndarray:  # a column as plain numpy (NULL: ``missing``)
         v = frame[name]
         v = v.to_numpy() if isinstance(v, pd.Series) else v
         if isinstance(v, np.ma.MaskedArray):
-            v = v.astype(dtype).filled(missing)
+            v = v.astype(dtype or v.dtype).filled(missing)
         return np.asarray(v, dtype=dtype)
 
-    order = np.lexsort((col("id", np.int64), col("day", np.int64), col("wk", np.int64)))
-    wk = col("wk", np.int64)[order]
-    day = col("day", np.int64)[order]
-    ids = col("id", np.int64)[order]
-    st = col("st", np.int64)[order]
+    # sorted by (work, as_of, id); the integer columns keep the narrow types they were read with
+    order = _order_by(col("wk"), col("day"), col("id"), unique=True)  # ids: a key
+    wk, day, st, pk = (col(c)[order] for c in ("wk", "day", "st", "pk"))
     pct = col("pct", float, np.nan)[order]
-    pk = col("pk", np.int64)[order]
     y = col("y", float, np.nan)[order]
-    month = col("month", bool)[order]
     pos = np.arange(n)
     # each work's updates: [first, end) in the sorted arrays
     counts = np.bincount(wk, minlength=n_w)
@@ -645,9 +725,14 @@ def _numeric_status(works: pd.DataFrame, u: pd.DataFrame, m: StageModel, k: int,
     last = np.where(has, first + counts - 1, -1)
     lastc = np.maximum(last, 0)
 
-    def latest(mask, groups=wk, positions=pos, size=n_w) -> np.ndarray:
-        """Per work: the newest position where ``mask`` (positions ascend within a work), else -1."""
+    def latest(mask, groups=None, positions=pos, size=n_w) -> np.ndarray:
+        """Per work: the newest position where ``mask`` (positions ascend within a work), else -1.
+        ``groups``: the work of each position (default: the updates, each work's run [first, end))."""
         out = np.full(size, -1, dtype=np.int64)
+        if groups is None:  # the updates: a maximum over each work's run
+            if n:
+                out[has] = np.maximum.reduceat(np.where(mask, pos, -1), first[has])
+            return out
         mg, mp = groups[mask], positions[mask]
         if len(mg):
             end = np.r_[mg[1:] != mg[:-1], True]
@@ -663,17 +748,20 @@ def _numeric_status(works: pd.DataFrame, u: pd.DataFrame, m: StageModel, k: int,
         return out
 
     def day_of(p) -> np.ndarray:  # positions (-1: none) -> datetime64[D] (NaT)
-        nat = np.iinfo(np.int64).min
+        nat = np.int64(np.iinfo(np.int64).min)  # an int64, so that an int32 day is widened to hold it
         return np.where(p >= 0, day[np.maximum(p, 0)] if n else nat, nat).astype("datetime64[D]")
 
     # precision of a date: that of the newest update of the work with that as_of
     same = np.ones(n, dtype=bool)
     same[:-1] = (wk[1:] != wk[:-1]) | (day[1:] != day[:-1])  # last update of its (work, day)
     day_end = np.flatnonzero(same)
+    month = col("month", bool)  # in the order read
 
-    def prec_of(p) -> np.ndarray:
-        last_of_day = day_end[np.searchsorted(day_end, np.maximum(p, 0))] if n else p
-        return np.where(p >= 0, np.where(month[last_of_day] if n else False, "month", "day"), None)
+    def prec_of(p) -> np.ndarray:  # 'day', 'month' or None (p: -1)
+        if not n:
+            return np.full(len(p), None, dtype=object)
+        last_of_day = order[day_end[np.searchsorted(day_end, np.maximum(p, 0))]]
+        return _PRECISIONS[np.where(p >= 0, month[last_of_day], 2)]
 
     # the final run of the same stage
     broken = st != st[lastc[wk]] if n else np.zeros(0, dtype=bool)
@@ -694,12 +782,13 @@ def _numeric_status(works: pd.DataFrame, u: pd.DataFrame, m: StageModel, k: int,
     not_late = latest(~late, vw, vp)
     slipped = earliest(late & (vp > not_late[vw]), vw, vp)
     # one update per period (its newest), in date order (then the period's first update)
-    po = np.lexsort((pos, pk, wk))
+    po = _order_by(wk, pk)  # ties: by position
+    wk_po, pk_po = wk[po], pk[po]
     ends = np.ones(n, dtype=bool)
-    ends[:-1] = (wk[po][1:] != wk[po][:-1]) | (pk[po][1:] != pk[po][:-1])
+    ends[:-1] = (wk_po[1:] != wk_po[:-1]) | (pk_po[1:] != pk_po[:-1])
     starts = np.r_[True, ends[:-1]] if n else ends
     p_last, p_first = po[ends], po[starts]
-    p_sorted = np.lexsort((p_first, day[p_last], wk[p_last]))
+    p_sorted = _order_by(wk[p_last], day[p_last], p_first, unique=True)
     pl = p_last[p_sorted]  # the update standing for each period, in order
     pw = wk[pl]
     p_count = np.bincount(pw, minlength=n_w)
@@ -716,57 +805,84 @@ def _numeric_status(works: pd.DataFrame, u: pd.DataFrame, m: StageModel, k: int,
     run_first = np.where(run_len > 0, pl[np.minimum(run_start, max(len(pl) - 1, 0))] if len(pl) else -1, -1)
     nth = run_start + k - 1
     run_nth = np.where(run_len >= k, pl[np.minimum(nth, max(len(pl) - 1, 0))] if len(pl) else -1, -1)
-    # the texts shown: of the newest update, the newest note and the newest cause
-    note_at = latest(col("has_note", bool)[order])
-    cause_at = latest(col("has_cause", bool)[order])
-    want = np.unique(np.concatenate([last, note_at, cause_at]))
-    want = want[want >= 0]
-    texts = texts_of(ids[want])
-    t_ids = np.asarray(texts["id"], dtype=np.int64)
-    t_order = np.argsort(t_ids, kind="stable")
-    t_sorted = t_ids[t_order]
+    # the texts shown: the newest note (read with the updates where not blank), the stage of the
+    # newest update and the newest cause (ranks, named by ``names``, else read with ``texts_of``)
+    cz = col("cz")[order]
+    note_at, cause_at = latest(~np.ma.getmaskarray(u["note"])[order]), latest(cz > 0)
+    ids = col("id", np.int64)
+    read = np.unique(np.r_[last, cause_at]) if names is None else np.zeros(0, dtype=np.int64)
+    read = read[read >= 0]
+    texts = texts_of(ids[order[read]]) if len(read) else {}
+    t_ids = np.asarray(texts.get("id", []), dtype=np.int64)
+    t_order = np.argsort(t_ids)
 
-    def text_at(p, column) -> pd.Series:  # the text of update p of each work (None: none), as objects
-        out = np.full(len(p), None, dtype=object)
-        if n and len(t_sorted):
-            want_ids = ids[np.maximum(p, 0)]
-            j = np.minimum(np.searchsorted(t_sorted, want_ids), len(t_sorted) - 1)
-            found = (p >= 0) & (t_sorted[j] == want_ids)
-            values = texts[column][t_order[j[found]]]
-            out[found] = _object_array(values.tolist())
-        return pd.Series(out, dtype=object)
+    def text_at(p, column) -> np.ndarray:  # the text of update p of each work, as read (None: p is -1)
+        out = np.full(n_w, None, dtype=object)
+        at = np.flatnonzero(p >= 0)
+        if len(at) and len(t_ids):
+            want = ids[order[p[at]]]
+            j = t_order[np.minimum(np.searchsorted(t_ids, want, sorter=t_order), len(t_ids) - 1)]
+            found = t_ids[j] == want
+            out[at[found]] = _objects_of(texts[column])[j[found]]
+        return out
 
-    r = pd.DataFrame({
-        "n_updates": counts.astype(np.int64), "stage": text_at(last, "stage"),
-        "physical_pct": np.where(has, pct[lastc] if n else np.nan, np.nan),
-        "disbursed_vnd": text_at(last, "disbursed_vnd"), "period_id": text_at(last, "period_id"),
-        "handed": pd.Series(np.where(has, col("handed", bool)[order][lastc] if n else False, None), dtype=object)
-        .where(has, None),
-        "last_prec": prec_of(last), "expected_year": np.where(y_last >= 0, y[np.maximum(y_last, 0)] if n else np.nan, np.nan),
-        "n_changes": n_changes, "note": pd.Series(_object_array([None if v is None else v.strip() for v in text_at(note_at, "note")]),
-                                                   dtype=object),
-        "delay_cause": text_at(cause_at, "delay_cause"), "run_len": run_len.astype(np.int64),
-        "stage_since_prec": prec_of(stage_since), "run_first_prec": prec_of(run_first),
+    def named(p, codes, column) -> np.ndarray:  # the name of the rank of update p of each work (None: p is -1)
+        if names is None:
+            return text_at(p, column)
+        out = np.full(n_w, None, dtype=object)
+        out[p >= 0] = names[column][codes[p[p >= 0]]]
+        return out
+
+    note = np.full(n_w, None, dtype=object)
+    note[note_at >= 0] = np.ma.getdata(u["note"])[order[note_at[note_at >= 0]]]
+    delay_cause = named(cause_at, cz, "delay_cause")
+    stage = named(last, st, "stage")
+    handed = np.full(n_w, None, dtype=object)
+    if n:
+        handed[has] = col("handed", bool)[order[last[has]]].tolist()
+    physical = np.where(has, pct[lastc], np.nan) if n else np.full(n_w, np.nan)
+    r = {
+        "n_updates": counts.astype(np.int64), "stage": stage, "handed": handed,
+        "expected_year": np.where(y_last >= 0, y[np.maximum(y_last, 0)] if n else np.nan, np.nan),
+        "n_changes": n_changes, "physical_pct": _objects_of(np.ma.masked_invalid(physical)), "pct": physical,
+        "baseline": np.trunc(base),  # as int() of each (``_ints_of``)
+        "disbursed_vnd": np.full(n_w, None, dtype=object), "period_id": np.full(n_w, None, dtype=object),
+        "note": _object_array([None if v is None else v.strip() for v in note.tolist()]),
+        "delay_cause": delay_cause, "run_len": run_len.astype(np.int64),
+        "last_prec": prec_of(last), "stage_since_prec": prec_of(stage_since), "run_first_prec": prec_of(run_first),
         "status_as_of": day_of(last), "slipped_since": day_of(slipped), "stage_since": day_of(stage_since),
-        "run_first": day_of(run_first), "run_nth": day_of(run_nth), "note_as_of": day_of(note_at)})
-    r["physical_pct"] = _object_array([None if v != v else v for v in r["physical_pct"].tolist()])
-    r["disbursed_vnd"] = _object_array([None if v != v or v is None else int(v) for v in r["disbursed_vnd"].tolist()])
-
-    def values(name, convert=None) -> list:  # a column of ``works``: Python values, None when NULL
-        v = works[name]
-        v = v.tolist() if isinstance(v, np.ndarray) else _nones(v)  # a masked array gives None
-        return v if convert is None else [None if x is None else convert(x) for x in v]
-
+        "run_first": day_of(run_first), "run_nth": day_of(run_nth), "note_as_of": day_of(note_at)}
+    areas = works["areas"]
+    areas = areas.tolist() if isinstance(areas, np.ndarray) else _nones(areas)  # a masked array gives None
     return _finish_status(r, {
-        "id": values("id"), "name": values("name"), "total_investment_vnd": values("total_investment_vnd", int),
-        "baseline_year": values("baseline_year", int),
-        "area_ids": [[] if a is None or a != a or a == "" else a.split("\x1f") for a in values("areas")]}, m)
+        "id": _objects_of(works["id"]), "name": _objects_of(works["name"]),
+        "total_investment_vnd": _ints_of(works["total_investment_vnd"]),
+        "baseline_year": _ints_of(works["baseline_year"]),
+        "area_ids": [[] if a is None or a != a or a == "" else a.split("\x1f") for a in areas]}, m)
 
 
-def _object_frame(columns: dict) -> pd.DataFrame:
-    """A frame of the arrays as given: object arrays stay object (no text dtype inferred)."""
-    return pd.DataFrame({c: pd.Series(v, dtype=object) if isinstance(v, np.ndarray) and v.dtype == object else v
-                         for c, v in columns.items()})
+def _objects_of(values) -> np.ndarray:
+    """A column read with ``Database.numpy`` (a numpy or masked array; or a Series) as an object
+    array of Python values, None for NULL."""
+    if isinstance(values, pd.Series):
+        return _object_array(_nones(values))
+    out = np.ma.getdata(values).astype(object)
+    if isinstance(values, np.ma.MaskedArray):
+        out[np.ma.getmaskarray(values)] = None
+    return out
+
+
+def _ints_of(values) -> np.ndarray:
+    """A numeric column read with ``Database.numpy`` as an object array of ``int(value)``, None for NULL."""
+    if isinstance(values, pd.Series):
+        return _object_array(_nones(values, int))
+    data = np.ma.getdata(values)
+    if data.dtype.kind not in "iuf":
+        return _object_array([None if v is None else int(v) for v in _objects_of(values).tolist()])
+    gone = np.ma.getmaskarray(values)
+    out = np.where(gone, 0, data).astype(np.int64).astype(object)  # int() of a float: towards zero
+    out[gone] = None
+    return out
 
 
 def _nones(col: pd.Series, convert=None) -> list:
@@ -777,39 +893,46 @@ def _nones(col: pd.Series, convert=None) -> list:
     return [None if gone else (v if convert is None else convert(v)) for v, gone in zip(col.tolist(), missing)]
 
 
-def _finish_status(r: pd.DataFrame, static: dict, m: StageModel) -> pd.DataFrame:
-    """The status frame the rules read (one row per work, in the order of ``works``)."""
-    n = len(r)
-    stage = r["stage"].astype(object).where(r["stage"].notna(), None)
+def _none_if_missing(values: np.ndarray) -> np.ndarray:
+    """An object array with None for each missing value (NaN, NA, NaT)."""
+    gone = pd.isna(values)
+    return np.where(gone, None, values) if gone.any() else values
+
+
+def _finish_status(r: dict, static: dict, m: StageModel) -> dict[str, np.ndarray]:
+    """The status the rules read: one numpy array per column, one entry per work (in the order of
+    ``works``), None for a missing value in the object columns (no frame: the rules read arrays).
+
+    ``r``: the columns derived from the updates, as numpy arrays (``_numeric_status``,
+    ``_frame_status``): n_updates, stage, handed (None: unknown), expected_year (float, NaN),
+    n_changes, physical_pct, disbursed_vnd, period_id, note, delay_cause, run_len, the three
+    ``*_prec`` and ``_STATUS_DATES`` (datetime64[D]); optionally precisions, unchanged_dates, and
+    pct and baseline (physical_pct and baseline_year as floats, NaN unknown; else derived here).
+    ``static``: the columns of the works (id, name, total_investment_vnd, baseline_year, area_ids)."""
+    stage = _none_if_missing(r["stage"])
+    s = {c: v if isinstance(v, np.ndarray) and v.dtype == object else _object_array(v) for c, v in static.items()}
+    s["stage_code"], s["stage_kinds"] = pd.factorize(stage)  # for ``_of_stage``
     handed = r["handed"]
-    known = handed.notna().to_numpy()
-    is_handed = np.where(known, handed.where(known, False).astype(bool).to_numpy(),
-                         stage.isin(m.handed_over).to_numpy())
-    recorded = r["delay_cause"].notna().to_numpy()
+    known = ~pd.isna(handed)
+    is_handed = np.where(known, np.where(known, handed, False).astype(bool),
+                         _of_stage(s, lambda x: x in m.handed_over))
+    delay_cause = r["delay_cause"]
+    recorded = ~pd.isna(delay_cause)
     implied_of = {x.code: x.implied_cause for x in m.stages}
-    implied = pd.Series([implied_of.get(x) for x in stage.tolist()], index=stage.index, dtype=object) if n else stage
-    has_update = r["n_updates"].to_numpy() > 0
-    inferred = ~recorded & implied.notna().to_numpy() & has_update
-    cause = np.where(recorded, r["delay_cause"].astype(object).to_numpy(),
-                     np.where(inferred, implied.astype(object).to_numpy(), None))
-    s = _object_frame({
-        **{c: _object_array(v) for c, v in static.items()},
-        "n_updates": r["n_updates"].to_numpy(np.int64), "stage": stage.to_numpy(object),
-        "is_handed_over": is_handed.astype(bool),
-        "expected_year": r["expected_year"].astype(float).to_numpy(),
-        "n_changes": r["n_changes"].to_numpy(np.int64),
-        "physical_pct": r["physical_pct"].to_numpy(object), "disbursed_vnd": r["disbursed_vnd"].to_numpy(object),
-        "period_id": r["period_id"].to_numpy(object), "delay_cause": r["delay_cause"].to_numpy(object),
-        "cause": cause, "cause_inferred": inferred,
-        "note": r["note"].astype(object).where(r["note"].notna(), None).to_numpy(object),
-        "run_len": r["run_len"].to_numpy(np.int64),
-        "last_prec": r["last_prec"].to_numpy(object), "stage_since_prec": r["stage_since_prec"].to_numpy(object),
-        "run_first_prec": r["run_first_prec"].to_numpy(object),
-        **{c: pd.to_datetime(r[c]).to_numpy().astype("datetime64[D]")
-           for c in ("status_as_of", "slipped_since", "stage_since", "run_first", "run_nth", "note_as_of")}})
+    implied = _of_stage(s, implied_of.get, object)
+    inferred = ~recorded & ~pd.isna(implied) & (r["n_updates"] > 0)
+    s.update({
+        "n_updates": r["n_updates"], "stage": stage, "is_handed_over": is_handed.astype(bool),
+        "expected_year": r["expected_year"], "n_changes": r["n_changes"], "physical_pct": r["physical_pct"],
+        "disbursed_vnd": r["disbursed_vnd"], "period_id": r["period_id"], "delay_cause": delay_cause,
+        "cause": np.where(recorded, delay_cause, np.where(inferred, implied, None)), "cause_inferred": inferred,
+        "note": _none_if_missing(r["note"]), "run_len": r["run_len"],
+        "pct": r["pct"] if "pct" in r else _floats(r["physical_pct"]),
+        "baseline": r["baseline"] if "baseline" in r else _floats(s["baseline_year"]),
+        **{c: r[c] for c in ("last_prec", "stage_since_prec", "run_first_prec", *_STATUS_DATES)}})
     for c in ("precisions", "unchanged_dates"):
-        if c in r.columns:
-            s[c] = r[c].to_numpy(object)
+        if c in r:
+            s[c] = r[c]
     return s
 
 
@@ -864,18 +987,18 @@ def _cached(fn):
     return call
 
 
-def _flag_blocks(s: pd.DataFrame, d: date, th: Thresholds, m: StageModel, lang: str) -> list[dict]:
-    """One block per rule (and grade): the positions of the works flagged and the fields of their flags."""
-    n = len(s)
-    handed = s["is_handed_over"].to_numpy(bool)
-    year = s["expected_year"].to_numpy(float)
+def _flag_blocks(s: dict, d: date, th: Thresholds, m: StageModel, lang: str) -> list[dict]:
+    """One block per rule (and grade): the positions of the works flagged and the fields of their
+    flags (one value for all, or a list or array with one per flag). ``s``: ``_finish_status``."""
+    n = len(s["id"])
+    handed = s["is_handed_over"]
+    year = s["expected_year"]
     has_year = ~np.isnan(year)
     year_i = np.where(has_year, year, 0).astype(np.int64)
-    stage = s["stage"].to_numpy(object)
-    stage_s = s["stage"]
-    stage_known = stage_s.notna().to_numpy()
-    inproc = stage_s.isin(m.procedure).to_numpy()
-    pct = s["physical_pct"].to_numpy(object)
+    stage = s["stage"]
+    stage_known = s["stage_code"] >= 0
+    inproc = _of_stage(s, lambda x: x in m.procedure)
+    pct = s["physical_pct"]
     blocks: list[dict] = []
 
     texts: dict = {}
@@ -889,64 +1012,80 @@ def _flag_blocks(s: pd.DataFrame, d: date, th: Thresholds, m: StageModel, lang: 
     date_text = _cached(lambda x, p: _date_text(x, p, lang))
     msg = _cached(lambda key, *kw: t(key, lang, **dict(kw)))
 
+    def words(key, **values) -> list[str]:  # sentence ``key`` for each flag's values, written once per distinct values
+        memo: dict = {}
+        out = []
+        for row in zip(*values.values()):
+            text = memo.get(row)
+            if text is None:
+                text = memo[row] = t(key, lang, **dict(zip(values, row)))
+            out.append(text)
+        return out
+
     # overdue: not handed over, past 31/12 of the expected year
     idx = np.flatnonzero(~handed & has_year & (d.year > year_i))
-    if len(idx):
-        due_of = _cached(lambda y: date(y, 12, 31))
-        late_by = _cached(lambda x: whole_months(x, d))
-        due = [due_of(y) for y in year_i[idx].tolist()]
-        months = [late_by(x) for x in due]
-        rows = {"rule": "overdue", "severity": [], "grade": [], "months_late": months, "since": [],
-                "message": []}
+    if len(idx):  # everything but the stage follows from the year: worded once per year
+        years, at = np.unique(year_i[idx], return_inverse=True)
         today = fmt.day(d, lang)
-        for i, x, mo in zip(idx, due, months):
-            kw = (("year", int(year_i[i])), ("date", today), ("months", mo), ("days", (d - x).days))
+        grades, messages, months, since = [], [], [], []
+        for y in years.tolist():
+            due = date(y, 12, 31)
+            mo = whole_months(due, d)
+            kw = {"year": y, "date": today, "months": mo, "days": (d - due).days}
             if mo >= th.overdue_severe_months:
-                grade, message = "severe", msg("flags.msg.overdue_severe", *kw)
+                grade, message = "severe", t("flags.msg.overdue_severe", lang, **kw)
             elif mo >= th.overdue_red_months:
-                grade, message = "late", msg("flags.msg.overdue", *kw)
+                grade, message = "late", t("flags.msg.overdue", lang, **kw)
             elif mo >= th.overdue_delayed_months:
-                grade, message = "delayed", msg("flags.msg.overdue", *kw)
+                grade, message = "delayed", t("flags.msg.overdue", lang, **kw)
             else:
-                grade, message = "new", msg("flags.msg.overdue_new", *kw)
-            if inproc[i]:  # the reason it is red before overdue_red_months
-                message = msg("flags.msg.with_stage", ("message", message), ("stage", stage_text(i)))
-            rows["severity"].append("red" if mo >= th.overdue_red_months or inproc[i] else "amber")
-            rows["grade"].append(grade)
-            rows["since"].append(x + timedelta(days=1))
-            rows["message"].append(message)
-        blocks.append({"_idx": idx, **rows})
+                grade, message = "new", t("flags.msg.overdue_new", lang, **kw)
+            grades.append(grade)
+            messages.append(message)
+            months.append(mo)
+            since.append(due + timedelta(days=1))
+        months_late = np.array(months, dtype=np.int64)[at]
+        message = _object_array(messages)[at]
+        for j in np.flatnonzero(inproc[idx]).tolist():  # the reason it is red before overdue_red_months
+            message[j] = msg("flags.msg.with_stage", ("message", message[j]), ("stage", stage_text(idx[j])))
+        blocks.append({"_idx": idx, "rule": "overdue",
+                       "severity": np.where((months_late >= th.overdue_red_months) | inproc[idx], "red", "amber"),
+                       "grade": _object_array(grades)[at], "months_late": months_late,
+                       "since": _object_array(since)[at], "message": message})
 
     # stalled: paused (red), or the same known stage and physical % over the last periods (amber)
-    paused = ~handed & stage_known & stage_s.isin(m.paused).to_numpy()
+    paused = ~handed & stage_known & _of_stage(s, lambda x: x in m.paused)
     idx = np.flatnonzero(paused)
     if len(idx):
-        since = _days(s["stage_since"].to_numpy()[idx])
-        precs = s["stage_since_prec"].to_numpy(object)[idx]
+        since = _days(s["stage_since"][idx])
+        precs = s["stage_since_prec"][idx]
         blocks.append({"_idx": idx, "rule": "stalled", "severity": "red", "grade": "paused", "since": since,
-                       "message": [msg("flags.msg.paused", ("date", date_text(x, p)))
-                                   for x, p in zip(since, precs)]})
-    run_len = s["run_len"].to_numpy(np.int64)
+                       "message": words("flags.msg.paused", date=[date_text(x, p) for x, p in zip(since, precs)])})
+    run_len = s["run_len"]
     idx = np.flatnonzero(~handed & stage_known & ~paused & (run_len >= th.stalled_periods))
     if len(idx):
-        firsts = _days(s["run_first"].to_numpy()[idx])
-        precs = s["run_first_prec"].to_numpy(object)[idx]
+        firsts = _days(s["run_first"][idx])
+        precs = s["run_first_prec"][idx]
         blocks.append({"_idx": idx, "rule": "stalled", "severity": "amber", "grade": "no_progress",
-                       "periods_unchanged": run_len[idx].tolist(),
-                       "since": _days(s["run_nth"].to_numpy()[idx]),
-                       "message": [msg("flags.msg.stalled", ("n", int(run_len[i])), ("date", date_text(x, p)),
-                                       ("stage", stage_text(i))) for i, x, p in zip(idx, firsts, precs)]})
+                       "periods_unchanged": run_len[idx],
+                       "since": _days(s["run_nth"][idx]),
+                       "message": words("flags.msg.stalled", n=run_len[idx].tolist(),
+                                        date=[date_text(x, p) for x, p in zip(firsts, precs)],
+                                        stage=[stage_text(i) for i in idx.tolist()])})
 
     # at_risk: due within the window from the evaluation date, still early or being built
-    early = ~stage_known | stage_s.isin(m.early).to_numpy()
-    pct_f = pd.to_numeric(s["physical_pct"], errors="coerce").to_numpy(float)
-    building = stage_s.isin(m.building).to_numpy() & (np.isnan(pct_f) | (pct_f < 100))
+    early = ~stage_known | _of_stage(s, lambda x: x in m.early)
+    pct_f = s["pct"]
+    building = _of_stage(s, lambda x: x in m.building) & (np.isnan(pct_f) | (pct_f < 100))
     window = np.where(early, th.at_risk_months, np.where(building, th.at_risk_construction_months, -1))
     cand = np.flatnonzero(~handed & has_year & (year_i >= d.year) & (window >= 0))
-    last_due = {w_: add_months(d, int(w_)) for w_ in set(window[cand].tolist())}
-    idx = np.array([i for i in cand if date(int(year_i[i]), 12, 31) <= last_due[window[i]]], dtype=np.int64)
+    last_year = np.zeros(n, dtype=np.int64)  # the last expected year whose 31/12 is within the window
+    for w_ in np.unique(window[cand]).tolist():
+        last_due = add_months(d, w_)
+        last_year[window == w_] = last_due.year - ((last_due.month, last_due.day) != (12, 31))
+    idx = cand[year_i[cand] <= last_year[cand]]
     if len(idx):
-        stage_since = _days(s["stage_since"].to_numpy()[idx])
+        stage_since = _days(s["stage_since"][idx])
         rows = {"rule": "at_risk", "severity": [], "grade": [], "months_left": [], "since": [], "message": []}
         start_of = _cached(lambda due, w_: _window_start(due, w_))
         left_of = _cached(lambda due: whole_months(d, due))
@@ -968,52 +1107,51 @@ def _flag_blocks(s: pd.DataFrame, d: date, th: Thresholds, m: StageModel, lang: 
         blocks.append({"_idx": idx, **rows})
 
     # slipped: the expected year later than the baseline
-    base = pd.to_numeric(s["baseline_year"], errors="coerce").to_numpy(float)
+    base = s["baseline"]
     idx = np.flatnonzero(~handed & ~np.isnan(base) & has_year & (year > base))
     if len(idx):
         b, cur = base[idx].astype(np.int64), year_i[idx]
-        changes = s["n_changes"].to_numpy(np.int64)[idx]
+        changes = s["n_changes"][idx]
         blocks.append({"_idx": idx, "rule": "slipped", "severity": "amber",
-                       "years_slipped": (cur - b).tolist(), "n_changes": changes.tolist(),
-                       "since": _days(s["slipped_since"].to_numpy()[idx]),
-                       "message": [msg("flags.msg.slipped", ("baseline", x), ("current", c), ("years", c - x),
-                                       ("changes", ch)) for x, c, ch in zip(b.tolist(), cur.tolist(),
-                                                                           changes.tolist())]})
+                       "years_slipped": cur - b, "n_changes": changes,
+                       "since": _days(s["slipped_since"][idx]),
+                       "message": words("flags.msg.slipped", baseline=b.tolist(), current=cur.tolist(),
+                                        years=(cur - b).tolist(), changes=changes.tolist())})
 
     # stale: no update for more than stale_days
-    last = s["status_as_of"].to_numpy()
+    last = s["status_as_of"]
     age = (np.datetime64(d, "D") - last).astype("timedelta64[D]").astype(np.int64)
     idx = np.flatnonzero(~handed & ~np.isnat(last) & (age > th.stale_days))
     if len(idx):
         lasts = _days(last[idx])
-        precs = s["last_prec"].to_numpy(object)[idx]
-        blocks.append({"_idx": idx, "rule": "stale", "severity": "amber", "days_since_update": age[idx].tolist(),
+        precs = s["last_prec"][idx]
+        blocks.append({"_idx": idx, "rule": "stale", "severity": "amber", "days_since_update": age[idx],
                        "since": _days(last[idx] + np.timedelta64(th.stale_days + 1, "D")),
-                       "message": [msg("flags.msg.stale", ("days", a), ("date", date_text(x, p)),
-                                       ("limit", th.stale_days)) for a, x, p in zip(age[idx].tolist(), lasts, precs)]})
+                       "message": words("flags.msg.stale", days=age[idx].tolist(),
+                                        date=[date_text(x, p) for x, p in zip(lasts, precs)],
+                                        limit=[th.stale_days] * len(idx))})
 
     # incomplete: what is missing, in this order
-    n_updates = s["n_updates"].to_numpy(np.int64)
-    gone = {"investment": s["total_investment_vnd"].isna().to_numpy(),
+    n_updates = s["n_updates"]
+    gone = {"investment": pd.isna(s["total_investment_vnd"]),
             "expected_year": ~handed & ~has_year,
-            "area": np.array([not a for a in s["area_ids"]], dtype=bool),
+            "area": np.fromiter((not a for a in s["area_ids"].tolist()), dtype=bool, count=n),
             "status": n_updates == 0, "stage": (n_updates > 0) & ~stage_known}
-    any_gone = np.zeros(n, dtype=bool)
-    for v in gone.values():
-        any_gone |= v
-    idx = np.flatnonzero(any_gone)
-    if len(idx):
+    names = tuple(gone)
+    what = np.zeros(n, dtype=np.int64)  # a bit per item missing, in the order of ``gone``
+    for bit, v in enumerate(gone.values()):
+        what |= v.astype(np.int64) << bit
+    idx = np.flatnonzero(what)
+    if len(idx):  # one sentence per combination missing
         labels = {"investment": t("flags.missing.investment", lang),
                   "expected_year": t("flags.missing.expected_year", lang),
                   "area": t("flags.missing.area", lang), "stage": t("flags.missing.stage", lang),
                   "status": t("flags.missing.status", lang)}
-        flags_ = np.column_stack([gone[c][idx] for c in gone])
-        names = tuple(gone)
-        text_of_ = _cached(lambda row: _incomplete_text(tuple(c for c, g in zip(names, row) if g), lang, labels))
-        rows_ = [tuple(r) for r in flags_.tolist()]
-        missing = [[c for c, g in zip(names, r) if g] for r in rows_]
-        blocks.append({"_idx": idx, "rule": "incomplete", "severity": "amber", "missing": missing,
-                       "message": [text_of_(r) for r in rows_]})
+        combos, at = np.unique(what[idx], return_inverse=True)
+        items = [tuple(c for bit, c in enumerate(names) if combo >> bit & 1) for combo in combos.tolist()]
+        blocks.append({"_idx": idx, "rule": "incomplete", "severity": "amber",
+                       "missing": [list(items[a]) for a in at.tolist()],
+                       "message": _object_array([_incomplete_text(x, lang, labels) for x in items])[at]})
     return blocks
 
 
@@ -1021,47 +1159,52 @@ def _incomplete_text(missing: tuple, lang: str, labels: dict) -> str:
     return t("flags.msg.incomplete", lang, items=", ".join(labels[c] for c in missing))
 
 
-def _funding_block(s: pd.DataFrame, plan: pd.DataFrame | None, lang: str) -> list[dict]:
+def _funding_block(s: dict, plan: pd.DataFrame | None, lang: str) -> list[dict]:
     """Works whose plan (years <= expected year, known amounts) allocates less than their total."""
-    if plan is None or plan.empty or s.empty:
+    n = len(s["id"])
+    if plan is None or plan.empty or not n:
         return []
     total = s["total_investment_vnd"]
     handed = s["is_handed_over"]
-    handed = handed.to_numpy(bool) if handed.dtype == bool else handed.map(lambda v: bool(_value(v))).to_numpy(bool)
-    year = pd.to_numeric(s["expected_year"], errors="coerce")
-    ok = ~handed & total.notna().to_numpy() & year.notna().to_numpy()
+    handed = handed if handed.dtype == bool else np.array([bool(_value(v)) for v in handed.tolist()], dtype=bool)
+    year = np.asarray(s["expected_year"], dtype=float)
+    ok = ~handed & ~pd.isna(total) & ~np.isnan(year)
     if not ok.any():
         return []
-    ids = pd.Index(s["id"].to_numpy(object))
-    if ids.is_unique:  # each plan row to its work's position (numpy, no merge)
-        where = ids.get_indexer(plan["work_id"].to_numpy(object))
+    position = {w: i for i, w in enumerate(s["id"].tolist())}
+    if len(position) == n:  # unique ids: each plan row to its work's position (numpy, no merge)
+        where = np.fromiter((position.get(w, -1) for w in plan["work_id"].tolist()), dtype=np.int64, count=len(plan))
         amount = plan["allocated_vnd"]
         keep = (where >= 0) & amount.notna().to_numpy()
         keep[keep] &= ok[where[keep]]
-        keep[keep] &= plan["year"].to_numpy()[keep] <= year.to_numpy(float)[where[keep]]
+        keep[keep] &= plan["year"].to_numpy()[keep] <= year[where[keep]]
         if not keep.any():  # no plan recorded (or no amount in it): unknown, not "nothing allocated"
             return []
-        pos_, amounts = where[keep], amount[keep]
-        j = pd.DataFrame({"_pos": pos_, "allocated_vnd": amounts.to_numpy()})
+        at, amounts = where[keep], amount[keep].to_numpy()
     else:
-        mine = pd.DataFrame({"work_id": s["id"].to_numpy(object)[ok], "_year": year.to_numpy(float)[ok],
-                             "_pos": np.flatnonzero(ok)})
+        mine = pd.DataFrame({"work_id": s["id"][ok], "_year": year[ok], "_pos": np.flatnonzero(ok)})
         p = plan[["work_id", "year", "allocated_vnd"]]
         p = p[p["allocated_vnd"].notna()]
         j = mine.merge(p, on="work_id", how="inner")
         j = j[j["year"] <= j["_year"]]
         if j.empty:  # no plan recorded (or no amount in it): unknown, not "nothing allocated"
             return []
-    sums = j.groupby("_pos", sort=True)["allocated_vnd"].sum()
+        at, amounts = j["_pos"].to_numpy(), j["allocated_vnd"].to_numpy()
+    # the amounts allocated to each work, by its position
+    if amounts.dtype.kind in "iu":  # whole đồng: summed exactly, with numpy
+        o = np.argsort(at, kind="stable")
+        at = at[o]
+        starts = np.flatnonzero(np.r_[True, at[1:] != at[:-1]])
+        works, sums = at[starts].tolist(), np.add.reduceat(amounts[o].astype(np.int64), starts).tolist()
+    else:
+        sums = pd.Series(amounts).groupby(at, sort=True).sum()
+        works, sums = sums.index.tolist(), [int(a) for a in sums.tolist()]
     idx, allocated, gaps, messages = [], [], [], []
-    totals, years = total.to_numpy(object), year.to_numpy(float)
-    for pos, amount in zip(sums.index, sums.tolist()):
-        amount = int(amount)
-        tot = _value(totals[pos])
-        gap = int(tot) - amount
+    for pos, amount, gap in zip(works, sums, [int(total[p]) - a for p, a in zip(works, sums)]):
         if gap <= 0:
             continue
-        kw = {"year": int(years[pos]), "total": fmt.ty(tot, lang), "allocated": fmt.ty(amount, lang),
+        tot = _value(total[pos])
+        kw = {"year": int(year[pos]), "total": fmt.ty(tot, lang), "allocated": fmt.ty(amount, lang),
               "gap": fmt.ty(gap, lang)}
         idx.append(pos)
         allocated.append(amount)
@@ -1087,7 +1230,7 @@ def flag_works(works: pd.DataFrame, history: pd.DataFrame, eval_date, thresholds
     return _flags_of(s, d, th, m, lang, plan)
 
 
-def _flags_of(s: pd.DataFrame, d: date, th: Thresholds, m: StageModel, lang: str,
+def _flags_of(s: dict, d: date, th: Thresholds, m: StageModel, lang: str,
               plan: pd.DataFrame | None) -> pd.DataFrame:
     return _frame(s, _flag_blocks(s, d, th, m, lang) + _funding_block(s, plan, lang))
 
@@ -1098,53 +1241,88 @@ _SEV_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 _RULE_RANK = {r: i for i, r in enumerate(RULES)}
 
 
-def _frame(s: pd.DataFrame, blocks: list[dict]) -> pd.DataFrame:
-    """The flags frame from the blocks of ``_flag_blocks``/``_funding_block`` over the status ``s``:
-    a field a rule does not give is NaN, as in a frame built from one dict per flag."""
+def _frame(s: dict, blocks: list[dict]) -> pd.DataFrame:
+    """The flags frame from the blocks of ``_flag_blocks``/``_funding_block`` over the status ``s``
+    (``_finish_status``): a field a rule does not give is NaN (NA in the whole-number columns), as
+    in a frame built from one dict per flag and typed by ``infer_objects``. Each column is built
+    once, as an array of its final type (no frame of objects converted column by column)."""
     if not blocks:
         df = pd.DataFrame([], columns=list(COLUMNS))
         df = df.astype({c: "Int64" for c in _INT_COLUMNS})
         df["cause_inferred"] = df["cause_inferred"].fillna(False).astype(bool)
         return df
     idx = np.concatenate([b["_idx"] for b in blocks])
+    sizes = [len(b["_idx"]) for b in blocks]
 
-    def spread(key, default) -> np.ndarray:  # a field of every block: its values, or one value for all
-        return np.concatenate([_object_array(v if isinstance(v, (list, np.ndarray)) else [v] * len(b["_idx"]))
-                               for b in blocks for v in (b.get(key, default),)])
+    def spread(key, default) -> np.ndarray:  # a field of every block (its values, or one for all), as objects
+        parts = []
+        for b, size in zip(blocks, sizes):
+            v = b.get(key, default)
+            if isinstance(v, np.ndarray):
+                parts.append(v.astype(object))  # numpy numbers and texts -> Python ones
+            elif isinstance(v, list):
+                parts.append(_object_array(v))
+            else:
+                parts.append(np.full(size, v, dtype=object))
+        return np.concatenate(parts)
 
-    year = s["expected_year"].to_numpy(float)[idx]
-    year_obj = [None if y != y else int(y) for y in year]
-    due = [None if y is None else date(y, 12, 31) for y in year_obj]
-    delay = np.concatenate([np.full(len(b["_idx"]), b["rule"] in DELAY_RULES) for b in blocks])
-    own_cause = np.concatenate([np.full(len(b["_idx"]), "_cause" not in b) for b in blocks])
-    cause = np.where(delay & own_cause, _cells(s["cause"])[idx],
-                     np.where(delay, spread("_cause", None), None))
-    inferred = np.where(delay & own_cause, s["cause_inferred"].to_numpy(bool)[idx], False)
-    rule = spread("rule", None)
+    def whole(key) -> pd.arrays.IntegerArray:  # a whole-number field of every block; NA where not given
+        values, missing = [], []
+        for b, size in zip(blocks, sizes):
+            v = b.get(key)
+            if v is None:
+                values.append(np.zeros(size, dtype=np.int64))
+                missing.append(np.ones(size, dtype=bool))
+                continue
+            v = np.asarray(v) if isinstance(v, (list, np.ndarray)) else np.full(size, v)
+            gone = pd.isna(v) if v.dtype.kind in "fO" else np.zeros(size, dtype=bool)
+            values.append(np.where(gone, 0, v).astype(np.int64))
+            missing.append(gone)
+        return pd.arrays.IntegerArray(np.concatenate(values), np.concatenate(missing))
+
+    def by_block(values, dtype=object) -> np.ndarray:  # one value per block, repeated for each of its flags
+        return np.repeat(np.array(values, dtype=dtype), sizes)
+
+    year = s["expected_year"][idx]
+    no_year = np.isnan(year)
+    year_i = np.where(no_year, 0, year).astype(np.int64)
+    due = np.full(len(idx), None, dtype=object)
+    if not no_year.all():  # 31/12 of the expected year, made once per year
+        years, at = np.unique(year_i[~no_year], return_inverse=True)
+        due[~no_year] = _object_array([date(y, 12, 31) for y in years.tolist()])[at]
+    delay = by_block([b["rule"] in DELAY_RULES for b in blocks], bool)
+    own_cause = by_block(["_cause" not in b for b in blocks], bool)
+    cause = np.where(delay & own_cause, s["cause"][idx], np.where(delay, spread("_cause", None), None))
+    rule = by_block([b["rule"] for b in blocks])
     sev = spread("severity", None)
+    flagged, work_of = np.unique(idx, return_inverse=True)
+
+    def of_work(column) -> pd.api.extensions.ExtensionArray:  # typed once per flagged work, one per flag
+        return _typed(s[column][flagged]).take(work_of)
+
     cols = {
-        "work_id": _cells(s["id"])[idx], "work_name": _cells(s["name"])[idx],
-        "rule": rule, "severity": sev, "cause": cause, "cause_inferred": inferred.astype(object),
-        "message": spread("message", np.nan), "since": spread("since", np.nan),
-        "due_date": _object_array(due), "expected_year": _object_array(year_obj),
-        "stage": _cells(s["stage"])[idx],
-    }
+        "work_id": of_work("id"), "work_name": of_work("name"), "rule": rule, "severity": sev, "cause": cause,
+        "cause_inferred": np.where(delay & own_cause, s["cause_inferred"][idx], False).astype(bool),
+        "message": spread("message", np.nan), "since": spread("since", np.nan), "due_date": due,
+        "expected_year": pd.arrays.IntegerArray(year_i, no_year), "stage": of_work("stage"),
+        "area_ids": of_work("area_ids"), "note": of_work("note")}
     for c in _FIELDS:
         if c != "since":
-            cols[c] = spread(c, np.nan)
-    cols["area_ids"] = s["area_ids"].to_numpy(object)[idx]
-    cols["note"] = _cells(s["note"])[idx]
-    order = np.lexsort((idx, [_RULE_RANK[r] for r in rule], [_SEV_RANK[x] for x in sev]))
-    df = pd.DataFrame({c: cols[c][order] for c in COLUMNS}).infer_objects()
-    df = df.astype({c: "Int64" for c in _INT_COLUMNS})
-    df["cause_inferred"] = df["cause_inferred"].fillna(False).astype(bool)
-    return df
+            cols[c] = whole(c) if c in _INT_COLUMNS else spread(c, np.nan)
+    # red first, then by rule (``RULES``), then the order of the works
+    order = _order_by(np.fromiter((_SEV_RANK[x] for x in sev.tolist()), dtype=np.int64, count=len(sev)),
+                      by_block([_RULE_RANK[b["rule"]] for b in blocks], np.int64), idx)
+    columns = {}
+    for c in COLUMNS:
+        v = cols[c][order]
+        columns[c] = _typed(v) if isinstance(v, np.ndarray) and v.dtype == object else v
+    return pd.DataFrame(columns)
 
 
-def _cells(col: pd.Series) -> np.ndarray:
-    """The values of a status column as the cells of a flag: missing -> None (a text column of
-    pandas reads a missing value as NaN)."""
-    return col.astype(object).where(col.notna(), None).to_numpy(object)
+def _typed(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """An object array with the type ``infer_objects`` gives a frame column of objects (texts:
+    ``str``, numbers: numeric, NaN alone: float, dates and lists: object)."""
+    return pd.Series(values, dtype=object).infer_objects().array
 
 
 def funding_gap(status: pd.DataFrame, plan: pd.DataFrame | None, lang: str = "vi") -> pd.DataFrame:
@@ -1161,7 +1339,7 @@ def funding_gap(status: pd.DataFrame, plan: pd.DataFrame | None, lang: str = "vi
     def values(c):
         return [_value(v) for v in status[c]] if c in status.columns else [None] * n
 
-    s = pd.DataFrame({
+    s = {  # the columns of the status ``_funding_block`` and ``_frame`` read
         "id": _object_array(values("id")), "name": _object_array(values("name")),
         "total_investment_vnd": _object_array(values("total_investment_vnd")),
         "expected_year": pd.to_numeric(pd.Series(values("expected_year"), dtype=object), errors="coerce")
@@ -1170,7 +1348,7 @@ def funding_gap(status: pd.DataFrame, plan: pd.DataFrame | None, lang: str = "vi
         "area_ids": _object_array([list(a) if isinstance(a, (list, tuple, np.ndarray)) else []
                                    for a in (status["area_ids"] if "area_ids" in status.columns else [None] * n)]),
         "note": _object_array(values("note")), "cause": _object_array([None] * n),
-        "cause_inferred": np.zeros(n, dtype=bool)})
+        "cause_inferred": np.zeros(n, dtype=bool)}
     return _frame(s, _funding_block(s, plan, lang))
 
 
@@ -1180,6 +1358,7 @@ BY_WORK_COLUMNS: tuple[str, ...] = (
     "cause_inferred", "delayed", "note", "since", "area_ids", "expected_year", "stage",
 )
 _CAUSE_SOURCE_ORDER = ("overdue", "stalled", "at_risk", "slipped")  # the work's own cause before 'von'
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 def by_work(flags: pd.DataFrame) -> pd.DataFrame:
@@ -1206,9 +1385,9 @@ def by_work(flags: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in BY_WORK_COLUMNS}).astype(
             {"n_flags": "int64", "cause_inferred": bool, "delayed": bool})
     n = len(flags)
-    sev = flags["severity"].map(_SEV_RANK).to_numpy(float)
+    sev = _mapped(flags["severity"], _SEV_RANK)
     rule_col = flags["rule"]
-    rank = rule_col.map(_RULE_RANK).to_numpy(float)
+    rank = _mapped(rule_col, _RULE_RANK)
     work, _ = pd.factorize(flags["work_id"])  # missing work_id: -1, left out as groupby does
     keep = work >= 0
     pos = np.arange(n)
@@ -1246,45 +1425,47 @@ def by_work(flags: pd.DataFrame) -> pd.DataFrame:
     inferred = [bool(inferred_col[p]) if p >= 0 else False for p in at.tolist()]
     delayed = np.logical_or.reduceat(delay[o], starts) if len(g) else delay[:0]
     if "note" in flags.columns:
-        notes = flags["note"].tolist()
-        noted = np.array([bool(v) if type(v) is str else bool(_value(v)) for v in notes], dtype=bool)
-        note = [_value(notes[p]) if p >= 0 else None for p in first_where(noted).tolist()]
+        notes = _values(flags["note"].to_numpy(object))
+        noted = np.fromiter((bool(v) for v in notes), dtype=bool, count=n)
+        note = [notes[p] if p >= 0 else None for p in first_where(noted).tolist()]
     else:
         note = [None] * len(starts)
     # since: the earliest start among the flags of the worst severity
-    since_col = flags["since"].tolist()
-    days = np.array([v if type(v) is date else _to_date(v) for v in since_col], dtype="datetime64[D]")
     never = np.iinfo(np.int64).max
-    day_i = days.view(np.int64)
+    gone = pd.isna(flags["since"]).to_numpy(bool)
+    day_i = np.array([never if g else (v if type(v) is date else _to_date(v)).toordinal() - _EPOCH_ORDINAL
+                      for v, g in zip(flags["since"].tolist(), gone.tolist())], dtype=np.int64)
+    days = np.where(gone, np.datetime64("NaT"), day_i.astype("datetime64[D]"))
     worst_w = np.full(int(work.max()) + 1 if len(work) else 0, np.nan)
     worst_w[work[top]] = worst
     day_i = np.where(np.isnat(days) | ~keep | (sev != worst_w[np.maximum(work, 0)]), never, day_i)
     least = np.minimum.reduceat(day_i[o], starts) if len(g) else day_i[:0]
     since = [None if x == never else d for x, d in zip(least.tolist(),
                                                          least.astype("datetime64[D]").astype(object).tolist())]
+    # red works first, then by the worst rule, then the order of the works: each work's values in that order
+    rows = np.lexsort((first, best_rule, worst))
+    top, bounds = top[rows], list(zip(starts[rows].tolist(), ends[rows].tolist()))
+
+    def pick(values) -> list:
+        return [values[i] for i in rows.tolist()]
+
+    def at_top(column) -> np.ndarray:  # the column's value in each work's first row
+        return flags[column].take(top).to_numpy(object)
+
     # the lists of each work, worst flag first
-    severities_ = flags["severity"].to_numpy(object)
     messages_ = [m if type(m) is str else str(m) for m in flags["message"].tolist()]
-    rl, sl, ml = rules_[o].tolist(), severities_[o].tolist(), [messages_[p] for p in o.tolist()]
-    bounds = list(zip(starts.tolist(), ends.tolist()))
-    names, areas, years, stages = (flags[c].to_numpy(object)[top].tolist()
-                                   for c in ("work_name", "area_ids", "expected_year", "stage"))
-    ids = flags["work_id"].to_numpy(object)[top].tolist()
-    # red works first, then by the worst rule, then the order of the works
-    rows = np.lexsort((first, best_rule, worst)).tolist()
-
-    def pick(values):
-        return [values[i] for i in rows]
-
+    rl, sl = rules_[o].tolist(), flags["severity"].to_numpy(object)[o].tolist()
+    ml = [messages_[p] for p in o.tolist()]
     out = pd.DataFrame({
-        "work_id": pick(ids), "work_name": pick([_value(v) for v in names]),
-        "severity": pick([SEVERITIES[int(x)] for x in worst.tolist()]),
-        "n_flags": pick((ends - starts).tolist()),
-        "rules": pick([rl[a:b] for a, b in bounds]), "severities": pick([sl[a:b] for a, b in bounds]),
-        "messages": pick([ml[a:b] for a, b in bounds]), "cause": pick(cause), "cause_inferred": pick(inferred),
-        "delayed": pick([bool(x) for x in delayed.tolist()]), "note": pick(note), "since": pick(since),
-        "area_ids": pick([list(a) if isinstance(a, (list, tuple, np.ndarray)) else [] for a in areas]),
-        "expected_year": pick([_int(v) for v in years]), "stage": pick([_value(v) for v in stages])})
+        "work_id": at_top("work_id").tolist(), "work_name": _values(at_top("work_name")),
+        "severity": [SEVERITIES[int(x)] for x in worst[rows].tolist()],
+        "n_flags": (ends - starts)[rows].tolist(),
+        "rules": [rl[a:b] for a, b in bounds], "severities": [sl[a:b] for a, b in bounds],
+        "messages": [ml[a:b] for a, b in bounds], "cause": pick(cause), "cause_inferred": pick(inferred),
+        "delayed": delayed[rows].tolist(), "note": pick(note), "since": pick(since),
+        "area_ids": [list(a) if isinstance(a, (list, tuple, np.ndarray)) else [] for a in at_top("area_ids").tolist()],
+        "expected_year": [None if v is None else int(v) for v in _values(at_top("expected_year"))],
+        "stage": _values(at_top("stage"))})
     return out[list(BY_WORK_COLUMNS)]
 
 

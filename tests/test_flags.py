@@ -3,6 +3,7 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -682,3 +683,17 @@ def test_a_bad_stored_setting_reads_in_english_and_in_vietnamese():
     saved = flags.Thresholds.problems({"flag_overdue_red_months": "1"})
     assert str(saved[0]).startswith("Tham số không hợp lệ: cần flag_overdue_delayed_months")
     assert text_of(saved[0], "en").startswith("Invalid settings: flag_overdue_delayed_months")
+
+
+def test_order_by_sorts_as_lexsort():
+    """``_order_by`` (one sort of packed keys) orders rows as ``np.lexsort`` does, ties kept in order,
+    whatever the keys' integer types; keys too wide to pack fall back to the lexsort."""
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        n = int(rng.integers(0, 200))
+        keys = [rng.integers(-3, 4, n).astype(rng.choice([np.int16, np.int32, np.int64])) for _ in range(3)]
+        assert np.array_equal(flags._order_by(*keys), np.lexsort(keys[::-1]))
+        wide = [rng.integers(-2 ** 62, 2 ** 62, n), rng.integers(0, 3, n)]
+        assert np.array_equal(flags._order_by(*wide), np.lexsort(wide[::-1]))
+        distinct = [rng.integers(0, 9, n), rng.permutation(n)]
+        assert np.array_equal(flags._order_by(*distinct, unique=True), np.lexsort(distinct[::-1]))

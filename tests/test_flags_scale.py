@@ -3,6 +3,7 @@ keep what a user relies on. How fast they are is measured by bench/ (python -m b
 timed here: a timed test fails on a busy machine and proves nothing on a fast one."""
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from bench import synthetic
@@ -62,3 +63,16 @@ def test_evaluate_agrees_with_the_pure_core_and_is_deterministic(province):
         pure = flags.flag_works(works, history, d, th, "vi", plan, m)
         assert a.equals(pure)
         assert list(a.dtypes) == list(pure.dtypes)
+
+
+def test_trend_agrees_with_evaluate_at_each_period(province):
+    """``trend`` reads the updates once and names stages and causes from their texts; ``evaluate``
+    names them from their ranks (``_DB_NAMES``): the same flags at every period's date."""
+    th = flags.stored_thresholds(province)
+    tr = flags.trend(province, thresholds=th).set_index("period_id")
+    for p in queries.periods(province).to_dict("records"):
+        f = flags.evaluate(province, p["as_of"], None, th, "vi", pd.DataFrame())  # trend: no funding plan
+        row = tr.loc[p["id"]]
+        assert row["n_flagged"] == f["work_id"].nunique()
+        for rule in flags.RULES:
+            assert row[f"n_{rule}"] == f.loc[f["rule"] == rule, "work_id"].nunique(), (p["id"], rule)
