@@ -12,6 +12,9 @@ Public entry points (pure pandas core, thin readers; never Streamlit):
   periods (id, label, as_of); ``Changes.has_previous`` is False when there is no previous
   period, and a page then says so (``no_previous_text``) instead of an empty table.
 * ``changes_between(works, history, previous_as_of, as_of, ...)``: the pure core, on frames.
+  ``compare`` gives the same rows with each date's status and flags derived in the database
+  (``flags.status_and_flags``), so a province's whole history never goes through a frame
+  (tests/test_programmes.py checks the two agree).
 
 The rows (one per work and kind of change; a work may have several kinds):
 
@@ -100,12 +103,28 @@ def changes_between(works: pd.DataFrame, history: pd.DataFrame, previous_as_of, 
     ``flags.flag_works`` (``history`` may carry note); ``stage_labels``: stage code -> label; ``stages``: the
     ``lib.stages.StageModel`` (default: the seed's stages). Pure."""
     old_d, new_d = _d(previous_as_of), _d(as_of)
+    if works.empty:  # no work in the scope (an empty town choice): nothing changed
+        return _empty()
     th = thresholds or flags.Thresholds()
-    labels = stage_labels or {}
     old = flags.status_as_of(works, history, old_d, stages)
     new = flags.status_as_of(works, history, new_d, stages)
     f_old = flags.flag_works(works, history, old_d, th, lang, stages=stages)
     f_new = flags.flag_works(works, history, new_d, th, lang, stages=stages)
+    if len(old) and not old["id"].equals(new["id"]):  # same works, same order (status_as_of keeps it)
+        old = old.set_index("id").loc[new["id"]].reset_index()
+    return _rows({c: old[c] for c in _STATUS if c in old.columns}, {c: new[c] for c in _STATUS if c in new.columns},
+                 f_old, f_new, _between(history, old_d, new_d), lang, stage_labels or {})
+
+
+# the columns of a status that the changes read (``name`` may be absent from ``works``)
+_STATUS = ("id", "name", "expected_year", "stage", "status_as_of", "is_handed_over")
+
+
+def _rows(old: dict, new: dict, f_old: pd.DataFrame, f_new: pd.DataFrame, between: dict, lang: str,
+          labels: dict[str, str]) -> pd.DataFrame:
+    """The rows of ``changes_between`` from each work's status at both dates (``_STATUS`` columns,
+    Series or arrays, one entry per work, the same works in the same order), the flags at both dates and the
+    newest note and cause typed between them (``_between``)."""
     late_old = _late(f_old)
     worst_new = by_work(f_new)
     severity_of = dict(zip(worst_new["work_id"], worst_new["severity"]))
@@ -114,16 +133,13 @@ def changes_between(works: pd.DataFrame, history: pd.DataFrame, previous_as_of, 
     late_new = late_new.sort_values("severity", key=lambda x: x.map({"red": 0, "amber": 1}), kind="stable")
     late_new = late_new.drop_duplicates("work_id", keep="first")
     late_message = dict(zip(late_new["work_id"], late_new["message"]))
-    between = _between(history, old_d, new_d)
 
     def stage_label(code) -> str:
         return t("flags.change.stage_unknown", lang) if fmt.is_missing(code) else labels.get(code, str(code))
 
     # the columns of both statuses, one value per work (the works' order), read once
-    if len(old) and not old["id"].equals(new["id"]):  # same works, same order (status_as_of keeps it)
-        old = old.set_index("id").loc[new["id"]].reset_index()
-    ids = new["id"].tolist()
-    names = [flags._value(v) for v in new["name"]] if "name" in new.columns else [None] * len(new)
+    ids = list(new["id"])
+    names = [flags._value(v) for v in new["name"]] if "name" in new else [None] * len(ids)
     old_years, new_years = ([flags._int(v) for v in x["expected_year"]] for x in (old, new))
     old_stages, new_stages = ([flags._value(v) for v in x["stage"]] for x in (old, new))
     as_ofs = [_d(v) for v in new["status_as_of"]]
@@ -214,11 +230,18 @@ def compare(db, period_id: str | None = None, towns: list[str] | None = None, la
     if this is None or before is None:
         return Changes(this["id"] if this else period_id, this.get("label_vi") if this else None,
                        _d(this["as_of"]) if this else None, None, None, None, _empty())
-    works, history = flags.load_inputs(db, None, towns, programme)
     th = flags.stored_thresholds(db)
     model = stages_.model(db)
     labels = {s.code: model.label(s.code, lang) for s in model.stages}
-    rows = changes_between(works, history, before["as_of"], this["as_of"], th, lang, labels, model)
+    old_d, new_d = _d(before["as_of"]), _d(this["as_of"])
+    # each date's status and flags derived in the database (as flags.evaluate, with no funding plan,
+    # as changes_between): a province's whole history never goes through a frame
+    (old, f_old), (new, f_new) = (flags.status_and_flags(db, x, towns, th, lang, programme) for x in (old_d, new_d))
+    typed = db.query("SELECT su.work_id, su.id, su.as_of, su.note, su.delay_cause FROM status_update su "
+                     "WHERE su.as_of > ? AND su.as_of <= ? ORDER BY su.as_of, su.id", [old_d, new_d])
+    typed = typed[typed["work_id"].isin(set(new["id"]))]
+    rows = (_rows(old, new, f_old, f_new, _between(typed, old_d, new_d), lang, labels) if len(new["id"])
+            else _empty())
     return Changes(this["id"], this.get("label_vi"), _d(this["as_of"]), before["id"], before.get("label_vi"),
                    _d(before["as_of"]), rows)
 

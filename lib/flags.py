@@ -1710,6 +1710,19 @@ SELECT su.id, su.stage, su.period_id, su.disbursed_vnd::DOUBLE AS disbursed_vnd,
 FROM status_update su JOIN w ON w.id = su.work_id WHERE su.as_of <= $eval_date"""
 
 
+def status_and_flags(db, eval_date, towns: list[str] | None = None, thresholds: Thresholds | None = None,
+                     lang: str = "vi", programme: str | None = None) -> tuple[dict, pd.DataFrame]:
+    """(status, flags) of the works of ``programme`` in ``towns`` as of ``eval_date``: the status as
+    arrays, one entry per work in ``queries.works`` order (id, name, stage, expected_year,
+    status_as_of (datetime64[D]), is_handed_over, ...), and the flags as ``flag_works`` gives them
+    (no funding plan), both derived in the database (lib/changes.py compares two dates)."""
+    d = _to_date(eval_date) or default_eval_date(db)
+    th = thresholds or stored_thresholds(db)
+    m = stages_.model(db)
+    s = _db_status(db, d, towns, m, th.stalled_periods, programme)
+    return s, _flags_of(s, d, th, m, lang, None)
+
+
 def evaluate_by_work(db, eval_date=None, towns: list[str] | None = None, lang: str = "vi",
                      thresholds: Thresholds | None = None, programme: str | None = None) -> pd.DataFrame:
     """``by_work(evaluate(...))``: one row per flagged work as of ``eval_date`` (default: the newest

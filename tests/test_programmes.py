@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 
+import pandas as pd
 import pytest
 
 from bench import synthetic
@@ -215,3 +216,21 @@ def test_open_data_of_one_programme(db, made, tmp_path):
     out = tmp_path / "p2.json"
     assert oc4ids.main(["--out", str(out), "--db", str(path), "--programme", "P2"]) == 0
     assert len(json.loads(out.read_text(encoding="utf-8"))["projects"]) == len(_ids(db, "P2"))
+
+
+def test_changes_read_in_the_database_equal_the_pure_core_on_frames(db):
+    """``changes.compare`` derives both dates' status and flags in the database (a province's
+    history never goes through a frame); the pure core on frames must give the same rows."""
+    from lib import stages as stages_
+    periods = list(queries.periods(db)["id"])
+    th, model = flags.stored_thresholds(db), stages_.model(db)
+    seen = 0
+    for pid in periods[:-1]:  # each period that has one before it
+        for programme, towns in ((None, None), ("P2", None), ("P1", list(queries.targets(db, "P1")["area_id"][:1]))):
+            got = changes.compare(db, pid, towns, "en", programme)
+            works, history = flags.load_inputs(db, None, towns, programme)
+            labels = {s.code: model.label(s.code, "en") for s in model.stages}
+            want = changes.changes_between(works, history, got.previous_as_of, got.as_of, th, "en", labels, model)
+            pd.testing.assert_frame_equal(got.rows.reset_index(drop=True), want.reset_index(drop=True))
+            seen += len(want)
+    assert seen > 50  # the synthetic histories do change
