@@ -1686,22 +1686,30 @@ def trend(db, towns: list[str] | None = None, thresholds: Thresholds | None = No
     if not periods or any(x is None for x in dates):
         works, history = load_inputs(db, None, towns, programme)
         return trend_frames(works, history, queries.periods(db), th, rules, m)
+    out = []
+    for p, d, s in zip(periods, dates, statuses(db, dates, towns, programme, m, th.stalled_periods)):
+        f = _frame(pd.DataFrame(), []) if s is None else _flags_of(s, d, th, m, "vi", None)
+        out.append(_trend_row(p, f, rules))
+    return pd.DataFrame(out)
+
+
+def statuses(db, dates: list[date], towns: list[str] | None = None, programme: str | None = None,
+             stages: StageModel | None = None, stalled_periods: int = 1):
+    """The status (``_db_status``) of the works of ``programme`` in ``towns`` at each of ``dates``,
+    in turn (None when the scope has no work): the updates are read once, up to the last date, then
+    each date's status is derived from those with as_of <= it (numpy, no loop per work, no frame)."""
+    m = stages or stages_.model(db)
     params = queries.scope_params(towns, programme)
     works = db.numpy(_DB_WORK_LIST.format(works=_DB_WORKS), params)
+    if not len(works["id"]) or not dates:
+        yield from (None for _ in dates)
+        return
     u = db.numpy(_DB_UPDATES.format(works=_DB_WORKS, nonblank=_NONBLANK), {**params, "eval_date": max(dates)})
     texts = db.numpy(_DB_ALL_TEXTS.format(works=_DB_WORKS), {**params, "eval_date": max(dates)})
     day = np.asarray(u["day"], dtype=np.int64)
-    out = []
-    for p, d in zip(periods, dates):
-        if not len(works["id"]):
-            f = _frame(pd.DataFrame(), [])
-        else:
-            upto = day <= (d - date(1970, 1, 1)).days
-            mine = {c: v[upto] for c, v in u.items()}
-            f = _flags_of(_numeric_status(works, mine, m, th.stalled_periods, lambda ids: texts), d, th, m,
-                          "vi", None)
-        out.append(_trend_row(p, f, rules))
-    return pd.DataFrame(out)
+    for d in dates:
+        upto = day <= (d - date(1970, 1, 1)).days
+        yield _numeric_status(works, {c: v[upto] for c, v in u.items()}, m, stalled_periods, lambda ids: texts)
 
 
 _DB_ALL_TEXTS = """

@@ -11,16 +11,24 @@ from lib.fmt import TY
 
 def by_period(db: Database, towns: list[str] | None = None, programme: str | None = None) -> pd.DataFrame:
     """For each reporting period (oldest first): works handed over, their investment, and the mean
-    physical progress of the works that report one (with how many do)."""
+    physical progress of the works that report one (with how many do). Each period's status is
+    derived from the updates read once (``flags.statuses``), not by reading the register again."""
+    from lib import flags  # lib.flags reads through lib.queries, as this module does
+
     rows = []
     periods = queries.periods(db).sort_values("as_of")
-    for order, p in enumerate(periods.itertuples()):
-        w = queries.works(db, towns, p.id, programme)
-        handed = w[w["is_handed_over"]]
-        known_phys = w["physical_pct"].dropna()
-        handed_vnd = fmt.sum_known(handed["total_investment_vnd"])
+    dates = [p.as_of.date() for p in periods.itertuples()]
+    for order, (p, s) in enumerate(zip(periods.itertuples(), flags.statuses(db, dates, towns, programme))):
+        if s is None:  # no work in the scope
+            handed_vnd = fmt.sum_known(pd.Series([], dtype=object))  # nothing handed over: 0 đồng
+            n, n_handed, known_phys = 0, 0, pd.Series([], dtype=float)
+        else:
+            handed = np.asarray(s["is_handed_over"], dtype=bool)
+            n, n_handed = len(handed), int(handed.sum())
+            handed_vnd = fmt.sum_known(pd.Series(s["total_investment_vnd"][handed], dtype=object))
+            known_phys = pd.Series(s["physical_pct"], dtype=float).dropna()
         rows.append({"period_id": p.id, "period_label": p.label_vi, "period_order": order, "as_of": p.as_of,
-                     "n_works": len(w), "n_handed_over": len(handed),
+                     "n_works": n, "n_handed_over": n_handed,
                      "handed_over_ty": handed_vnd / TY if handed_vnd is not None else None,
                      "physical_mean": float(known_phys.mean()) if len(known_phys) else None,
                      "n_physical_known": len(known_phys)})

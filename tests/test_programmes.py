@@ -234,3 +234,19 @@ def test_changes_read_in_the_database_equal_the_pure_core_on_frames(db):
             pd.testing.assert_frame_equal(got.rows.reset_index(drop=True), want.reset_index(drop=True))
             seen += len(want)
     assert seen > 50  # the synthetic histories do change
+
+
+def test_progress_by_period_equals_reading_the_register_at_each_period(db):
+    """``progress.by_period`` derives each period's status from the updates read once; the figures
+    are those of the register read at that period (``queries.works``)."""
+    from lib import fmt, progress
+    for programme, towns in ((None, None), ("P2", None), ("P1", list(queries.targets(db, "P1")["area_id"][:1])), (None, [])):
+        got = progress.by_period(db, towns, programme)
+        assert len(got) == len(queries.periods(db))
+        for r in got.itertuples():
+            w = queries.works(db, towns, r.period_id, programme)
+            handed = w[w["is_handed_over"]]
+            assert (r.n_works, r.n_handed_over, r.n_physical_known) == (len(w), len(handed), w["physical_pct"].notna().sum())
+            assert r.handed_over_ty == pytest.approx(fmt.sum_known(handed["total_investment_vnd"]) / fmt.TY)
+            mean = w["physical_pct"].dropna().mean()
+            assert (r.physical_mean is None and pd.isna(mean)) or r.physical_mean == pytest.approx(mean)
