@@ -31,10 +31,13 @@ T = TypeVar("T")
 
 def _connect(path: Path) -> "duckdb.DuckDBPyConnection":
     """The process's connection to the file. DuckDB's allocator keeps up to 128 MB of freed memory
-    per thread by default; a server that reads a province's thousands of works would hold it for
-    good (issue 11: at most 400 MB resident), so it gives memory back above 16 MB."""
+    per thread by default, and returns it only from the thread that freed it; a server that reads a
+    province's thousands of works would hold it for good (issue 11: at most 400 MB resident). So it
+    keeps at most 16 MB, and background threads give the rest back to the system (measured: a
+    province's register read three times, 313 -> 240 MB a second later)."""
     con = duckdb.connect(str(path))
     con.execute("SET allocator_flush_threshold = '16MB'")
+    con.execute("SET allocator_background_threads = true")
     return con
 
 
