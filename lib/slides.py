@@ -348,11 +348,27 @@ def flag_slides(rows: pd.DataFrame, when: date, lang: str = "vi", budget_px: flo
     longest = t("slides.continued", lang, title=title, k=9, n=9)
     table = FLAG_TABLE if (rows["cause"].fillna("") != "").any() else FLAG_TABLE_NO_CAUSE
     pages = paginate(table, rows, budget_px - (title_lines(longest) - 1) * TITLE_LINE_PX)
+    return _table_slides("flags", title, table, pages, facts, lang, "slides.more_flags")
+
+
+MAX_TABLE_SLIDES = 8  # a section's table runs over at most this many slides; the rest is counted, not shown
+
+
+def _table_slides(kind: str, title: str, table: Table, pages: list[pd.DataFrame], facts: dict, lang: str,
+                  more_key: str) -> list[Slide]:
+    """A section's table over its pages, at most ``MAX_TABLE_SLIDES`` of them (a province's
+    thousands of flagged works are no meeting deck); then, when rows are left, one slide that says
+    how many and where the whole list is (``more_key``). The district's lists fit in a few."""
+    kept = pages[:MAX_TABLE_SLIDES]
     out = []
-    for k, page in enumerate(pages, start=1):
-        head = title if k == 1 else t("slides.continued", lang, title=title, k=k, n=len(pages))
-        out.append(Slide("flags", head, table=table, rows=page, part=(k, len(pages)),
+    for k, page in enumerate(kept, start=1):
+        head = title if k == 1 else t("slides.continued", lang, title=title, k=k, n=len(kept))
+        out.append(Slide(kind, head, table=table, rows=page, part=(k, len(kept)),
                          facts={**facts, "page_work_ids": tuple(page["work_id"])}))
+    left = sum(len(p) for p in pages[MAX_TABLE_SLIDES:])
+    if left:
+        out.append(Slide(kind, title, lines=(t(more_key, lang, n=left, k=MAX_TABLE_SLIDES),),
+                         facts={**facts, "n_not_shown": left}))
     return out
 
 
@@ -379,12 +395,7 @@ def changes(db: Database, towns, period_id: str | None, lang: str = "vi",
               slipped=counts["slipped"], handed=counts["handed_over"], stage=counts["stage_changed"])
     longest = t("slides.continued", lang, title=title, k=9, n=9)
     pages = paginate(CHANGE_TABLE, rows, budget_px - (title_lines(longest) - 1) * TITLE_LINE_PX)
-    out = []
-    for k, page in enumerate(pages, start=1):
-        head = title if k == 1 else t("slides.continued", lang, title=title, k=k, n=len(pages))
-        out.append(Slide("changes", head, table=CHANGE_TABLE, rows=page, part=(k, len(pages)),
-                         facts={**facts, "page_work_ids": tuple(page["work_id"])}))
-    return out
+    return _table_slides("changes", title, CHANGE_TABLE, pages, facts, lang, "slides.more_changes")
 
 
 # -- 5. criteria -------------------------------------------------------------------------------------

@@ -250,3 +250,22 @@ def test_progress_by_period_equals_reading_the_register_at_each_period(db):
             assert r.handed_over_ty == pytest.approx(fmt.sum_known(handed["total_investment_vnd"]) / fmt.TY)
             mean = w["physical_pct"].dropna().mean()
             assert (r.physical_mean is None and pd.isna(mean)) or r.physical_mean == pytest.approx(mean)
+
+
+def test_a_provinces_deck_stays_a_meeting_deck(db):
+    """Hundreds of flagged works: each table section runs over at most MAX_TABLE_SLIDES slides, then
+    one slide says how many rows are not shown and where the whole list is."""
+    deck = slides.build(db, programme="P1")
+    for kind in ("flags", "changes"):
+        part = [s for s in deck if s.kind == kind]
+        tables = [s for s in part if s.table is not None]
+        assert 0 < len(tables) <= slides.MAX_TABLE_SLIDES
+        assert all(s.part == (k, len(tables)) for k, s in enumerate(tables, start=1))
+        shown = sum(len(s.rows) for s in tables)
+        total = len(part[0].facts["work_ids"]) if kind == "flags" else part[0].facts["n_changes"]
+        if shown < total:
+            (more,) = [s for s in part if s.table is None]
+            assert more.facts["n_not_shown"] == total - shown
+            assert f"Còn {total - shown} " in more.lines[0] and "trang Cảnh báo" in more.lines[0]
+    assert any(s.facts.get("n_not_shown") for s in deck)  # this file has more than the slides show
+    assert len(deck) < 30
