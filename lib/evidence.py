@@ -367,10 +367,13 @@ def works_without_town(db: Database) -> pd.DataFrame:
                     "ORDER BY report_order, id")
 
 
-def town_choices(db: Database) -> pd.DataFrame:
-    """Where the committee may place a work: the programme's towns and their district."""
-    return db.query("SELECT id, name FROM area WHERE is_programme_town OR id IN "
-                    "(SELECT parent_id FROM area WHERE is_programme_town) ORDER BY sort_order, id")
+def town_choices(db: Database, programme: str | None = None) -> pd.DataFrame:
+    """Where the committee may place a work: the programme's towns and their district (``programme``:
+    its target towns; None: every programme town)."""
+    return db.query("WITH t AS (SELECT id, parent_id FROM area WHERE (?::VARCHAR IS NULL AND is_programme_town) "
+                    "OR id IN (SELECT area_id FROM programme_target WHERE programme_id = ?)) "
+                    "SELECT id, name FROM area WHERE id IN (SELECT id FROM t) OR id IN (SELECT parent_id FROM t) "
+                    "ORDER BY sort_order, id", [programme, programme])
 
 
 def decisions(db: Database, work_id: str | None = None) -> pd.DataFrame:
@@ -393,7 +396,8 @@ def state_town(db: Database, who: Identity, work_id: str, area_id: str | None, d
         bad("ev.f_work", Msg("ev.err.unknown_work", id=str(work_id)[:40]))
     elif db.scalar("SELECT count(*) FROM work_area WHERE work_id = ?", [work_id]):
         bad("ev.f_work", Msg("ev.err.has_town", id=work_id))
-    choices = town_choices(db)
+    programme = db.scalar("SELECT programme_id FROM work WHERE id = ?", [work_id])
+    choices = town_choices(db, programme)  # the towns of the work's own programme
     if _blank(area_id):
         bad("ev.f_town", Msg("ev.err.pick_town"))
     elif area_id not in set(choices["id"]):
@@ -446,12 +450,15 @@ WORK_EFFECTS = Table("evidence_work_effects", (
 ))
 
 
-def work_effect_rows(db: Database, ruleset_id: str | None = None, lang: str = "vi") -> pd.DataFrame:
-    """One row per link from a work to a standard (of ``ruleset_id`` when given): the work, the
-    standard, its effect (numeric or not), the town it counts for and on what basis."""
+def work_effect_rows(db: Database, ruleset_id: str | None = None, lang: str = "vi",
+                     programme: str | None = None) -> pd.DataFrame:
+    """One row per link from a work (of ``programme``; None: every programme) to a standard (of
+    ``ruleset_id`` when given): the work, the standard, its effect (numeric or not), the town it
+    counts for and on what basis."""
     links = db.query(
         "SELECT ws.work_id, w.name AS work_name, ws.standard_code, ws.effect, ws.effect_value, w.report_order "
-        "FROM work_standard ws JOIN work w ON w.id = ws.work_id ORDER BY ws.standard_code, w.report_order, ws.work_id")
+        "FROM work_standard ws JOIN work w ON w.id = ws.work_id WHERE ?::VARCHAR IS NULL OR w.programme_id = ? "
+        "ORDER BY ws.standard_code, w.report_order, ws.work_id", [programme, programme])
     areas = db.query("SELECT wa.work_id, wa.area_id, a.name AS area_name, wa.basis, d.decision_ref, d.decision_date "
                      "FROM work_area wa JOIN area a ON a.id = wa.area_id LEFT JOIN work_area_decision d "
                      "ON d.work_id = wa.work_id AND d.area_id = wa.area_id ORDER BY a.sort_order")

@@ -275,8 +275,9 @@ def _location(area_id: str, area: dict | None, basis: tuple[str, str]) -> dict:
     return {"id": area_id, "description": description, "address": address}
 
 
-def _publisher(db: Database) -> dict:
-    prog = db.query("SELECT issuer, decision_no FROM programme ORDER BY id LIMIT 1")
+def _publisher(db: Database, programme: str | None = None) -> dict:
+    """The committee of ``programme`` (None: of the first programme)."""
+    prog = db.query("SELECT issuer, decision_no FROM programme ORDER BY (id = ?) DESC, id LIMIT 1", [programme])
     if prog.empty:
         return {"name": t("opendata.publisher_default", "vi")}
     issuer = _text(prog.iloc[0]["issuer"])
@@ -368,7 +369,7 @@ def build(db: Database, *, towns: list[str] | None = None, period_id: str | None
         scope = f"{programme}:{scope}" if programme is not None else scope
         uri = f"urn:ct07-trung-khanh:oc4ids:{period_id or 'moi-nhat'}:{scope}:{published_date}"
     pkg = {"uri": uri, "publishedDate": published_date, "version": VERSION,
-           "publisher": _publisher(db), "projects": projects}
+           "publisher": _publisher(db, programme), "projects": projects}
     return Export(pkg, omitted)
 
 

@@ -44,9 +44,7 @@ def programmes(db: Database) -> pd.DataFrame:
 
 def programme(db: Database, programme: str | None = None) -> pd.Series:
     """The programme ``programme`` (an id), or the first one when None or unknown."""
-    df = db.query("SELECT * FROM programme WHERE id = ? UNION ALL "
-                  "(SELECT * FROM programme ORDER BY id LIMIT 1)", [programme])
-    return df.iloc[0]
+    return db.query("SELECT * FROM programme ORDER BY (id = ?) DESC, id LIMIT 1", [programme]).iloc[0]
 
 
 def scope_params(towns: list[str] | None, programme: str | None = None) -> dict:

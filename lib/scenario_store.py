@@ -2,6 +2,7 @@
 path (``Database.write``: one transaction, audited). Never imports streamlit."""
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from datetime import datetime
@@ -83,6 +84,14 @@ def list_scenarios(db: Database, programme: str | None = None) -> pd.DataFrame:
         return df
     first = db.scalar("SELECT min(id) FROM programme")
     return df[[(_programme_of(p) or first) == programme for p in df["params"]]].reset_index(drop=True)
+
+
+def read_saved(params: str, stages, programme: str | None) -> Scenario:
+    """A stored scenario (``params``, its JSON) keyed by ``stages`` (the database's model); one saved
+    before programmes were told apart runs on ``programme``, the one ``list_scenarios`` listed it
+    under. Raises ValidationError as ``Scenario.from_json``."""
+    sc = Scenario.from_json(params, stages)
+    return sc if sc.programme is not None or programme is None else dataclasses.replace(sc, programme=programme)
 
 
 def _programme_of(params) -> str | None:

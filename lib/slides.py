@@ -367,7 +367,7 @@ def _table_slides(kind: str, title: str, table: Table, pages: list[pd.DataFrame]
                          facts={**facts, "page_work_ids": tuple(page["work_id"])}))
     left = sum(len(p) for p in pages[MAX_TABLE_SLIDES:])
     if left:
-        out.append(Slide(kind, title, lines=(t(more_key, lang, n=left, k=MAX_TABLE_SLIDES),),
+        out.append(Slide(kind, title, lines=(t(more_key, lang, n=fmt.number(left, 0, lang), k=MAX_TABLE_SLIDES),),
                          facts={**facts, "n_not_shown": left}))
     return out
 
@@ -488,7 +488,7 @@ def latest_saved(db: Database, towns=None, programme: str | None = None) -> tupl
     readable, model = [], stages_.model(db)
     for r in scenario_store.list_scenarios(db, programme).to_dict("records"):
         try:
-            readable.append((r, scenario.Scenario.from_json(r["params"], model)))
+            readable.append((r, scenario_store.read_saved(r["params"], model, programme)))
         except ValidationError:
             continue
     wanted = None if towns is None else set(towns)

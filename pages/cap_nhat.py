@@ -176,7 +176,9 @@ with tab_one:
     if done is not None and (done["work"], done["period"]) != (wid, period.id):
         st.session_state.pop("upd_done_one", None)  # another work (or period) picked: its form at once
         done = None
-    if done is not None:
+    if wid is None:  # a programme with no work yet (its works not imported)
+        st.info(ctx.tr("update.no_works"))
+    elif done is not None:
         # no fresh form for the work just saved until the user asks for one: the rest of a burst of
         # clicks on the save button finds no form to submit (the fresh form, prefilled with the stored
         # values and an empty note, would be a new valid submit); a repeat is refused anyway
@@ -220,35 +222,38 @@ with tab_one:
                 save(one, [updates.Update(wid, stage, pct, disbursed or None, year, note or None, cause)])
 
 with tab_all:
-    st.caption(ctx.tr("update.editor_help"))
-    every = view("upd_view_all", list(works["id"]))
-    shown = every["rows"]
-    prefill = pd.DataFrame({
-        "work_id": shown["id"], "name": shown["name"],
-        "stage": [stage_label.get(s) if not fmt.is_missing(s) else None for s in shown["stage"]],
-        "physical_pct": shown["physical_pct"].astype("float"),
-        "disbursed_vnd": [fmt.number(v, 0, ctx.lang) if not fmt.is_missing(v) else "" for v in shown["disbursed_vnd"]],
-        "expected_year": shown["expected_year"].astype("Float64").astype("float"),
-        "note": [""] * len(shown),
-        "cause": [""] * len(shown)})
-    edited = st.data_editor(prefill, key=f"upd_table_{every['token']}", hide_index=True, width="stretch", num_rows="fixed",
-                            disabled=["work_id", "name"], column_config={
-        "work_id": st.column_config.TextColumn(ctx.tr("register.col_id"), width="small"),
-        "name": st.column_config.TextColumn(ctx.tr("register.col_name"), width="large"),
-        "stage": st.column_config.SelectboxColumn(ctx.tr("update.stage"), options=list(stage_label.values())),
-        "physical_pct": st.column_config.NumberColumn(ctx.tr("update.physical"), min_value=0, max_value=100),
-        "disbursed_vnd": st.column_config.TextColumn(ctx.tr("update.disbursed"), help=ctx.tr("update.blank_help")),
-        "expected_year": st.column_config.NumberColumn(ctx.tr("update.expected"), min_value=2000, max_value=2100, format="%d"),
-        "note": st.column_config.TextColumn(ctx.tr("update.note")),
-        "cause": st.column_config.SelectboxColumn(ctx.tr("update.cause"), options=[""] + list(cause_label.values())),
-    })
-    if st.button(ctx.tr("update.save"), key=f"upd_all_save_{every['token']}", type="primary"):
-        rows, labels = updates.rows_from_table(prefill, edited, {v: k for k, v in stage_label.items()},
-                                               {v: k for k, v in cause_label.items()})
-        if rows:
-            save(every, rows, labels)
-        else:
-            st.info(ctx.tr("update.nothing_changed"))
+    if works.empty:  # a programme with no work yet
+        st.info(ctx.tr("update.no_works"))
+    else:
+        st.caption(ctx.tr("update.editor_help"))
+        every = view("upd_view_all", list(works["id"]))
+        shown = every["rows"]
+        prefill = pd.DataFrame({
+            "work_id": shown["id"], "name": shown["name"],
+            "stage": [stage_label.get(s) if not fmt.is_missing(s) else None for s in shown["stage"]],
+            "physical_pct": shown["physical_pct"].astype("float"),
+            "disbursed_vnd": [fmt.number(v, 0, ctx.lang) if not fmt.is_missing(v) else "" for v in shown["disbursed_vnd"]],
+            "expected_year": shown["expected_year"].astype("Float64").astype("float"),
+            "note": [""] * len(shown),
+            "cause": [""] * len(shown)})
+        edited = st.data_editor(prefill, key=f"upd_table_{every['token']}", hide_index=True, width="stretch", num_rows="fixed",
+                                disabled=["work_id", "name"], column_config={
+            "work_id": st.column_config.TextColumn(ctx.tr("register.col_id"), width="small"),
+            "name": st.column_config.TextColumn(ctx.tr("register.col_name"), width="large"),
+            "stage": st.column_config.SelectboxColumn(ctx.tr("update.stage"), options=list(stage_label.values())),
+            "physical_pct": st.column_config.NumberColumn(ctx.tr("update.physical"), min_value=0, max_value=100),
+            "disbursed_vnd": st.column_config.TextColumn(ctx.tr("update.disbursed"), help=ctx.tr("update.blank_help")),
+            "expected_year": st.column_config.NumberColumn(ctx.tr("update.expected"), min_value=2000, max_value=2100, format="%d"),
+            "note": st.column_config.TextColumn(ctx.tr("update.note")),
+            "cause": st.column_config.SelectboxColumn(ctx.tr("update.cause"), options=[""] + list(cause_label.values())),
+        })
+        if st.button(ctx.tr("update.save"), key=f"upd_all_save_{every['token']}", type="primary"):
+            rows, labels = updates.rows_from_table(prefill, edited, {v: k for k, v in stage_label.items()},
+                                                   {v: k for k, v in cause_label.items()})
+            if rows:
+                save(every, rows, labels)
+            else:
+                st.info(ctx.tr("update.nothing_changed"))
 
 
 with tab_import:  # the departments' spreadsheets: templates, preview by row and column, all or nothing

@@ -269,3 +269,54 @@ def test_a_provinces_deck_stays_a_meeting_deck(db):
             assert f"Còn {total - shown} " in more.lines[0] and "trang Cảnh báo" in more.lines[0]
     assert any(s.facts.get("n_not_shown") for s in deck)  # this file has more than the slides show
     assert len(deck) < 30
+
+
+def test_switching_programme_after_choosing_a_town_shows_all_the_new_programmes_towns(app2):
+    at, _ = app2
+    at.run()
+    assert at.selectbox(key="f_programme").value == "P1"
+    first_town = at.session_state["ctx"].town_labels[0][0]
+    at.multiselect(key="f_towns").set_value([first_town]).run() if [m for m in at.multiselect if m.key == "f_towns"] \
+        else at.pills(key="f_towns").set_value([first_town]).run()
+    assert at.query_params.get("town") in ([first_town], first_town)
+    at.selectbox(key="f_programme").set_value("P2").run()
+    assert not at.exception
+    assert at.session_state["ctx"].towns is None  # every area of P2
+    assert "town" not in at.query_params
+    assert not [w for w in at.warning if "địa bàn" in w.value]  # no false "unknown town" warning
+
+
+def test_a_programme_without_works_gets_a_sentence_on_the_update_page(app2, monkeypatch):
+    import duckdb
+    from tests.auth_helpers import sign_in_app
+    at, path = app2
+    with duckdb.connect(str(path)) as con:
+        con.execute("INSERT INTO programme (id, name) VALUES ('P3', 'Chương trình chưa có công trình')")
+    sign_in_app(at)
+    at.query_params["programme"] = "P3"
+    at.run()
+    goto(at, "pages/cap_nhat.py")
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("chưa có công trình nào" in i.value for i in at.info)
+
+
+def test_an_older_scenario_runs_on_the_programme_that_lists_it_in_the_slides(db):
+    model = stages_.model(db)
+    scenario_store.save_scenario(db, editor(db), "Cũ", scenario.default_scenario(2026, None, model))  # no programme
+    row, sc = slides.latest_saved(db, None, "P2") or (None, None)
+    assert sc is None  # listed under the first programme only
+    row, sc = slides.latest_saved(db, None, "P1")
+    assert sc.programme == "P1"
+    assert len(whatif.scenario_works(db, sc, None)) == len(_ids(db, "P1"))
+
+
+def test_open_data_names_the_programmes_own_committee_and_evidence_is_scoped(db):
+    from lib import evidence, oc4ids
+    p2 = queries.programme(db, "P2")
+    got = oc4ids.build(db, programme="P2").package["publisher"]["name"]
+    assert str(p2["issuer"]) in got and str(queries.programme(db, "P1")["issuer"]) not in got
+    links = evidence.work_effect_rows(db, None, "vi", "P2")
+    assert len(links) and set(links["work_id"]) <= _ids(db, "P2") if "work_id" in links.columns else len(links)
+    towns = set(evidence.town_choices(db, "P2")["id"])
+    assert set(queries.targets(db, "P2")["area_id"]) <= towns
+    assert not set(queries.targets(db, "P1")["area_id"]) & towns

@@ -99,7 +99,7 @@ def import_box(ctx: Ctx, town: str) -> None:
 
 def work_effects(ctx: Ctx, ruleset_id: str) -> None:
     st.subheader(ctx.tr("ev.links"))
-    rows = frame.read(evidence.work_effect_rows, ruleset_id, ctx.lang)
+    rows = frame.read(evidence.work_effect_rows, ruleset_id, ctx.lang, ctx.programme)
     table.show(ctx, evidence.WORK_EFFECTS, rows, empty=ctx.tr("ev.links_none"))
     st.caption(ctx.tr("ev.links_caption"))
 
@@ -117,7 +117,7 @@ def town_box(ctx: Ctx, work_id: str) -> None:
     open_ids = set(frame.read(evidence.works_without_town)["id"])
     if work_id not in open_ids or _readonly("work_area_committee"):
         return
-    choices = frame.read(evidence.town_choices)
+    choices = frame.read(evidence.town_choices, ctx.programme)
     names = dict(zip(choices["id"], choices["name"]))
     st.subheader(ctx.tr("ev.town_form"))
     st.caption(ctx.tr("ev.town_help"))

@@ -213,6 +213,8 @@ def _init_programme(programme_ids: list[str]) -> str | None:
     if st.session_state.get(TOWNS_OF, chosen) != chosen:  # another programme: its own towns, all of them
         st.session_state.pop(TOWN_KEY, None)
         st.session_state.pop("_unknown_town_ids", None)
+        if "town" in st.query_params:  # the address still names the old programme's towns
+            del st.query_params["town"]
     st.session_state[TOWNS_OF] = chosen
     return chosen
 

@@ -602,9 +602,7 @@ def _saved(ctx: Ctx) -> tuple[pd.DataFrame, dict[str, Scenario], list[str]]:
     parsed, problems, model = {}, [], stage_model()
     for r in rows.itertuples():
         try:
-            sc = Scenario.from_json(r.params, model)  # keyed by the database's stages
-            # saved before programmes were told apart: it belongs to the one listing it (list_scenarios)
-            parsed[r.name] = sc if sc.programme is not None else dataclasses.replace(sc, programme=ctx.programme)
+            parsed[r.name] = scenario_store.read_saved(r.params, model, ctx.programme)  # keyed by the database's stages
         except ValidationError as e:
             problems += [f"«{r.name}»: {text_of(p, ctx.lang)}" for p in e.problems]
     return rows, parsed, problems

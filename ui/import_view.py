@@ -148,7 +148,7 @@ def _preview_table(ctx: Ctx, db: Database, kind: str, p: importer.Preview) -> No
 
 def _indicator(ctx: Ctx, db: Database, who) -> None:
     """Indicator values of one town: lib/evidence.py's checklist, as on the criteria page."""
-    towns = evidence.town_choices(db)
+    towns = evidence.town_choices(db, ctx.programme)
     names = dict(zip(towns["id"], towns["name"]))
     catalog = criteria.catalog(db)
     ids = catalog.ids
