@@ -52,6 +52,8 @@ PROGRAMME_TOWNS: tuple[str, ...] = ("trung-khanh", "tra-linh")
 # boundaries with CHAR_PX a character (measured: about 9.5 px in the app's font at 22 px), so an
 # estimate errs on the tall side; tests/e2e/test_slides_browser.py checks every slide fits.
 ROWS_PX = 515
+SYNTHETIC_PX = 80  # the two-line "DỮ LIỆU MÔ PHỎNG" banner above a generated file's slides (ui/frame.py)
+PROGRAMME_CHARS = 40  # the programme's name in the slides' one-line footer
 LINE_PX = 28.6
 ROW_PAD_PX = 13
 TITLE_LINE_PX = 42
@@ -130,8 +132,9 @@ def build(db: Database, towns: list[str] | tuple[str, ...] | None = None, period
     f = flags.evaluate(db, when, towns, None, lang, programme=programme)
     options = queries.town_options(db, programme)
     deck = [headline(works, f, when, lang), pipeline(works, queries.stages(db), options, towns, lang)]
-    deck += flag_slides(flag_rows(f, queries.delay_causes(db), lang), when, lang)
-    deck += changes(db, towns, period_id, lang, programme=programme)
+    budget = ROWS_PX - (SYNTHETIC_PX if queries.synthetic(db) is not None else 0)
+    deck += flag_slides(flag_rows(f, queries.delay_causes(db), lang), when, lang, budget)
+    deck += changes(db, towns, period_id, lang, budget, programme=programme)
     for town in programme_towns(db, towns, programme):
         deck.append(criteria_slide(db, town, ruleset_id, lang, programme))
     deck.append(funding_slide(db, period, towns, lang, programme))
@@ -140,11 +143,17 @@ def build(db: Database, towns: list[str] | tuple[str, ...] | None = None, period
 
 def footer(db: Database, towns: list[str] | tuple[str, ...] | None, period_id: str | None, lang: str = "vi",
            programme: str | None = None) -> str:
-    """'Số liệu tính đến <date> · kỳ <period> · <towns shown>' (plain text)."""
+    """'Số liệu tính đến <date> · kỳ <period> · <towns shown>' (plain text); in a file of several
+    programmes the towns are preceded by the programme's name (the slides have no other chrome)."""
     period = _period(db, period_id)
     as_of = fmt.as_of(period["as_of"], period["as_of_precision"], lang) if period is not None else t("common.no_data", lang)
     label = period["label_vi"] if period is not None else t("common.no_data", lang)
-    return t("slides.footer", lang, date=as_of, period=label, towns=towns_text(db, towns, lang, programme))
+    shown = towns_text(db, towns, lang, programme)
+    if programme is not None and db.scalar("SELECT count(*) FROM programme") > 1:
+        name = str(queries.programme(db, programme)["name"])
+        name = name if len(name) <= PROGRAMME_CHARS else name[:PROGRAMME_CHARS - 1].rstrip() + "…"
+        shown = f"{name} · {shown}"
+    return t("slides.footer", lang, date=as_of, period=label, towns=shown)
 
 
 def towns_text(db: Database, towns, lang: str = "vi", programme: str | None = None) -> str:

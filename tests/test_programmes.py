@@ -268,6 +268,7 @@ def test_a_provinces_deck_stays_a_meeting_deck(db):
             assert more.facts["n_not_shown"] == total - shown
             assert f"Còn {total - shown} " in more.lines[0] and "trang Cảnh báo" in more.lines[0]
     assert any(s.facts.get("n_not_shown") for s in deck)  # this file has more than the slides show
+    assert str(queries.programme(db, "P1")["name"])[:30] in slides.footer(db, None, None, "vi", "P1")  # which programme
     assert len(deck) < 30
 
 

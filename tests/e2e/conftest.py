@@ -60,6 +60,18 @@ def server(tmp_path):
     s.stop()
 
 
+def server_with_editor(tmp_path, username: str, name: str, password: str) -> tuple[Server, Path]:
+    """A server on a database with an editor account, made before the server opens (and locks) the
+    file. The caller stops the server."""
+    from lib import auth
+    from lib.seed import open_database
+    path = seeded(tmp_path / "e2e.duckdb")
+    db = open_database(path)
+    auth.add_user(db, auth.CLI, username, name, "editor", password)
+    db.close()
+    return Server(path, tmp_path / "streamlit.log"), path
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not os.path.exists(CHROMIUM):

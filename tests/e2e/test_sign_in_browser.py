@@ -3,21 +3,14 @@ row names the account. A viewer sees no form."""
 import duckdb
 import pytest
 
-from tests.e2e.conftest import Server, wait_idle
+from tests.e2e.conftest import server_with_editor, wait_idle
 
 PASSWORD = "mat-khau-trinh-duyet"
 
 
 @pytest.fixture
 def server_with_account(tmp_path):
-    """A database with an editor account, made before the server opens (and locks) the file."""
-    from lib import auth
-    from lib.seed import open_database
-    path = tmp_path / "e2e.duckdb"
-    db = open_database(path)
-    auth.add_user(db, auth.CLI, "thuky", "Thư ký Ban Chỉ đạo", "editor", PASSWORD)
-    db.close()
-    s = Server(path, tmp_path / "streamlit.log")
+    s, path = server_with_editor(tmp_path, "thuky", "Thư ký Ban Chỉ đạo", PASSWORD)
     yield s, path
     s.stop()
 

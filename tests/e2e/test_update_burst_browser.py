@@ -8,7 +8,7 @@ with the reason on screen."""
 import duckdb
 import pytest
 
-from tests.e2e.conftest import Server, wait_idle
+from tests.e2e.conftest import server_with_editor as start_server, wait_idle
 
 PASSWORD = "mat-khau-trinh-duyet"
 NAME = "Biên tập viên Một"
@@ -17,14 +17,7 @@ SAVE = "Kiểm tra và ghi"
 
 @pytest.fixture
 def server_with_editor(tmp_path):
-    """A database with an editor account, made before the server opens (and locks) the file."""
-    from lib import auth
-    from lib.seed import open_database
-    path = tmp_path / "e2e.duckdb"
-    db = open_database(path)
-    auth.add_user(db, auth.CLI, "bientap1", NAME, "editor", PASSWORD)
-    db.close()
-    s = Server(path, tmp_path / "streamlit.log")
+    s, path = start_server(tmp_path, "bientap1", NAME, PASSWORD)
     yield s, path
     s.stop()
 
