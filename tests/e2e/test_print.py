@@ -8,6 +8,7 @@ def test_printing_the_overview_gives_whole_a4_pages(server, page, tmp_path):
     page.goto(server.url + "/danh_muc")
     wait_idle(page)
     page.get_by_text("Số liệu tính đến").first.wait_for()
+    page.locator("table.ct07-table tbody tr").first.wait_for()  # the register has drawn (a loaded machine is slower)
     page.emulate_media(media="print")
     hidden = page.evaluate("""() => ['stTopNav', 'stHeader', 'stButtonGroup', 'stSelectbox', 'stPopover']
         .map(id => [...document.querySelectorAll(`[data-testid='${id}']`)])
