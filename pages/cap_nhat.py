@@ -121,8 +121,9 @@ def save(v: dict, rows: list[updates.Update], labels: list[str] | None = None) -
         receipt = updates.record(db, who, period, rows, new_period=(mode == "new"), seen=v["seen"],
                                  token=v["token"], row_labels=labels)
     except updates.NothingChanged as e:  # it would repeat what is stored (e.g. saved twice): nothing written
-        st.info(ctx.tr("update.unchanged") + "\n\n" + "\n".join(
-            f"- {fmt.md_escape(text_of(p, ctx.lang), 400)}" for p in e.problems))
+        # said at the top of the page until seen, as a receipt is: a run cut short cannot lose it
+        flash(f"{v['token']}:unchanged", "info", [ctx.tr("update.unchanged"),
+                                                   *(text_of(p, ctx.lang) for p in e.problems)])
         return
     except ValidationError as e:
         show_errors(e.problems)

@@ -86,6 +86,7 @@ class Attempt:
     unchanged: int = 0                                  # "nothing differs from what is stored" infos shown
     panel: int = -1                                     # "Nhập tiếp" buttons once a save was confirmed (-1: not looked)
     form_after: int = -1                                # save buttons on the page then (-1: not looked)
+    lingered: int = 0                                   # runs the previous round's message outlived
 
 
 @dataclass
@@ -284,6 +285,51 @@ def type_values(page, main, pct: int, note: str, attempt) -> None:
     raise AssertionError(f"{attempt.editor} round {attempt.round}: the form kept losing what was typed")
 
 
+OLD = ["Đã ghi ", CONFLICT, ALREADY, UNCHANGED]   # a round's outcome: gone before the next round starts
+_OLD_ON_PAGE = ("(ts) => [...document.querySelectorAll(\"[data-testid='stMain'] [data-testid^='stAlertContent']\")]"
+                ".map(el => (el.innerText || '').trim()).filter(x => ts.some(t => x.includes(t)))")
+
+
+def old_messages(page) -> list[str]:
+    return page.evaluate(_OLD_ON_PAGE, OLD)
+
+
+def fresh_form(page, main, work: str, who: str) -> tuple[bool, int]:
+    """A fresh form for ``work``, with no outcome of the previous round left on the page (so that
+    what the page says after the submit is this round's). After a save of this very work its
+    receipt stands in for the form and the editor clicks "Nhập tiếp công trình này", as a user
+    would; else it picks another work, then this one. Each reruns and re-reads the form, and the
+    rerun clears the previous round's message, with one exception the page means to make: a
+    message is said until a run that drew it has reached its end, so when the editor's click cut
+    that run short the message is said once more, by the next run. The editor then picks another
+    work and this one again (one more run), a few times at most: a message that outlives them all
+    is a page that never clears it, and fails the test. Returns (asked with "Nhập tiếp", the runs
+    a message outlived)."""
+    again = False
+    if selected_work(page).startswith(work + " ·"):
+        if main.get_by_role("button", name=AGAIN).count():
+            single(page, main.get_by_role("button", name=AGAIN)).click()
+            wait_rerun(page)
+            again = True
+        else:
+            select_work(page, ASIDE)
+    if not again:
+        select_work(page, work)
+    for lingered in range(5):
+        if lingered:  # said once more by the run the click cut short: one more run
+            select_work(page, ASIDE)
+            select_work(page, work)
+        try:  # the rerun may start late on a loaded machine: let it come and draw
+            page.wait_for_function(f"(ts) => !({_OLD_ON_PAGE})(ts).length", arg=OLD, timeout=15_000, polling=200)
+        except Exception:  # noqa: BLE001 - still there after its run
+            continue
+        wait_idle(page, T)
+        if not old_messages(page):
+            return again, lingered
+    raise AssertionError(f"{who}: a message of the previous round is still on the page after "
+                         f"{lingered} more runs: {old_messages(page)}")
+
+
 def outcome_texts(page) -> list[dict]:
     return page.evaluate("() => window.__alerts.slice()")
 
@@ -301,23 +347,8 @@ def editor(e: int, shared: Shared) -> None:
             sign_in(page, username, name)
             main = main_area(page)
             for r, (work, pct, note, double) in enumerate(plan(e)):
-                # a fresh view of the work: after a save of this very work, its receipt stands in for
-                # the form and the editor clicks "Nhập tiếp công trình này", as a user would; else pick
-                # another work, then this one (each reruns and re-reads the form; the rerun also clears
-                # the previous round's message)
-                again = False
-                if selected_work(page).startswith(work + " ·"):
-                    if main.get_by_role("button", name=AGAIN).count():
-                        single(page, main.get_by_role("button", name=AGAIN)).click()
-                        wait_rerun(page)
-                        again = True
-                    else:
-                        select_work(page, ASIDE)
-                if not again:
-                    select_work(page, work)
-                assert not any(main.get_by_text(t).count() for t in ("Đã ghi ", CONFLICT, ALREADY, UNCHANGED)), \
-                    f"{username} round {r + 1}: an old message is still on the page"
-                attempt = Attempt(username, r + 1, work, pct, note, double, again=again)
+                again, lingered = fresh_form(page, main, work, f"{username} round {r + 1}")
+                attempt = Attempt(username, r + 1, work, pct, note, double, again=again, lingered=lingered)
                 type_values(page, main, pct, note, attempt)
                 shared.barrier.wait(timeout=900)   # both forms are ready: submit together
                 type_values(page, main, pct, note, attempt)  # still there after the wait: else typed again
@@ -442,7 +473,9 @@ def test_every_confirmed_save_is_in_the_database(load_server):
                f"{already} duplicate submits refused; status_update +{added} rows ({total} in all), "
                f"{audits} audited saves; {sum(a.retyped for a in attempts)} forms redrawn before a submit "
                f"and typed again; {sum(a.again for a in attempts)} forms asked for with 'Nhập tiếp', "
-               f"{sum(a.unchanged for a in attempts)} unchanged repeats refused; {elapsed:.0f} s")
+               f"{sum(a.unchanged for a in attempts)} unchanged repeats refused; "
+               f"{sum(a.lingered for a in attempts)} runs a message was said once more (its run cut short); "
+               f"{elapsed:.0f} s")
     print(summary)
     detail = "\n".join(f"  r{a.round:02d} {a.editor} {a.work} {a.pct}% {a.note}{' x%d' % a.clicks if a.double is not None else ''}: "
                        + "; ".join(f"{k[14:]}: {t[:90]!r}" for k, t in a.alerts
