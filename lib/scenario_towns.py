@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import pandas as pd
 
@@ -66,13 +67,13 @@ class TownProjection:
     n_effect_links: int                       # links of the town's works with a numeric effect
     n_links: int
 
-    @property
+    @cached_property  # the rows never change: each figure is worked out once
     def first_year(self) -> int | None:
         """First year the verdict is 'dat' (every standard scored, pass mark and group minimums met)."""
         met = self.rows.loc[self.rows["verdict"] == "dat", "year"]
         return int(met.min()) if len(met) else None
 
-    @property
+    @cached_property  # the rows never change: each figure is worked out once
     def status(self) -> str:
         """'dat' (reaches the class within the horizon), 'khong_dat', or 'chua_du_so_lieu'."""
         if self.first_year is not None:
@@ -81,15 +82,15 @@ class TownProjection:
             return "chua_du_so_lieu"
         return "khong_dat"
 
-    @property
+    @cached_property  # the rows never change: each figure is worked out once
     def n_scored(self) -> int:
         return int(self.rows["n_scored"].min()) if len(self.rows) else 0
 
-    @property
+    @cached_property  # the rows never change: each figure is worked out once
     def n_total(self) -> int:
         return int(self.rows["n_total"].max()) if len(self.rows) else 0
 
-    @property
+    @cached_property  # the rows never change: each figure is worked out once
     def pass_mark(self) -> float | None:
         marks = self.rows["pass_mark"].dropna() if len(self.rows) else []
         return float(marks.iloc[0]) if len(marks) else None

@@ -62,9 +62,10 @@ with cv.guard(ctx, ruleset):
 
     links = frame.read(criteria.work_links)
     widgets.altair(cv.groups_chart, ctx, res, width="stretch")
-    cv.failing_list(ctx, res, links, card.values)
+    made_of = (town, ruleset_id, class_code, demo)  # what the scorecard was made of: its tables are kept
+    cv.failing_list(ctx, res, links, card.values, key=made_of)
     st.subheader(ctx.tr("crit.table"))
-    st.dataframe(cv.standards_table(ctx, res, card.values, links), hide_index=True, width="stretch",
+    st.dataframe(cv.standards_table(ctx, res, card.values, links, key=made_of), hide_index=True, width="stretch",
                  column_config={ctx.tr("crit.col_name"): st.column_config.TextColumn(width="large")})
     cv.notes(ctx, res)
 st.caption(ctx.tr("crit.source", legal=fmt.md_escape(ruleset.info.legal_source or "", 400),

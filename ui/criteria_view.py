@@ -173,8 +173,18 @@ def _points_known(ctx: Ctx, res) -> str:
 def target_rows(ctx: Ctx, catalog, ruleset_id: str, towns: list[str], demo: bool,
                 today: date | None = None) -> pd.DataFrame:
     """One row per programme town: target, legal status today, the class scored, the rule-set's
-    verdict, points known, standards unknown and below their minimum."""
+    verdict, points known, standards unknown and below their minimum (built once per data version
+    and choice, kept by the session: a rerun only draws it)."""
     today = today or date.today()
+    ruleset = catalog[ruleset_id]
+    targets = frame.read(queries.targets, ctx.programme).drop_duplicates("area_id").set_index("area_id")
+    classes = tuple(chosen_class(t, ruleset, targets.loc[t, "target_class"] if t in targets.index else None)
+                    for t in towns)
+    key = (ctx.lang, ctx.programme, ruleset_id, tuple(towns), classes, demo, today)
+    return frame.kept("crit_targets", key, lambda: _target_rows(ctx, catalog, ruleset_id, towns, demo, today)).copy()
+
+
+def _target_rows(ctx: Ctx, catalog, ruleset_id: str, towns: list[str], demo: bool, today: date) -> pd.DataFrame:
     ruleset = catalog[ruleset_id]
     targets = frame.read(queries.targets, ctx.programme).drop_duplicates("area_id").set_index("area_id")
     law = transition(catalog)
@@ -331,7 +341,12 @@ def _level_text(value, unit, lang):
         return str(value)
 
 
-def standards_table(ctx: Ctx, res, values: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+def standards_table(ctx: Ctx, res, values: pd.DataFrame, links: pd.DataFrame, key: tuple | None = None) -> pd.DataFrame:
+    """The scorecard's standards as the table shows them. ``key``: what the scorecard was made of
+    (town, rule-set, class, demo): then built once per data version and kept by the session."""
+    if key is not None:
+        return frame.kept("crit_standards", (ctx.lang, *key),
+                          lambda: standards_table(ctx, res, values, links)).copy()
     vals = values.set_index("standard_code") if len(values) else pd.DataFrame()
     nd = ctx.tr("common.no_data")
     rows = []
@@ -370,24 +385,33 @@ def _value_origin(ctx: Ctx, values: pd.DataFrame, code: str) -> str:
     return f" ({when}; {sources.document(v['source'])})"
 
 
-def failing_list(ctx: Ctx, res, links: pd.DataFrame, values: pd.DataFrame) -> None:
+def failing_list(ctx: Ctx, res, links: pd.DataFrame, values: pd.DataFrame, key: tuple | None = None) -> None:
+    """The standards below their minimum, one line each (``key`` as for ``standards_table``)."""
     st.subheader(ctx.tr("crit.failing"))
+    lines = (frame.kept("crit_failing", (ctx.lang, *key), lambda: _failing_lines(ctx, res, links, values))
+             if key is not None else _failing_lines(ctx, res, links, values))
+    if not lines:
+        st.caption(ctx.tr("crit.failing_none"))
+    for line in lines:
+        st.markdown(line)
+
+
+def _failing_lines(ctx: Ctx, res, links: pd.DataFrame, values: pd.DataFrame) -> tuple[str, ...]:
     # below the minimum, whether or not the rule's points are known
     stds = res.standards
     failing = stds[stds["meets_min"].astype("boolean").fillna(True) == False]  # noqa: E712
     failing = failing.sort_values("points_if_min", ascending=False, na_position="last")
-    if failing.empty:
-        st.caption(ctx.tr("crit.failing_none"))
-        return
+    lines = []
     for s in failing.itertuples():
         linked = links[links["standard_code"] == s.code]
         works = ", ".join(f"{r.work_id} ({r.effect})" for r in linked.itertuples()) or ctx.tr("crit.none")
         key = "crit.failing_row_nogain" if fmt.is_missing(s.points_if_min) else "crit.failing_row"
-        st.markdown("- " + _md(ctx.tr(key, code=s.code, name=s.name,
-                                   value=_level_text(s.value, s.unit, ctx.lang) + _value_origin(ctx, values, s.code),
-                                   min=_level_text(s.min_level_applied, s.unit, ctx.lang),
-                                   gap=_level_text(s.gap, s.unit, ctx.lang),
-                                   gain=fmt.number(s.points_if_min, 2, ctx.lang), works=works)))
+        lines.append("- " + _md(ctx.tr(key, code=s.code, name=s.name,
+                                       value=_level_text(s.value, s.unit, ctx.lang) + _value_origin(ctx, values, s.code),
+                                       min=_level_text(s.min_level_applied, s.unit, ctx.lang),
+                                       gap=_level_text(s.gap, s.unit, ctx.lang),
+                                       gain=fmt.number(s.points_if_min, 2, ctx.lang), works=works)))
+    return tuple(lines)
 
 
 def entry_form(ctx: Ctx, town: str, standards: pd.DataFrame) -> None:

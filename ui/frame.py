@@ -7,6 +7,7 @@ sent back through app.py, which then opens the page asked for.
 """
 from __future__ import annotations
 
+import dataclasses
 import html
 import importlib
 import json
@@ -15,7 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import threading
 import weakref
+from collections import OrderedDict
 
 import pandas as pd
 import streamlit as st
@@ -113,22 +116,112 @@ def read(fn, *args, then=(), **kwargs):
     steps = tuple((f.__module__, f.__name__) for f in (then if isinstance(then, (list, tuple)) else (then,)))
     key = (fn.__module__, fn.__name__, str(db.path), _data_version(db), frozen, kw, steps)
     memo = _run_reads()
+    hashable = True
     try:
-        seen = memo.get(key)
+        seen = memo.get(key, _NONE)
     except TypeError:  # an argument that is no dict key: Streamlit's cache hashes it its own way
-        memo, seen = {}, None
-    if seen is not None:
-        return seen.copy()
+        memo, seen, hashable = {}, _NONE, False
+    if seen is _NONE and hashable:
+        seen = _small_get(key)
+    if seen is not _NONE:
+        memo[key] = seen
+        return seen.copy() if isinstance(seen, pd.DataFrame) else seen
     try:
         blob = pickle.dumps(key, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # noqa: BLE001 - any argument pickle refuses
         result = _cached(*key)
     else:
         result = _cached_by_key(blob, key)
-    if not isinstance(result, pd.DataFrame):
-        return result
+    if not isinstance(result, pd.DataFrame) and not _immutable(result):
+        return result  # a value a caller could change: a fresh copy from Streamlit's cache each time
     memo[key] = result
-    return result.copy()
+    if hashable:
+        _small_put(key, result)
+    return result.copy() if isinstance(result, pd.DataFrame) else result
+
+
+_NONE = object()  # not read yet (None is a result)
+_IMMUTABLE = (str, bytes, bool, int, float, type(None), date)
+
+
+def _immutable(v, depth: int = 0) -> bool:
+    """A value no caller can change: a text, number, date or None, or a tuple or frozen dataclass
+    of those (the legal status of a town, its answer)."""
+    if isinstance(v, _IMMUTABLE):
+        return True
+    if depth > 4:
+        return False
+    if isinstance(v, (tuple, frozenset)):
+        return all(_immutable(x, depth + 1) for x in v)
+    if dataclasses.is_dataclass(v) and not isinstance(v, type) and v.__dataclass_params__.frozen:
+        return all(_immutable(getattr(v, f.name), depth + 1) for f in dataclasses.fields(v))
+    return False
+
+
+# process-wide, across runs and sessions: the small frames (and the texts, numbers and dates) of
+# ``read`` as they came from Streamlit's cache, so that a rerun does not unpickle them again (a
+# district page makes about thirty reads, and their unpickling was a fifth of its rerun). Same key
+# as the cache (the data version is in it: a write makes every entry unreachable), emptied when
+# Streamlit's data cache is cleared (a restore). Only values of at most SMALL_BYTES, and at most
+# SMALL_TOTAL bytes in all (the least recently used go first): a province's large frames stay in
+# Streamlit's cache alone, memory first.
+SMALL_BYTES = 1 << 20
+SMALL_TOTAL = 24 << 20
+_SMALL: "OrderedDict[tuple, tuple[object, int]]" = OrderedDict()  # key -> (value, its bytes)
+_SMALL_LOCK = threading.Lock()
+_SMALL_STATE = {"epoch": None, "bytes": 0}
+
+
+def _small_epoch_checked() -> None:
+    """Empty the memo when Streamlit's data cache was cleared since it was filled (once per run)."""
+    memo = _run_reads()
+    if memo.get(_EPOCH_SEEN):
+        return
+    epoch = _cache_epoch()
+    with _SMALL_LOCK:
+        if _SMALL_STATE["epoch"] != epoch:
+            _SMALL.clear()
+            _SMALL_STATE.update(epoch=epoch, bytes=0)
+    memo[_EPOCH_SEEN] = True
+
+
+_EPOCH_SEEN = ("_small_epoch_seen",)
+
+
+def _small_get(key: tuple):
+    if _this_run() is None:
+        return _NONE
+    _small_epoch_checked()
+    with _SMALL_LOCK:
+        found = _SMALL.get(key)
+        if found is None:
+            return _NONE
+        _SMALL.move_to_end(key)
+        return found[0]
+
+
+def _small_put(key: tuple, result) -> None:
+    if _this_run() is None:
+        return
+    if isinstance(result, pd.DataFrame):
+        if len(result) > 5000:
+            return
+        size = int(result.memory_usage(index=True, deep=True).sum())
+    elif isinstance(result, (str, bytes)):
+        size = len(result) + 64
+    else:
+        size = 256  # a number, a date, a small frozen record
+    if size > SMALL_BYTES:
+        return
+    _small_epoch_checked()
+    with _SMALL_LOCK:
+        old = _SMALL.pop(key, None)
+        if old is not None:
+            _SMALL_STATE["bytes"] -= old[1]
+        _SMALL[key] = (result, size)
+        _SMALL_STATE["bytes"] += size
+        while _SMALL_STATE["bytes"] > SMALL_TOTAL and _SMALL:
+            _SMALL_STATE["bytes"] -= _SMALL.popitem(last=False)[1][1]
 
 
 # script run -> {read: its frame}: a frame read twice in one run (the page, the data stamp and the
@@ -494,7 +587,8 @@ def stamp_line(ctx: Ctx, s: Stamp) -> str:
 def data_stamp(ctx: Ctx, today: date | None = None) -> None:
     """'Số liệu tính đến …' on every page, on one line; when data are old, a short warning on the
     same line and the details behind a button."""
-    s = stamp_facts(ctx, today)
+    key = (ctx.lang, ctx.towns and tuple(ctx.towns), ctx.period_id, ctx.programme, ctx.as_of, today or date.today())
+    s = kept("stamp", key, lambda: stamp_facts(ctx, today))  # once per data version and view
     line = html.escape(stamp_line(ctx, s))
     for problem in stored_settings()[1]:   # a bad value stored by hand or by an older version
         st.warning(t("settings.bad_stored", ctx.lang, problem=fmt.md_escape(text_of(problem, ctx.lang), 400)),

@@ -145,49 +145,73 @@ def progress_charts(ctx: Ctx, works: pd.DataFrame, stages: pd.DataFrame) -> None
     if works.empty:
         st.info(ctx.tr("register.no_rows"))
         return
-    works = works[CHART_COLUMNS]
-    by_stage = overview.by_stage(works, stages, ctx.lang)
-    k = overview.kpis(works)
-    rows = _pipeline_rows(ctx, works, stages)
+    # the charts' data and specs, built once per data version and view and kept by the session: a
+    # rerun with nothing changed (a click elsewhere on the page) only draws them
+    key = (ctx.lang, ctx.towns and tuple(ctx.towns), ctx.period_id, ctx.programme, ctx.as_of,
+           ctx.as_of_precision, tuple(works["id"]))
+    c = frame.kept("register_charts", key, lambda: _chart_specs(ctx, works[CHART_COLUMNS], stages))
     # a. the pipeline, works (a click on a stage narrows the list) and investment
-    event = widgets.altair_select(charts.pipeline, rows, by_stage, "n", ctx.tr("overview.chart_stage_count"),
-                                  ctx.tr("chart.pipeline_count_title", done=k.n_handed_over, n=k.n_works),
-                                  ctx.tr("filter.town"), ctx.lang, selectable=True, key="reg_pipeline",
-                                  selection_mode=charts.STAGE_PICK)
+    event = widgets.draw_select(c["pipeline_n"], key="reg_pipeline", selection_mode=charts.STAGE_PICK)
     picked = [p.get("stage_key") for p in (event.selection.get(charts.STAGE_PICK) or [])] if event else []
     picked = [p.replace(UNKNOWN_STAGE, MISSING) for p in picked if p]
     if picked != (st.session_state.get(CHART_PICK_KEY) or []):
         st.session_state[CHART_PICK_KEY] = picked
         st.rerun()
     st.caption(ctx.tr("register.click_hint"))
-    not_done = fmt.sum_known(works.loc[~works["is_handed_over"], "total_investment_vnd"])  # None: unknown
-    share = fmt.ty(not_done, ctx.lang)
-    widgets.altair(charts.pipeline, rows, by_stage, "investment_ty", ctx.tr("overview.chart_stage_money"),
-                                    ctx.tr("chart.pipeline_money_title", share=share), ctx.tr("filter.town"),
-                                    ctx.lang, decimals=1, width="stretch")
+    widgets.draw(c["pipeline_money"])
     # b. investment by category and town
+    if c["category"] is not None:
+        widgets.draw(c["category"])
+    # c. timeline, baseline against current, with the data date
+    if c["timeline"] is not None:
+        widgets.draw(c["timeline"])
+    if c["timeline_missing"]:
+        st.caption(c["timeline_missing"])
+    # d. progress across reporting periods
+    if c["progress"] is not None:
+        widgets.draw(c["progress"], width="content")
+    for caption in c["progress_captions"]:
+        st.caption(caption)
+    # e. physical and financial progress
+    if c["physfin"] is None:
+        st.info(ctx.tr("chart.physfin_none"))
+    else:
+        widgets.draw(c["physfin"])
+        if c["physfin_missing"]:
+            st.caption(c["physfin_missing"])
+
+
+def _chart_specs(ctx: Ctx, works: pd.DataFrame, stages: pd.DataFrame) -> dict:
+    """The register's charts as Vega-Lite specs (``widgets.spec``) and their captions."""
+    by_stage = overview.by_stage(works, stages, ctx.lang)
+    k = overview.kpis(works)
+    rows = _pipeline_rows(ctx, works, stages)
+    c = {"pipeline_n": widgets.spec(charts.pipeline, rows, by_stage, "n", ctx.tr("overview.chart_stage_count"),
+                                    ctx.tr("chart.pipeline_count_title", done=k.n_handed_over, n=k.n_works),
+                                    ctx.tr("filter.town"), ctx.lang, selectable=True)}
+    not_done = fmt.sum_known(works.loc[~works["is_handed_over"], "total_investment_vnd"])  # None: unknown
+    c["pipeline_money"] = widgets.spec(charts.pipeline, rows, by_stage, "investment_ty",
+                                       ctx.tr("overview.chart_stage_money"),
+                                       ctx.tr("chart.pipeline_money_title", share=fmt.ty(not_done, ctx.lang)),
+                                       ctx.tr("filter.town"), ctx.lang, decimals=1)
     cat = _category_rows(ctx, works)
+    c["category"] = None
     if len(cat):
         top = cat.groupby("category_label")["investment_ty"].sum().sort_values(ascending=False)
-        widgets.altair(charts.category_by_town,
-            cat, ctx.tr("chart.category_title", category=top.index[0], amount=fmt.ty(top.iloc[0] * TY, ctx.lang)),
-            ctx.tr("overview.chart_stage_money"), ctx.tr("filter.town"), ctx.lang, width="stretch")
-    # c. timeline, baseline against current, with the data date
-    _timeline(ctx, works, by_stage)
-    # d. progress across reporting periods
-    _progress(ctx)
-    # e. physical and financial progress
+        c["category"] = widgets.spec(
+            charts.category_by_town, cat,
+            ctx.tr("chart.category_title", category=top.index[0], amount=fmt.ty(top.iloc[0] * TY, ctx.lang)),
+            ctx.tr("overview.chart_stage_money"), ctx.tr("filter.town"), ctx.lang)
+    c.update(_timeline(ctx, works, by_stage))
+    c.update(_progress(ctx))
     labels = {"physical": ctx.tr("chart.physical"), "financial": ctx.tr("chart.financial"),
               "measure": ctx.tr("chart.measure")}
     pf, missing = progress.physical_financial(works, labels)
-    if pf.empty:
-        st.info(ctx.tr("chart.physfin_none"))
-    else:
-        widgets.altair(charts.physical_financial, pf, ctx.tr("chart.physfin_title", n=pf["id"].nunique(),
-                                                                 total=len(works)), labels, ctx.lang,
-                        width="stretch")
-        if missing:
-            st.caption(ctx.tr("chart.physfin_missing", ids=", ".join(missing)))
+    c["physfin"] = None if pf.empty else widgets.spec(
+        charts.physical_financial, pf, ctx.tr("chart.physfin_title", n=pf["id"].nunique(), total=len(works)),
+        labels, ctx.lang)
+    c["physfin_missing"] = ctx.tr("chart.physfin_missing", ids=", ".join(missing)) if missing and not pf.empty else None
+    return c
 
 
 def _category_rows(ctx: Ctx, works: pd.DataFrame) -> pd.DataFrame:
@@ -203,10 +227,11 @@ def _category_rows(ctx: Ctx, works: pd.DataFrame) -> pd.DataFrame:
         "investment_ty": g["total_investment_vnd"].astype(float) / TY})
 
 
-def _timeline(ctx: Ctx, works: pd.DataFrame, by_stage: pd.DataFrame) -> None:
+def _timeline(ctx: Ctx, works: pd.DataFrame, by_stage: pd.DataFrame) -> dict:
     labels_map = by_stage.set_index("stage")["label"].to_dict()
     has_year = works.dropna(subset=["expected_year"])
     missing = works[works["expected_year"].isna()]
+    out = {"timeline": None, "timeline_missing": None}
     if len(has_year) and ctx.as_of:
         as_of_year = ctx.as_of.year + (ctx.as_of.timetuple().tm_yday / 366)
         due_passed = has_year[(has_year["expected_year"].astype(int) + 1 <= as_of_year) & ~has_year["is_handed_over"]]
@@ -220,26 +245,28 @@ def _timeline(ctx: Ctx, works: pd.DataFrame, by_stage: pd.DataFrame) -> None:
                   "current": ctx.tr("chart.timeline_current"), "as_of": ctx.tr("chart.timeline_asof")}
         title = ctx.tr("chart.timeline_title", n_due=len(due_passed),
                        as_of=fmt.as_of(ctx.as_of, ctx.as_of_precision, ctx.lang))
-        widgets.altair(charts.timeline, rows, by_stage, as_of_year, title, labels, width="stretch")
+        out["timeline"] = widgets.spec(charts.timeline, rows, by_stage, as_of_year, title, labels)
     if len(missing):
-        st.caption(ctx.tr("chart.timeline_missing", n=len(missing), ids=", ".join(missing["id"])))
+        out["timeline_missing"] = ctx.tr("chart.timeline_missing", n=len(missing), ids=", ".join(missing["id"]))
+    return out
 
 
-def _progress(ctx: Ctx) -> None:
+def _progress(ctx: Ctx) -> dict:
     prog = frame.read(progress.by_period, ctx.towns, ctx.programme)
     labels = {"done": ctx.tr("chart.progress_metric_done"), "money": ctx.tr("chart.progress_metric_money"),
               "physical": ctx.tr("chart.progress_metric_physical"), "period": ctx.tr("chart.period"),
               "value": ctx.tr("chart.value")}
+    out = {"progress": None, "progress_captions": []}
     if prog.empty:
-        return
+        return out
     last = prog.iloc[-1]
-    widgets.altair(charts.progress_over_periods, progress.long_form(prog, labels),
-                                                 ctx.tr("chart.progress_title", done=int(last["n_handed_over"])),
-                                                 labels, ctx.lang, width="content")
+    out["progress"] = widgets.spec(charts.progress_over_periods, progress.long_form(prog, labels),
+                                   ctx.tr("chart.progress_title", done=int(last["n_handed_over"])), labels, ctx.lang)
     if len(prog) == 1:
-        st.caption(ctx.tr("chart.progress_single", period=last["period_label"]))
+        out["progress_captions"].append(ctx.tr("chart.progress_single", period=last["period_label"]))
     if prog["n_physical_known"].sum() == 0:
-        st.caption(ctx.tr("chart.progress_physical_none"))
+        out["progress_captions"].append(ctx.tr("chart.progress_physical_none"))
+    return out
 
 
 def detail(ctx: Ctx, works: pd.DataFrame, all_works: pd.DataFrame) -> None:

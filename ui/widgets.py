@@ -160,6 +160,21 @@ def _spec(build, args: tuple, kwargs: dict) -> dict:
     return _chart_spec(build.__module__, build.__qualname__, frame.data_version(), digest, args, kwargs)
 
 
+def spec(build, *args, **kwargs) -> dict:
+    """The Vega-Lite spec ``altair`` draws, to keep and draw later (``draw``, ``draw_select``):
+    Streamlit copies a spec before it changes it, so one spec may be drawn on every rerun."""
+    return _spec(build, args, kwargs)
+
+
+def draw(spec_: dict, width="stretch") -> None:
+    st.vega_lite_chart(spec_, width=width)
+
+
+def draw_select(spec_: dict, *, key: str, selection_mode, width="stretch"):
+    """``draw`` for a chart the user selects in: the selection, as ``altair_select`` returns it."""
+    return st.vega_lite_chart(spec_, width=width, on_select="rerun", key=key, selection_mode=selection_mode)
+
+
 def altair(build, *args, width="stretch", **kwargs) -> None:
     """``st.altair_chart(build(*args, **kwargs))``, its Vega-Lite spec built once per data version
     and arguments (Altair's building and validation was a third of a rerun); the same chart,
