@@ -1669,7 +1669,7 @@ def evaluate(db, eval_date=None, towns: list[str] | None = None, thresholds: Thr
     d = _to_date(eval_date) or default_eval_date(db)
     th = thresholds or stored_thresholds(db)
     m = stages_.model(db)
-    plan = queries.capital_plan(db) if plan is None else plan  # the yearly plans imported (funding_gap)
+    plan = queries.capital_allocations(db) if plan is None else plan  # the yearly plans imported (funding_gap)
     # the status of each work, derived in the database (one row per work, not its history)
     return _flags_of(_db_status(db, d, towns, m, th.stalled_periods, programme), d, th, m, lang, plan)
 
