@@ -132,10 +132,14 @@ WITH cutoff AS (
     SELECT coalesce((SELECT as_of FROM reporting_period WHERE id = $period),
                     (SELECT max(as_of) FROM reporting_period)) AS as_of
 ),
-ranked AS (
-    SELECT su.*, row_number() OVER (PARTITION BY su.work_id ORDER BY su.as_of DESC, su.id DESC) AS rn
-    FROM status_update su, cutoff WHERE su.as_of <= cutoff.as_of
+latest AS (  -- each work's newest update: ranked on the narrow key, then read whole (a province
+               -- has tens of thousands of updates: sorting them with their notes cost time and memory)
+    SELECT id FROM (
+        SELECT su.id, row_number() OVER (PARTITION BY su.work_id ORDER BY su.as_of DESC, su.id DESC) AS rn
+        FROM status_update su, cutoff WHERE su.as_of <= cutoff.as_of
+    ) WHERE rn = 1
 ),
+ranked AS (SELECT su.* FROM status_update su JOIN latest l ON l.id = su.id),
 expected AS (  -- the newest expected year given, even when the newest update left it blank
     SELECT work_id, expected_year FROM (
         SELECT su.work_id, su.expected_year,
@@ -168,7 +172,7 @@ SELECT w.id, w.name, w.kind, w.report_group, w.category,
        coalesce(wa.area_ids, []) AS area_ids, wa.area_names, coalesce(wa.area_inferred, FALSE) AS area_inferred,
        coalesce(wa.area_by_committee, FALSE) AS area_by_committee, wa.area_note, w.source_ref, w.source_quote, w.source_note, w.created_by
 FROM work w
-LEFT JOIN ranked r ON r.work_id = w.id AND r.rn = 1
+LEFT JOIN ranked r ON r.work_id = w.id
 LEFT JOIN reporting_period rp ON rp.id = r.period_id
 LEFT JOIN expected e ON e.work_id = w.id
 LEFT JOIN stage s ON s.code = r.stage

@@ -25,7 +25,7 @@ def small_read(db):
 def large_read(db):
     """A frame above the memo's size for one value: left to Streamlit's cache alone."""
     COUNT["large"] += 1
-    return pd.DataFrame({"text": ["x" * 2000] * 1000})
+    return pd.DataFrame({"text": ["x" * 2000] * 200})
 
 
 def _app():

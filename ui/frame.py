@@ -165,8 +165,8 @@ def _immutable(v, depth: int = 0) -> bool:
 # Streamlit's data cache is cleared (a restore). Only values of at most SMALL_BYTES, and at most
 # SMALL_TOTAL bytes in all (the least recently used go first): a province's large frames stay in
 # Streamlit's cache alone, memory first.
-SMALL_BYTES = 1 << 20
-SMALL_TOTAL = 24 << 20
+SMALL_BYTES = 256 << 10
+SMALL_TOTAL = 8 << 20
 _SMALL: "OrderedDict[tuple, tuple[object, int]]" = OrderedDict()  # key -> (value, its bytes)
 _SMALL_LOCK = threading.Lock()
 _SMALL_STATE = {"epoch": None, "bytes": 0}
