@@ -80,6 +80,8 @@ def test_a_write_and_a_restore_make_the_next_run_read_the_database(app):
     auth.add_user(db, auth.CLI, "ghi-thu", "Ghi thử", "editor", "mat-khau-ghi-thu-1")
     at.run()
     assert COUNT["small"] == 2 and at.text[0].value == "Đường"
+    mine = [k for k in frame._SMALL if k[1] == "small_read"]
+    assert len(mine) == 1 and mine[0][3] == db.data_version()   # the older version's entry let go
     # a restore clears Streamlit's data cache; the memo must not outlive it
     import streamlit as st
     st.cache_data.clear()

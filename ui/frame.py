@@ -161,15 +161,18 @@ def _immutable(v, depth: int = 0) -> bool:
 # process-wide, across runs and sessions: the small frames (and the texts, numbers and dates) of
 # ``read`` as they came from Streamlit's cache, so that a rerun does not unpickle them again (a
 # district page makes about thirty reads, and their unpickling was a fifth of its rerun). Same key
-# as the cache (the data version is in it: a write makes every entry unreachable), emptied when
-# Streamlit's data cache is cleared (a restore). Only values of at most SMALL_BYTES, and at most
-# SMALL_TOTAL bytes in all (the least recently used go first): a province's large frames stay in
-# Streamlit's cache alone, memory first.
+# as the cache (the data version is in it: a write makes every entry unreachable, and the entries
+# of older versions are let go as soon as a newer one is kept), emptied when Streamlit's data cache
+# is cleared (a restore). Only values of at most SMALL_BYTES (measured by their pickle, once: a
+# value refused is remembered), at most SMALL_TOTAL bytes in all (the least recently used go
+# first): a province's large frames stay in Streamlit's cache alone, memory first. Every session
+# gets a copy of a frame; the Python lists in its cells (``area_ids``) are shared, and no page
+# changes them.
 SMALL_BYTES = 256 << 10
 SMALL_TOTAL = 8 << 20
 _SMALL: "OrderedDict[tuple, tuple[object, int]]" = OrderedDict()  # key -> (value, its bytes)
 _SMALL_LOCK = threading.Lock()
-_SMALL_STATE = {"epoch": None, "bytes": 0}
+_SMALL_STATE: dict = {"epoch": None, "bytes": 0, "versions": {}, "refused": set()}
 
 
 def _small_epoch_checked() -> None:
@@ -181,7 +184,7 @@ def _small_epoch_checked() -> None:
     with _SMALL_LOCK:
         if _SMALL_STATE["epoch"] != epoch:
             _SMALL.clear()
-            _SMALL_STATE.update(epoch=epoch, bytes=0)
+            _SMALL_STATE.update(epoch=epoch, bytes=0, versions={}, refused=set())
     memo[_EPOCH_SEEN] = True
 
 
@@ -201,20 +204,30 @@ def _small_get(key: tuple):
 
 
 def _small_put(key: tuple, result) -> None:
-    if _this_run() is None:
-        return
-    if isinstance(result, pd.DataFrame):
-        if len(result) > 5000:
-            return
-        size = int(result.memory_usage(index=True, deep=True).sum())
-    elif isinstance(result, (str, bytes)):
-        size = len(result) + 64
-    else:
-        size = 256  # a number, a date, a small frozen record
-    if size > SMALL_BYTES:
+    if _this_run() is None or key in _SMALL_STATE["refused"]:
         return
     _small_epoch_checked()
+    size = None
+    if not (isinstance(result, pd.DataFrame) and len(result) > 5000):
+        try:
+            size = len(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+        except Exception:  # noqa: BLE001 - it came from Streamlit's cache, pickled: not expected
+            size = None
     with _SMALL_LOCK:
+        if size is None or size > SMALL_BYTES:
+            refused = _SMALL_STATE["refused"]
+            if len(refused) > 4096:
+                refused.clear()
+            refused.add(key)
+            return
+        path, version = key[2], key[3]
+        newest = _SMALL_STATE["versions"].get(path)
+        if newest is None or version > newest:  # a write: the older versions' entries are unreachable
+            _SMALL_STATE["versions"][path] = version
+            for k in [k for k in _SMALL if k[2] == path and k[3] < version]:
+                _SMALL_STATE["bytes"] -= _SMALL.pop(k)[1]
+        elif version < newest:  # a run that began before the write: nobody will ask for it again
+            return
         old = _SMALL.pop(key, None)
         if old is not None:
             _SMALL_STATE["bytes"] -= old[1]

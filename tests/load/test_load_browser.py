@@ -87,6 +87,7 @@ class Attempt:
     panel: int = -1                                     # "Nhập tiếp" buttons once a save was confirmed (-1: not looked)
     form_after: int = -1                                # save buttons on the page then (-1: not looked)
     lingered: int = 0                                   # runs the previous round's message outlived
+    outlived: list = field(default_factory=list)        # the texts of those messages
 
 
 @dataclass
@@ -294,7 +295,7 @@ def old_messages(page) -> list[str]:
     return page.evaluate(_OLD_ON_PAGE, OLD)
 
 
-def fresh_form(page, main, work: str, who: str) -> tuple[bool, int]:
+def fresh_form(page, main, work: str, who: str) -> tuple[bool, int, list[str]]:
     """A fresh form for ``work``, with no outcome of the previous round left on the page (so that
     what the page says after the submit is this round's). After a save of this very work its
     receipt stands in for the form and the editor clicks "Nhập tiếp công trình này", as a user
@@ -304,7 +305,8 @@ def fresh_form(page, main, work: str, who: str) -> tuple[bool, int]:
     that run short the message is said once more, by the next run. The editor then picks another
     work and this one again (one more run), a few times at most: a message that outlives them all
     is a page that never clears it, and fails the test. Returns (asked with "Nhập tiếp", the runs
-    a message outlived)."""
+    a message outlived, the texts that outlived a run: the test allows one such run per round and
+    reads the texts, so that a save confirmed only between rounds is not missed)."""
     again = False
     if selected_work(page).startswith(work + " ·"):
         if main.get_by_role("button", name=AGAIN).count():
@@ -315,8 +317,10 @@ def fresh_form(page, main, work: str, who: str) -> tuple[bool, int]:
             select_work(page, ASIDE)
     if not again:
         select_work(page, work)
+    seen: list[str] = []
     for lingered in range(5):
         if lingered:  # said once more by the run the click cut short: one more run
+            seen += [t for t in old_messages(page) if t not in seen]
             select_work(page, ASIDE)
             select_work(page, work)
         try:  # the rerun may start late on a loaded machine: let it come and draw
@@ -325,7 +329,7 @@ def fresh_form(page, main, work: str, who: str) -> tuple[bool, int]:
             continue
         wait_idle(page, T)
         if not old_messages(page):
-            return again, lingered
+            return again, lingered, seen
     raise AssertionError(f"{who}: a message of the previous round is still on the page after "
                          f"{lingered} more runs: {old_messages(page)}")
 
@@ -347,8 +351,9 @@ def editor(e: int, shared: Shared) -> None:
             sign_in(page, username, name)
             main = main_area(page)
             for r, (work, pct, note, double) in enumerate(plan(e)):
-                again, lingered = fresh_form(page, main, work, f"{username} round {r + 1}")
-                attempt = Attempt(username, r + 1, work, pct, note, double, again=again, lingered=lingered)
+                again, lingered, outlived = fresh_form(page, main, work, f"{username} round {r + 1}")
+                attempt = Attempt(username, r + 1, work, pct, note, double, again=again, lingered=lingered,
+                                  outlived=outlived)
                 type_values(page, main, pct, note, attempt)
                 shared.barrier.wait(timeout=900)   # both forms are ready: submit together
                 type_values(page, main, pct, note, attempt)  # still there after the wait: else typed again
@@ -480,6 +485,8 @@ def test_every_confirmed_save_is_in_the_database(load_server):
     detail = "\n".join(f"  r{a.round:02d} {a.editor} {a.work} {a.pct}% {a.note}{' x%d' % a.clicks if a.double is not None else ''}: "
                        + "; ".join(f"{k[14:]}: {t[:90]!r}" for k, t in a.alerts
                                    if SAVED.search(t) or CONFLICT in t or ALREADY in t or UNCHANGED in t)
+                       + (f" [before it, outlived {a.lingered} run(s): {[t[:60] for t in a.outlived]}]"
+                          if a.lingered else "")
                        for a in attempts)
     print(detail)
     where = f"{summary}\n{detail}\nDB rows: {rows}\nserver log: {log}"
@@ -494,6 +501,21 @@ def test_every_confirmed_save_is_in_the_database(load_server):
         if a.saved and (a.panel < 1 or a.form_after != 0):
             problems.append(f"{a.note}: after the save, {a.form_after} save button(s) and {a.panel} "
                             f"'{AGAIN}' button(s): the saved work's receipt must stand in for its form")
+        if a.lingered > 2:  # a run cut short by the editor's click says it once more (twice on a slow start)
+            problems.append(f"{a.note}: the previous round's message outlived {a.lingered} runs: {a.outlived}")
+    if sum(a.lingered for a in attempts) > ROUNDS:  # a page that keeps every message one run too long
+        problems.append(f"messages outlived their run {sum(a.lingered for a in attempts)} times in "
+                        f"{len(attempts)} rounds: the page keeps them beyond the run that showed them")
+    # a success box seen only between rounds (outliving a run) still counts as the page's word
+    by_editor_round = {(a.editor, a.round): a for a in attempts}
+    for a in attempts:
+        prev = by_editor_round.get((a.editor, a.round - 1))
+        for text in a.outlived:
+            if SAVED.search(text):
+                rows_ = parse_saved(text)
+                if prev is None or any(row not in prev.saved for row in rows_):
+                    problems.append(f"{a.note}: between rounds the page confirmed {rows_}, not the "
+                                    f"previous round's save")
     # every note confirmed is in the database exactly once, with the work and % the box showed
     for a, (work, pct, note) in confirmed:
         if (note, work, pct) != (a.note, a.work, a.pct):
