@@ -113,14 +113,27 @@ def _ty(ctx: Ctx, vnd, unit: bool = True) -> str:
     return fmt.ty(vnd, ctx.lang, decimals=MONEY_DECIMALS, unit=unit, strip=False)
 
 
+_SLIDER_LABELS: dict[str, dict[float, str]] = {}  # language -> every slider value's label
+
+
+def _slider_labels(ctx: Ctx) -> dict[float, str]:
+    """The label of every value of the two money sliders (Streamlit formats each of their 300
+    options on every run: written once per language)."""
+    labels = _SLIDER_LABELS.get(ctx.lang)
+    if labels is None:
+        labels = _SLIDER_LABELS[ctx.lang] = {v: _money(ctx, v) for v in {*STATE_OPTIONS, *NONSTATE_OPTIONS}}
+    return labels
+
+
 def sliders(ctx: Ctx, d: dict) -> None:
     """The money and the horizon, in one compact row with the reset."""
     lo, hi = _horizon_bounds(d)
+    labels = _slider_labels(ctx)
     c1, c2, c3, c4 = st.columns([3.6, 3, 3, 2.4], vertical_alignment="bottom")
     c1.select_slider(ctx.tr("funding.in_state"), STATE_OPTIONS, key="fund_state", persist_state=KEEP,
-                     format_func=lambda v: _money(ctx, v), help=ctx.tr("funding.in_state_help"))
+                     format_func=lambda v: labels.get(v) or _money(ctx, v), help=ctx.tr("funding.in_state_help"))
     c2.select_slider(ctx.tr("funding.in_nonstate"), NONSTATE_OPTIONS, key="fund_nonstate", persist_state=KEEP,
-                     format_func=lambda v: _money(ctx, v), help=ctx.tr("funding.in_nonstate_help"))
+                     format_func=lambda v: labels.get(v) or _money(ctx, v), help=ctx.tr("funding.in_nonstate_help"))
     c3.slider(ctx.tr("funding.in_horizon"), min_value=lo, max_value=hi, step=1, key="fund_horizon", persist_state=KEEP, format="%d",
               help=ctx.tr("funding.in_horizon_help"))
     c4.button(ctx.tr("funding.reset"), key="fund_reset", on_click=_reset, args=(d,), icon=":material/restart_alt:",
@@ -196,9 +209,22 @@ def compute(ctx: Ctx, scenario: Scenario, ruleset_id: str, demo: bool, catalog) 
     # for another widget, a tab, a download): the scenario, every choice, the data version
     key = (scenario, base, tuple(ctx.towns) if ctx.towns is not None else None, ctx.period_id, ruleset_id, demo,
            tuple(classes.items()), tuple(names.items()), tuple(labels.items()))
+    st.session_state[_MODEL_KEY] = key
     return frame.kept("fund_model", key, lambda: whatif.evaluate(
         frame.get_db(), scenario, base, towns=ctx.towns, period_id=ctx.period_id, ruleset_id=ruleset_id, demo=demo,
         classes=classes, town_names=names, stage_labels=labels, read=lambda fn, *args: frame.read(fn, *args)))
+
+
+_MODEL_KEY = "_fund_model_key"  # what the session's model (``compute``) was made of
+
+
+def _view(ctx: Ctx, name: str, make):
+    """``make()``, kept with the session's model (``compute``) in this language: the tables and
+    chart specs drawn from it are built once, and a rerun that changes nothing only draws them."""
+    views = frame.kept("fund_views", (st.session_state.get(_MODEL_KEY), ctx.lang), dict)
+    if name not in views:
+        views[name] = make()
+    return views[name]
 
 
 # -- headline -----------------------------------------------------------------------------
@@ -389,7 +415,8 @@ def works_tab(ctx: Ctx, m: WhatIf) -> None:
     name_col = {ctx.tr("funding.col_id"): st.column_config.TextColumn(width="small"),
                 ctx.tr("funding.col_name"): st.column_config.TextColumn(width="medium")}
     if len(moved):
-        st.dataframe(works_table(ctx, m, moved), hide_index=True, width="stretch", column_config=name_col)
+        st.dataframe(_view(ctx, "moved_table", lambda: works_table(ctx, m, moved)), hide_index=True,
+                     width="stretch", column_config=name_col)
     elif m.scenario == m.base:
         st.info(ctx.tr("funding.moved_none_base"))
     else:
@@ -398,14 +425,21 @@ def works_tab(ctx: Ctx, m: WhatIf) -> None:
                       start=m.base.start_year, end=m.base.end_year))
     _timeline(ctx, m)
     with st.expander(ctx.tr("funding.all_works", n=len(m.moved))):
-        st.dataframe(works_table(ctx, m, m.moved), hide_index=True, width="stretch", column_config=name_col)
+        st.dataframe(_view(ctx, "all_table", lambda: works_table(ctx, m, m.moved)), hide_index=True,
+                     width="stretch", column_config=name_col)
     _not_simulated(ctx, m)
 
 
 def _timeline(ctx: Ctx, m: WhatIf) -> None:
+    spec = _view(ctx, "timeline", lambda: _timeline_spec(ctx, m))
+    if spec is not None:
+        widgets.draw(spec)
+
+
+def _timeline_spec(ctx: Ctx, m: WhatIf) -> dict | None:
     rows = m.moved[~m.moved["handed_over"]]
     if rows.empty:
-        return
+        return None
     end = m.scenario.end_year
     data = pd.DataFrame({
         "label": [f"{i} · {n[:44]}{'…' if len(n) > 44 else ''}"
@@ -422,7 +456,7 @@ def _timeline(ctx: Ctx, m: WhatIf) -> None:
               "baseline": ctx.tr("funding.tl_baseline"), "earlier": ctx.tr("funding.tl_earlier"),
               "later": ctx.tr("funding.tl_later"), "same": ctx.tr("funding.tl_same"),
               "base_col": ctx.tr("funding.col_base"), "year_col": ctx.tr("funding.col_year")}
-    widgets.altair(charts_funding.timeline, data, title, labels, m.scenario.start_year, end, width="stretch")
+    return widgets.spec(charts_funding.timeline, data, title, labels, m.scenario.start_year, end)
 
 
 def _not_simulated(ctx: Ctx, m: WhatIf) -> None:
@@ -448,6 +482,12 @@ MONEY_TABLE = Table("funding_money", (
 
 
 def money_tab(ctx: Ctx, m: WhatIf) -> None:
+    widgets.draw(_view(ctx, "money_chart", lambda: _money_spec(ctx, m)))
+    widgets.note(ctx.tr("funding.need_note"))
+    table_ui.show(ctx, MONEY_TABLE, m.result.per_year, caption=ctx.tr("funding.money_table_caption"))
+
+
+def _money_spec(ctx: Ctx, m: WhatIf) -> dict:
     py = m.result.per_year
     end = m.scenario.end_year
     rows = pd.DataFrame({"year": py["year"], "funded_ty": py["spent_vnd"] / TY,
@@ -464,9 +504,7 @@ def money_tab(ctx: Ctx, m: WhatIf) -> None:
     labels = {"year": ctx.tr("funding.tl_year"), "amount": ctx.tr("funding.need_axis"),
               "funded": ctx.tr("funding.need_funded"), "unfunded": ctx.tr("funding.need_unfunded"),
               "envelope": ctx.tr("funding.need_envelope")}
-    widgets.altair(charts_funding.need_by_year, rows, title, labels, ctx.lang, subtitle=subtitle, width="stretch")
-    widgets.note(ctx.tr("funding.need_note"))
-    table_ui.show(ctx, MONEY_TABLE, py, caption=ctx.tr("funding.money_table_caption"))
+    return widgets.spec(charts_funding.need_by_year, rows, title, labels, ctx.lang, subtitle=subtitle)
 
 
 # -- towns ------------------------------------------------------------------------------------
@@ -481,10 +519,8 @@ def _score_part(ctx: Ctx, m: WhatIf, p: TownProjection, end: int) -> str:
     return ctx.tr("funding.sc_part", town=town, c=p.class_code, result=scenario_report.town_result_text(p, end, ctx.lang))
 
 
-def towns_tab(ctx: Ctx, m: WhatIf) -> None:
-    if not m.projections:
-        st.info(ctx.tr("funding.no_town"))
-        return
+def _towns_spec(ctx: Ctx, m: WhatIf) -> dict | None:
+    """Each town's projected points by year (None: no town has a year scored)."""
     end = m.scenario.end_year
     rows = []
     for p in m.projections:
@@ -492,12 +528,23 @@ def towns_tab(ctx: Ctx, m: WhatIf) -> None:
         rows.append(pd.DataFrame({"year": scored["year"], "town_label": m.town_names.get(p.town, p.town),
                                   "total": scored["total"]}))
     data = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
-    if len(data):
-        parts = [_score_part(ctx, m, p, end) for p in m.projections]
-        labels = {"year": ctx.tr("funding.tl_year"), "points": ctx.tr("funding.sc_points"),
-                  "pass": ctx.tr("funding.sc_pass", mark=fmt.number(m.projections[0].pass_mark, 0, ctx.lang))}
-        widgets.altair(charts_funding.town_scores, data, m.projections[0].pass_mark, "; ".join(parts), labels,
-                                                   ctx.lang, width="stretch")
+    if not len(data):
+        return None
+    parts = [_score_part(ctx, m, p, end) for p in m.projections]
+    labels = {"year": ctx.tr("funding.tl_year"), "points": ctx.tr("funding.sc_points"),
+              "pass": ctx.tr("funding.sc_pass", mark=fmt.number(m.projections[0].pass_mark, 0, ctx.lang))}
+    return widgets.spec(charts_funding.town_scores, data, m.projections[0].pass_mark, "; ".join(parts), labels,
+                        ctx.lang)
+
+
+def towns_tab(ctx: Ctx, m: WhatIf) -> None:
+    if not m.projections:
+        st.info(ctx.tr("funding.no_town"))
+        return
+    end = m.scenario.end_year
+    spec = _view(ctx, "towns_chart", lambda: _towns_spec(ctx, m))
+    if spec is not None:
+        widgets.draw(spec)
     else:
         st.info(ctx.tr("funding.sc_none"))
     for p in m.projections:
