@@ -66,8 +66,6 @@ with several flags is one work everywhere. ``WORK_TABLE`` (lib/tables spec) and
 from __future__ import annotations
 
 import calendar
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 
@@ -680,40 +678,17 @@ SELECT w.id, w.name, w.total_investment_vnd, w.baseline_year::DOUBLE AS baseline
 FROM ({works}) w ORDER BY w._order"""
 
 
-_READER: list = []  # the thread pool of ``_beside`` (made on first use)
-_READER_LOCK = threading.Lock()
-
-
-def _beside(fn, *args) -> Future:
-    """``fn(*args)`` in a thread of a small pool, while the caller goes on: the reads of one
-    evaluation do not depend on each other, and a database read waits mostly outside Python (the
-    worklist, the updates and the names read side by side: about 6 ms less of 57 for 5,000 works,
-    issue 11). Each read opens its own cursor (``Database.numpy``, ``Database.query``); a pool
-    of two threads serves every session of the process."""
-    with _READER_LOCK:
-        if not _READER:
-            _READER.append(ThreadPoolExecutor(max_workers=2, thread_name_prefix="ct07-flags-read"))
-    return _READER[0].submit(fn, *args)
-
-
-def _db_reads(db, d: date, towns: list[str] | None, programme: str | None) -> tuple:
-    """The two reads of ``_db_status`` that take longest, started beside the caller (``_beside``):
-    the updates as numbers up to ``d``, and the names of the stage and cause ranks."""
-    params = queries.scope_params(towns, programme)
-    return (params, _beside(db.numpy, _DB_UPDATES.format(works=_DB_WORKS, nonblank=_NONBLANK),
-                            {**params, "eval_date": d}),
-            _beside(db.numpy, _DB_NAMES))
-
-
 def _db_status(db, d: date, towns: list[str] | None, m: StageModel, k: int,
-               programme: str | None = None, reads: tuple | None = None) -> dict:
+               programme: str | None = None) -> dict:
     """The status of the works of ``programme`` in ``towns`` as of ``d`` (``_finish_status``: one
     entry per work, in ``queries.works`` order): the rules of ``_frame_status``, derived with numpy
-    from the updates read as numbers. ``reads``: ``_db_reads`` of the same arguments, when the
-    caller started them earlier."""
-    params, updates, named = reads or _db_reads(db, d, towns, programme)
+    from the updates read as numbers. (The three reads run in turn: read side by side from a pool
+    of threads they took about 6 ms less of 57 for 5,000 works, but DuckDB's allocator then kept
+    memory for each pool thread, and the server's peak rose by about 35 MB, issue 11's other target.)"""
+    params = queries.scope_params(towns, programme)
     works = db.numpy(_DB_WORK_LIST.format(works=_DB_WORKS), params)
-    u, rows = updates.result(), named.result()
+    u = db.numpy(_DB_UPDATES.format(works=_DB_WORKS, nonblank=_NONBLANK), {**params, "eval_date": d})
+    rows = db.numpy(_DB_NAMES)
     kind, code, name = _objects_of(rows["kind"]), np.asarray(rows["code"], dtype=np.int64), _objects_of(rows["name"])
     names = {}  # column -> the name of each rank (rank 0: none)
     for c in ("stage", "delay_cause"):
@@ -1710,13 +1685,11 @@ def evaluate(db, eval_date=None, towns: list[str] | None = None, thresholds: Thr
     """Flags of the works of ``programme`` (None: every programme) in ``towns`` as of ``eval_date``
     (default: newest period's as_of), with the thresholds of the setting table unless given."""
     d = _to_date(eval_date) or default_eval_date(db)
-    reads = _db_reads(db, d, towns, programme)  # started first: they take longest
-    plans = _beside(queries.capital_allocations, db) if plan is None else None  # the yearly plans imported (funding_gap)
     th = thresholds or stored_thresholds(db)
     m = stages_.model(db)
+    plan = queries.capital_allocations(db) if plan is None else plan  # the yearly plans imported (funding_gap)
     # the status of each work, derived in the database (one row per work, not its history)
-    s = _db_status(db, d, towns, m, th.stalled_periods, programme, reads)
-    return _flags_of(s, d, th, m, lang, plans.result() if plans is not None else plan)
+    return _flags_of(_db_status(db, d, towns, m, th.stalled_periods, programme), d, th, m, lang, plan)
 
 
 def trend(db, towns: list[str] | None = None, thresholds: Thresholds | None = None, rules=None,
@@ -1745,15 +1718,12 @@ def statuses(db, dates: list[date], towns: list[str] | None = None, programme: s
     each date's status is derived from those with as_of <= it (numpy, no loop per work, no frame)."""
     m = stages or stages_.model(db)
     params = queries.scope_params(towns, programme)
-    if not dates:
-        return
-    updates = _beside(db.numpy, _DB_UPDATES.format(works=_DB_WORKS, nonblank=_NONBLANK), {**params, "eval_date": max(dates)})
-    all_texts = _beside(db.numpy, _DB_ALL_TEXTS.format(works=_DB_WORKS), {**params, "eval_date": max(dates)})
     works = db.numpy(_DB_WORK_LIST.format(works=_DB_WORKS), params)
-    u, texts = updates.result(), all_texts.result()
-    if not len(works["id"]):
+    if not len(works["id"]) or not dates:
         yield from (None for _ in dates)
         return
+    u = db.numpy(_DB_UPDATES.format(works=_DB_WORKS, nonblank=_NONBLANK), {**params, "eval_date": max(dates)})
+    texts = db.numpy(_DB_ALL_TEXTS.format(works=_DB_WORKS), {**params, "eval_date": max(dates)})
     day = np.asarray(u["day"], dtype=np.int64)
     for d in dates:
         upto = day <= (d - date(1970, 1, 1)).days
