@@ -217,7 +217,7 @@ def capital_plan(db: Database, work_ids: list[str] | None = None) -> pd.DataFram
 
 def capital_allocations(db: Database) -> pd.DataFrame:
     """What the funding-gap flag reads of the yearly plans: work_id, year, allocated_vnd, the rows
-    with an amount allocated (a narrower ``capital_plan``: a province has thousands of rows)."""
+    with an amount allocated (``capital_plan``, narrower: a province has thousands of rows)."""
     return db.query("SELECT work_id, year, allocated_vnd FROM capital_plan WHERE allocated_vnd IS NOT NULL "
                     "ORDER BY work_id, year")
 

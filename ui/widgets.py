@@ -171,19 +171,13 @@ def draw(spec_: dict, width="stretch") -> None:
 
 
 def draw_select(spec_: dict, *, key: str, selection_mode, width="stretch"):
-    """``draw`` for a chart the user selects in: the selection, as ``altair_select`` returns it."""
+    """``draw`` for a chart the user selects in (``on_select="rerun"``): the selection
+    ``st.altair_chart`` would return (the widget is known by ``key``)."""
     return st.vega_lite_chart(spec_, width=width, on_select="rerun", key=key, selection_mode=selection_mode)
 
 
 def altair(build, *args, width="stretch", **kwargs) -> None:
     """``st.altair_chart(build(*args, **kwargs))``, its Vega-Lite spec built once per data version
     and arguments (Altair's building and validation was a third of a rerun); the same chart,
-    drawn by ``st.vega_lite_chart``. A chart the user can select in: ``altair_select``."""
-    st.vega_lite_chart(_spec(build, args, kwargs), width=width)
-
-
-def altair_select(build, *args, key: str, selection_mode, width="stretch", **kwargs):
-    """``altair`` for a chart the user selects in (``on_select="rerun"``): the same cached spec,
-    and the selection ``st.altair_chart`` would return (the widget is known by ``key``)."""
-    return st.vega_lite_chart(_spec(build, args, kwargs), width=width, on_select="rerun", key=key,
-                              selection_mode=selection_mode)
+    drawn by ``st.vega_lite_chart``. A chart the user selects in: ``spec`` then ``draw_select``."""
+    draw(_spec(build, args, kwargs), width)
