@@ -413,6 +413,21 @@ FROM work w LEFT JOIN (
     SELECT wa.work_id, list(wa.area_id ORDER BY a.sort_order) AS area_ids
     FROM work_area wa JOIN area a ON a.id = wa.area_id GROUP BY wa.work_id) wa ON wa.work_id = w.id
 WHERE """ + queries.SCOPE_WHERE
+# the same works and places when every town is in scope (``all_towns``: the area condition holds for
+# every work), without building the area lists the updates read does not use
+_DB_WORK_KEYS = """
+SELECT w.id, (row_number() OVER (ORDER BY w.report_order NULLS LAST, w.id) - 1)::BIGINT AS _order
+FROM work w WHERE $programme::VARCHAR IS NULL OR w.programme_id = $programme"""
+
+
+def _updates_read(params: dict, eval_date: date) -> tuple[str, dict]:
+    """``_DB_UPDATES`` over the works of ``params`` (``queries.scope_params``) up to ``eval_date``,
+    with its bound parameters."""
+    if params["all_towns"]:
+        return (_DB_UPDATES.format(works=_DB_WORK_KEYS, nonblank=_NONBLANK),
+                {"programme": params["programme"], "eval_date": eval_date})
+    return _DB_UPDATES.format(works=_DB_WORKS, nonblank=_NONBLANK), {**params, "eval_date": eval_date}
+
 
 _FRAME_DB = None
 _FRAME_DB_ROWS = 20_000  # a history longer than this gets a database of its own, freed with it
@@ -687,7 +702,13 @@ def _db_status(db, d: date, towns: list[str] | None, m: StageModel, k: int,
     memory for each pool thread, and the server's peak rose by about 35 MB, issue 11's other target.)"""
     params = queries.scope_params(towns, programme)
     works = db.numpy(_DB_WORK_LIST.format(works=_DB_WORKS), params)
-    u = db.numpy(_DB_UPDATES.format(works=_DB_WORKS, nonblank=_NONBLANK), {**params, "eval_date": d})
+    u = db.numpy(*_updates_read(params, d))
+    return _numeric_status(works, u, m, k, _names(db))  # the names: no text to read
+
+
+def _names(db) -> dict:
+    """The name of each rank of ``_DB_NAMES``: {'stage': array, 'delay_cause': array} (rank 0: none),
+    read after the updates (a rank is never moved by a later update, ``_STAGE_CODES``)."""
     rows = db.numpy(_DB_NAMES)
     kind, code, name = _objects_of(rows["kind"]), np.asarray(rows["code"], dtype=np.int64), _objects_of(rows["name"])
     names = {}  # column -> the name of each rank (rank 0: none)
@@ -695,16 +716,14 @@ def _db_status(db, d: date, towns: list[str] | None, m: StageModel, k: int,
         mine = kind == c
         names[c] = np.full(int(code[mine].max(initial=0)) + 1, None, dtype=object)
         names[c][code[mine]] = name[mine]
-    return _numeric_status(works, u, m, k, None, names)  # the names: no text to read
+    return names
 
 
-def _numeric_status(works: dict, u: dict, m: StageModel, k: int, texts_of, names: dict | None = None) -> dict:
+def _numeric_status(works: dict, u: dict, m: StageModel, k: int, names: dict) -> dict:
     """``_db_status`` from what it read: ``works`` (``_DB_WORK_LIST``) and the updates ``u``
     (``_DB_UPDATES``, all of them up to the evaluation date), as ``Database.numpy`` arrays.
-    ``names``: the name of each rank of ``_DB_NAMES`` ({'stage': array, 'delay_cause': array});
-    without them (``trend``) the stage and cause are read with ``texts_of(ids)`` -> rows (id, stage,
-    delay_cause, ...) of those update ids (``Database.numpy`` arrays; more rows may be given). The
-    status leaves period_id and disbursed_vnd unknown (None): no rule reads them (``status_as_of``
+    ``names``: the name of each rank of ``_DB_NAMES`` (``_names``: {'stage': array, 'delay_cause':
+    array}), so that no text is read per update. The status leaves period_id and disbursed_vnd unknown (None): no rule reads them (``status_as_of``
     shows them, from frames)."""
     n_w, n = len(works["id"]), len(u["id"])
     def col(name, dtype=None, missing=None, frame=u) -> np.ndarray:  # a column as plain numpy (NULL: ``missing``)
@@ -808,29 +827,11 @@ def _numeric_status(works: dict, u: dict, m: StageModel, k: int, texts_of, names
     nth = run_start + k - 1
     run_nth = np.where(run_len >= k, pl[np.minimum(nth, max(len(pl) - 1, 0))] if len(pl) else -1, -1)
     # the texts shown: the newest note (read with the updates where not blank), the stage of the
-    # newest update and the newest cause (ranks, named by ``names``, else read with ``texts_of``)
+    # newest update and the newest cause (ranks, named by ``names``)
     cz = col("cz")[order]
     note_at, cause_at = latest(~np.ma.getmaskarray(u["note"])[order]), latest(cz > 0)
-    ids = col("id", np.int64)
-    read = np.unique(np.r_[last, cause_at]) if names is None else np.zeros(0, dtype=np.int64)
-    read = read[read >= 0]
-    texts = texts_of(ids[order[read]]) if len(read) else {}
-    t_ids = np.asarray(texts.get("id", []), dtype=np.int64)
-    t_order = np.argsort(t_ids)
-
-    def text_at(p, column) -> np.ndarray:  # the text of update p of each work, as read (None: p is -1)
-        out = np.full(n_w, None, dtype=object)
-        at = np.flatnonzero(p >= 0)
-        if len(at) and len(t_ids):
-            want = ids[order[p[at]]]
-            j = t_order[np.minimum(np.searchsorted(t_ids, want, sorter=t_order), len(t_ids) - 1)]
-            found = t_ids[j] == want
-            out[at[found]] = _objects_of(texts[column])[j[found]]
-        return out
 
     def named(p, codes, column) -> np.ndarray:  # the name of the rank of update p of each work (None: p is -1)
-        if names is None:
-            return text_at(p, column)
         out = np.full(n_w, None, dtype=object)
         out[p >= 0] = names[column][codes[p[p >= 0]]]
         return out
@@ -1722,18 +1723,12 @@ def statuses(db, dates: list[date], towns: list[str] | None = None, programme: s
     if not len(works["id"]) or not dates:
         yield from (None for _ in dates)
         return
-    u = db.numpy(_DB_UPDATES.format(works=_DB_WORKS, nonblank=_NONBLANK), {**params, "eval_date": max(dates)})
-    texts = db.numpy(_DB_ALL_TEXTS.format(works=_DB_WORKS), {**params, "eval_date": max(dates)})
+    u = db.numpy(*_updates_read(params, max(dates)))
+    names = _names(db)  # stages and causes named by rank, as ``evaluate`` names them (no text per update)
     day = np.asarray(u["day"], dtype=np.int64)
     for d in dates:
         upto = day <= (d - date(1970, 1, 1)).days
-        yield _numeric_status(works, {c: v[upto] for c, v in u.items()}, m, stalled_periods, lambda ids: texts)
-
-
-_DB_ALL_TEXTS = """
-WITH w AS ({works})
-SELECT su.id, su.stage, su.period_id, su.disbursed_vnd::DOUBLE AS disbursed_vnd, su.note, su.delay_cause
-FROM status_update su JOIN w ON w.id = su.work_id WHERE su.as_of <= $eval_date"""
+        yield _numeric_status(works, {c: v[upto] for c, v in u.items()}, m, stalled_periods, names)
 
 
 def status_and_flags(db, eval_date, towns: list[str] | None = None, thresholds: Thresholds | None = None,

@@ -326,6 +326,10 @@ class PgCursor:
     def fetchall(self) -> list:
         return self._cur.fetchall() if self._cur.description else []
 
+    @property
+    def description(self):
+        return self._cur.description
+
     def df(self) -> pd.DataFrame:
         return _frame(self._cur.description, self._cur.fetchall())
 

@@ -187,7 +187,7 @@ class StageModel:
 def model(db) -> StageModel:
     """The model of the database's ``stage`` table."""
     from lib import queries  # lib.queries is a reader of the database; this module stays pure
-    return StageModel.from_frame(queries.stages(db))
+    return StageModel.from_rows(db.rows(queries.STAGES_SQL))  # rows, not a frame: read on every evaluation
 
 
 @lru_cache(maxsize=1)

@@ -39,9 +39,10 @@ def funding_frame(works: pd.DataFrame) -> pd.DataFrame:
 
 
 def scenario_works(db: Database, scenario: Scenario, period_id: str | None) -> pd.DataFrame:
-    """``queries.works`` of the scenario's programme and towns as of ``period_id``."""
-    return queries.works(db, list(scenario.towns) if scenario.towns is not None else None, period_id,
-                         scenario.programme)
+    """What ``funding_frame`` reads of ``queries.works`` (``queries.funding_inputs``) for the
+    scenario's programme and towns as of ``period_id``."""
+    return queries.funding_inputs(db, list(scenario.towns) if scenario.towns is not None else None, period_id,
+                                  scenario.programme)
 
 
 def against(db: Database, scenario: Scenario, read=None) -> Scenario:

@@ -135,3 +135,21 @@ def test_a_second_submit_reads_in_english(db):
         db.write(who, "x", lambda cur: None, token=token)
     assert again.value.text("en").startswith("This submission was already written at ")
     assert again.value.text("vi").startswith("Lần gửi này đã được ghi lúc ")
+
+
+def test_a_server_process_gives_large_blocks_back_unless_the_environment_says_otherwise(monkeypatch):
+    """ui/frame.py sets glibc's thresholds once per server process (lib/db.py return_large_blocks):
+    on this Linux (glibc) they are set; an administrator's own MALLOC_* setting is left alone."""
+    import os
+    import platform
+
+    from lib.db import return_large_blocks
+    from ui import frame
+    glibc = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
+    own = any(os.environ.get(k) for k in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_"))
+    assert frame.RETURNS_LARGE_BLOCKS is (glibc and not own)   # set when the server's frame loaded
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    assert return_large_blocks() is glibc
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "4194304")
+    assert return_large_blocks() is False

@@ -97,3 +97,56 @@ def test_the_memo_keeps_to_its_memory_budget(app, monkeypatch):
     at.run()
     assert COUNT["small"] == 1                      # still one read: Streamlit's cache has it
     assert frame._SMALL_STATE["bytes"] <= 1 and not [k for k in frame._SMALL if k[1] == "small_read"]
+
+
+# -- kept views shared between sessions (``frame.kept``) and steps over one cached read (``then``) --
+MADE = {"n": 0}
+
+
+def make_view():
+    MADE["n"] += 1
+    return {"rows": list(range(1000))}
+
+
+def doubled(df):
+    return pd.concat([df, df], ignore_index=True)
+
+
+def _kept_app():
+    import sys
+
+    import streamlit as st
+
+    from ui import frame
+    m = sys.modules.get("test_frame_memo") or sys.modules["tests.test_frame_memo"]
+    view = frame.kept("memo_test_view", ("vi", None), m.make_view)
+    st.session_state["seen_view"] = view
+    st.text(str(len(view["rows"])))
+    st.text(str(len(frame.read(m.small_read))))
+    st.text(str(len(frame.read(m.small_read, then=m.doubled))))
+
+
+def test_sessions_drawing_the_same_view_share_it_until_the_last_lets_it_go(app):
+    import gc
+
+    from lib import auth
+    from ui import frame
+    _, path = app
+    MADE["n"] = 0
+    first = AppTest.from_function(_kept_app, default_timeout=60)
+    second = AppTest.from_function(_kept_app, default_timeout=60)
+    first.run()
+    second.run()
+    assert not first.exception and not second.exception
+    assert MADE["n"] == 1                                          # made once for both sessions
+    assert first.session_state["seen_view"] is second.session_state["seen_view"]
+    # the steps over a read reuse the read itself: the frame is read once, then doubled
+    assert COUNT["small"] == 1 and first.text[2].value == "4"
+    # a write: a new data version makes a new view, even for a session that holds the old one
+    auth.add_user(frame._open(str(path)), auth.CLI, "ghi-thu", "Ghi thử", "editor", "mat-khau-ghi-thu-1")
+    first.run()
+    assert MADE["n"] == 2 and first.session_state["seen_view"] is not second.session_state["seen_view"]
+    # nothing outlives the sessions that hold it
+    del first, second
+    gc.collect()
+    assert not [k for k in frame._KEPT_SHARED.keys() if k[0] == "memo_test_view"]

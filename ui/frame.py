@@ -12,20 +12,19 @@ import html
 import importlib
 import json
 import pickle
-from dataclasses import dataclass, field
-from datetime import date
-from pathlib import Path
-
 import threading
 import weakref
 from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from lib import fmt, queries
-from lib.db import Database, database_target
+from lib.db import Database, database_target, return_large_blocks
 from lib.i18n import LANGS, normalise_lang, t, text_of
 from lib.seed import open_configured
 
@@ -42,6 +41,7 @@ BAD_PROGRAMME = "_bad_programme"  # a programme in the URL that the database doe
 ROOT = Path(__file__).resolve().parent.parent
 STYLE = (Path(__file__).resolve().parent / "style.css").read_text(encoding="utf-8")  # fixed rules, no data
 ICON = Path(__file__).resolve().parent / "assets" / "icon.png"  # served by the app: no request leaves the machine
+RETURNS_LARGE_BLOCKS = return_large_blocks()  # the server gives back what a province's reads used (lib/db.py)
 
 
 def get_db() -> Database:
@@ -66,8 +66,11 @@ def _open(path: str) -> Database:
 
 
 def _compute(module: str, name: str, path: str, version: int, args: tuple, kwargs: tuple, then: tuple = ()):
-    fn = getattr(importlib.import_module(module), name)
-    result = fn(_open(path), *args, **dict(kwargs))
+    if then:  # the read itself from the cache: a page that shows the flags, their table by work and
+        # their counts by town evaluates them once, not once per step (a copy: the steps cannot change it)
+        result = _cached_read((module, name, path, version, args, kwargs, ()))
+    else:
+        result = getattr(importlib.import_module(module), name)(_open(path), *args, **dict(kwargs))
     for t_module, t_name in then:  # a pure step of lib/ over the read (e.g. flags.by_work), cached with it
         result = getattr(importlib.import_module(t_module), t_name)(result)
     return result
@@ -84,6 +87,15 @@ def _cached_by_key(key: bytes, _read: tuple):
 def _cached(module: str, name: str, path: str, version: int, args: tuple, kwargs: tuple, then: tuple = ()):
     """``_compute`` for a read whose arguments do not pickle: Streamlit hashes them its own way."""
     return _compute(module, name, path, version, args, kwargs, then)
+
+
+def _cached_read(key: tuple):
+    """The read of ``key`` (module, name, path, version, args, kwargs, then) from Streamlit's cache."""
+    try:
+        blob = pickle.dumps(key, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - any argument pickle refuses
+        return _cached(*key)
+    return _cached_by_key(blob, key)
 
 
 # script run -> (db.changes, data version): the version is read once per run (it was a query per
@@ -126,12 +138,7 @@ def read(fn, *args, then=(), **kwargs):
     if seen is not _NONE:
         memo[key] = seen
         return seen.copy() if isinstance(seen, pd.DataFrame) else seen
-    try:
-        blob = pickle.dumps(key, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:  # noqa: BLE001 - any argument pickle refuses
-        result = _cached(*key)
-    else:
-        result = _cached_by_key(blob, key)
+    result = _cached_read(key)
     if not isinstance(result, pd.DataFrame) and not _immutable(result):
         return result  # a value a caller could change: a fresh copy from Streamlit's cache each time
     memo[key] = result
@@ -254,21 +261,47 @@ def _cache_epoch() -> str:
     return uuid.uuid4().hex
 
 
+class _Kept:
+    """A kept value (``kept``), held by every session that draws it; gone with the last of them."""
+    __slots__ = ("value", "__weakref__")
+
+    def __init__(self, value):
+        self.value = value
+
+
+# (name, database, data version, cache epoch, key) -> the value sessions hold: two sessions that draw
+# the same view share one value (a province's deck or what-if model is megabytes, and a meeting
+# opens the same page on several screens). Weak: a value lives only while a session holds it.
+_KEPT_SHARED: "weakref.WeakValueDictionary" = weakref.WeakValueDictionary()
+_KEPT_LOCK = threading.Lock()
+
+
 def kept(name: str, key: tuple, make):
     """``make()``, kept by the session while ``key`` (and the database, its data version and the
     life of Streamlit's data cache) does not change: for a large result that a page draws from on
     every run (the slides' deck, the what-if model), so that a rerun with nothing changed neither
     reads it back from Streamlit's cache (unpickling a thousand frames) nor computes it again.
-    The result is shared between the session's runs: callers only read it."""
+    Sessions with the same ``key`` share one value (``_KEPT_SHARED``), so ``key`` holds everything
+    the value depends on besides the data, and callers only read it."""
     db = get_db()
-    full = (str(db.path), data_version(), _cache_epoch(), key)
+    full = (name, str(db.path), data_version(), _cache_epoch(), key)
     slot = f"_kept_{name}"
     last = st.session_state.get(slot)
     if last is not None and last[0] == full:
-        return last[1]
-    value = make()
-    st.session_state[slot] = (full, value)
-    return value
+        return last[1].value
+    try:
+        with _KEPT_LOCK:
+            held = _KEPT_SHARED.get(full)
+        shared = True
+    except TypeError:  # a key that is no dict key: kept by this session alone
+        held, shared = None, False
+    if held is None:
+        held = _Kept(make())
+        if shared:
+            with _KEPT_LOCK:
+                held = _KEPT_SHARED.setdefault(full, held)
+    st.session_state[slot] = (full, held)
+    return held.value
 
 
 @dataclass(frozen=True)
