@@ -267,3 +267,41 @@ def test_no_period_lies_in_the_future(tmp_path):
     dates = synthetic._period_dates(20, "quarterly")
     assert dates[-1] == date(2026, 9, 30) and dates[0] == date(2021, 12, 31)
     assert dates == sorted(dates) and dates[-1] <= date.today()
+
+
+def test_the_works_read_gives_each_works_newest_update_and_the_funding_read_the_same_inputs(tmp_path, small):
+    """``queries.works`` finds each work's newest update (latest date, then the one entered last) and
+    its newest expected year with aggregates; checked here against the updates themselves, sorted in
+    pandas, at every period, with updates sharing a date. ``queries.funding_inputs`` (what the goal
+    seeking reads) gives the funding simulation the same frame as the full read."""
+    from lib import whatif
+    path = tmp_path / "newest.duckdb"
+    shutil.copy(small, path)
+    db = open_database(path)
+    try:
+        su = db.query("SELECT id, work_id, as_of, stage, physical_pct, expected_year FROM status_update")
+        # a second update on the date of a work's newest one, entered later: it must win
+        w0 = su.sort_values(["as_of", "id"]).iloc[-1]
+        db._con.execute("INSERT INTO status_update (work_id, period_id, as_of, stage, physical_pct, expected_year) "
+                        "SELECT work_id, period_id, as_of, 'tam_dung', 1.5, NULL FROM status_update WHERE id = ?",
+                        [int(w0["id"])])
+        su = db.query("SELECT id, work_id, as_of, stage, physical_pct, expected_year FROM status_update")
+        periods = queries.periods(db)
+        towns = queries.town_options(db)["id"].tolist()
+        for _, p in periods.iterrows():
+            upto = su[su["as_of"] <= p["as_of"]].sort_values(["work_id", "as_of", "id"])
+            newest = upto.groupby("work_id").tail(1).set_index("work_id")
+            years = upto[upto["expected_year"].notna()].groupby("work_id").tail(1).set_index("work_id")
+            got = queries.works(db, period=p["id"]).set_index("id")
+            assert got.loc[newest.index, "stage"].tolist() == newest["stage"].tolist()
+            assert got.loc[newest.index, "physical_pct"].fillna(-1).tolist() == newest["physical_pct"].fillna(-1).tolist()
+            assert got.loc[years.index, "expected_year"].tolist() == years["expected_year"].astype(int).tolist()
+            assert got.loc[~got.index.isin(years.index), "expected_year"].isna().all()
+            for scope in (None, [towns[0]], [queries.UNKNOWN_TOWN], towns[:3]):
+                for programme in (None, "P1", "P2"):
+                    pd.testing.assert_frame_equal(
+                        whatif.funding_frame(queries.works(db, scope, p["id"], programme)),
+                        whatif.funding_frame(queries.funding_inputs(db, scope, p["id"], programme)), check_exact=True)
+        assert queries.works(db).set_index("id").loc[w0["work_id"], "stage"] == "tam_dung"
+    finally:
+        db.close()
