@@ -343,8 +343,16 @@ def area_region(db: Database, area_id: str) -> str | None:
     return db.scalar("SELECT region_code FROM area WHERE id = ?", [area_id])
 
 
-def target_class(db: Database, area_id: str) -> str | None:
-    return db.scalar("SELECT target_class FROM programme_target WHERE area_id = ? LIMIT 1", [area_id])
+# a town's target in ``programme`` (None: in the first programme, by id, that targets it): one town
+# can be the target of two programmes (a province file), each with its own class and year
+_TARGET_SQL = ("SELECT target_class, target_year FROM programme_target WHERE area_id = ? "
+               "AND (?::VARCHAR IS NULL OR programme_id = ?) ORDER BY programme_id LIMIT 1")
+
+
+def target_class(db: Database, area_id: str, programme: str | None = None) -> str | None:
+    """The class ``programme`` targets for the town (see ``_TARGET_SQL``); None: no target."""
+    row = db.rows(_TARGET_SQL, [area_id, programme, programme])
+    return row[0]["target_class"] if row else None
 
 
 # -- the scorecard -------------------------------------------------------------------------------
@@ -416,9 +424,9 @@ def default_class(ruleset: rs.Ruleset, target: str | None) -> str:
     return "III" if "III" in classes else classes[0]
 
 
-def town_class(db: Database, town: str, ruleset_id: str) -> str:
-    """default_class for a town, from its programme target."""
-    return default_class(catalog(db)[ruleset_id], target_class(db, town))
+def town_class(db: Database, town: str, ruleset_id: str, programme: str | None = None) -> str:
+    """default_class for a town, from its target in ``programme`` (``target_class``)."""
+    return default_class(catalog(db)[ruleset_id], target_class(db, town, programme))
 
 
 @dataclass(frozen=True)
@@ -473,18 +481,20 @@ class LegalStatus:
         return text[:1].lower() + text[1:]   # mid-sentence: "loại IV, năm 2025"
 
 
-def legal_status(db: Database, town: str, today: date, cat: rs.RulesetCatalog | None = None) -> LegalStatus:
+def legal_status(db: Database, town: str, today: date, cat: rs.RulesetCatalog | None = None,
+                 programme: str | None = None) -> LegalStatus:
     """The town's legal status on ``today``: the transition rule of the rule-set in force that day
-    (NQ 111/2025, Điều 15, from 01/01/2026) and the administrative change (area data)."""
+    (NQ 111/2025, Điều 15, from 01/01/2026) and the administrative change (area data); its target
+    is that of ``programme`` (``target_class``)."""
     cat = cat or catalog(db)
     area = db.query("SELECT a.name, a.valid_to, s.name AS successor_name, s.legal_source AS successor_source, "
                     "a.legal_source FROM area a LEFT JOIN area s ON s.id = a.successor_id WHERE a.id = ?", [town])
     if area.empty:
         raise scoring.ScoringError(Msg("crit.err.no_area", town=town))
     a = area.iloc[0]
-    tgt = db.query("SELECT target_class, target_year FROM programme_target WHERE area_id = ? LIMIT 1", [town])
-    target = None if tgt.empty else tgt.iloc[0]["target_class"]
-    year = None if tgt.empty or pd.isna(tgt.iloc[0]["target_year"]) else int(tgt.iloc[0]["target_year"])
+    tgt = db.rows(_TARGET_SQL, [town, programme, programme])
+    target = tgt[0]["target_class"] if tgt else None
+    year = int(tgt[0]["target_year"]) if tgt and tgt[0]["target_year"] is not None else None
     law = next((r.info for r in cat.valid_on(today)
                 if r.info.transition_class and target in r.info.transition_from), None)
     merged_on = None
@@ -590,12 +600,12 @@ def _std_point(row, std) -> StandardPoint:
 
 
 def town_answer(db: Database, town: str, ruleset_id: str, class_code: str | None, today: date,
-                include_demo: bool = False, heritage: bool = False) -> TownAnswer:
+                include_demo: bool = False, heritage: bool = False, programme: str | None = None) -> TownAnswer:
     """One call for the scorecard's first screen: the legal status on ``today`` and the assessment
     against ``ruleset_id`` (``class_code`` None: the class that follows the town, see default_class)."""
     cat = catalog(db)
     ruleset = cat[ruleset_id]
-    legal = legal_status(db, town, today, cat)
+    legal = legal_status(db, town, today, cat, programme)
     cls = class_code or default_class(ruleset, legal.target_class)
     card = scorecard(db, town, ruleset_id, cls, None, include_demo, heritage)
     res = card.result

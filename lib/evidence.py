@@ -62,10 +62,11 @@ VALUE_COLS = ("value", "as_of", "doc_name", "doc_no", "doc_date", "note")
 AREA_MARK = re.compile(r"\((?:mã địa bàn|area code): ([A-Za-z0-9_-]+)\)")
 
 
-def class_for(db: Database, area_id: str, ruleset_id: str) -> str:
-    """The town's target class when the rule-set has it, else III (NQ 111), else the first class."""
+def class_for(db: Database, area_id: str, ruleset_id: str, programme: str | None = None) -> str:
+    """The town's target class (in ``programme``, ``criteria.target_class``) when the rule-set has it,
+    else III (NQ 111), else the first class."""
     classes = list(criteria.catalog(db)[ruleset_id].classes)
-    target = criteria.target_class(db, area_id)
+    target = criteria.target_class(db, area_id, programme)
     return target if target in classes else ("III" if "III" in classes else classes[0])
 
 
@@ -78,10 +79,11 @@ def _min_text(s, lang: str) -> str | None:
 
 
 def missing_standards(db: Database, area_id: str, ruleset_id: str, class_code: str | None = None,
-                      lang: str = "vi") -> pd.DataFrame:
+                      lang: str = "vi", programme: str | None = None) -> pd.DataFrame:
     """The standards of the town's class in the rule-set with no real value (demo values do not
-    count): the rows of CHECKLIST, value columns empty."""
-    class_code = class_code or class_for(db, area_id, ruleset_id)
+    count): the rows of CHECKLIST, value columns empty. The class: ``class_code``, else the town's
+    in ``programme`` (``class_for``)."""
+    class_code = class_code or class_for(db, area_id, ruleset_id, programme)
     stds = criteria.catalog(db)[ruleset_id].standards_for(class_code)
     have = set(criteria.indicator_values(db, area_id, None, False)["standard_code"])
     rows = [{"code": s.code, "name": s.name, "unit": None if fmt.is_missing(s.unit) else s.unit,
@@ -101,9 +103,9 @@ def checklist_meta(db: Database, area_id: str, ruleset_id: str, class_code: str,
 
 
 def checklist_xlsx(db: Database, area_id: str, ruleset_id: str, class_code: str | None = None,
-                   lang: str = "vi", today: date | None = None) -> bytes:
+                   lang: str = "vi", today: date | None = None, programme: str | None = None) -> bytes:
     """The checklist as a workbook: lines of context (the town and its code), then the table."""
-    class_code = class_code or class_for(db, area_id, ruleset_id)
+    class_code = class_code or class_for(db, area_id, ruleset_id, programme)
     rows = missing_standards(db, area_id, ruleset_id, class_code, lang)
     return export.to_xlsx_bytes(CHECKLIST.file_frame(rows, lang), SHEET,
                                 checklist_meta(db, area_id, ruleset_id, class_code, lang, today),

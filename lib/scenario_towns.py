@@ -26,14 +26,15 @@ def programme_towns(db: Database, programme: str | None = None) -> list[str]:
                          "WHERE t.programme_id = ? ORDER BY a.sort_order", [programme])["id"])
 
 
-def class_for(db: Database, town: str, ruleset_id: str, class_code: str | None = None) -> str:
+def class_for(db: Database, town: str, ruleset_id: str, class_code: str | None = None,
+              programme: str | None = None) -> str:
     """The class a town is scored against: ``class_code`` when one was chosen deliberately (and the
     rule-set has it), else the class that follows the town (criteria.default_class: its programme
     target when the rule-set has it, IV or V under NQ 1210; under NQ 111/2025 the class its
     transition rule gives a former IV/V town, III)."""
     if class_code and class_code in criteria.catalog(db)[ruleset_id].classes:
         return class_code
-    return criteria.town_class(db, town, ruleset_id)
+    return criteria.town_class(db, town, ruleset_id, programme)
 
 
 def town_links(db: Database, town: str) -> pd.DataFrame:
@@ -96,9 +97,10 @@ class TownProjection:
         return float(marks.iloc[0]) if len(marks) else None
 
 
-def _town_inputs(db: Database, town: str, ruleset_id: str, include_demo: bool, class_code: str | None = None):
+def _town_inputs(db: Database, town: str, ruleset_id: str, include_demo: bool, class_code: str | None = None,
+                 programme: str | None = None):
     cat = criteria.catalog(db)
-    cls = class_for(db, town, ruleset_id, class_code)
+    cls = class_for(db, town, ruleset_id, class_code, programme)
     values = criteria.indicator_values(db, town, None, include_demo)
     own = set(cat[ruleset_id].standards_for(cls)["code"])
     values = values[values["standard_code"].isin(own)]
@@ -107,11 +109,12 @@ def _town_inputs(db: Database, town: str, ruleset_id: str, include_demo: bool, c
 
 
 def town_projection(db: Database, town: str, ruleset_id: str, include_demo: bool,
-                    completion: tuple, years: tuple, class_code: str | None = None) -> TownProjection:
+                    completion: tuple, years: tuple, class_code: str | None = None,
+                    programme: str | None = None) -> TownProjection:
     """A town's score each year as its own works complete. ``completion``: (work_id, year)
     pairs (``relevant_completion``); ``years``: the years to score; ``class_code``: a class
     chosen deliberately (None: the class that follows the town, see class_for)."""
-    cat, cls, region, values, links, uses_demo = _town_inputs(db, town, ruleset_id, include_demo, class_code)
+    cat, cls, region, values, links, uses_demo = _town_inputs(db, town, ruleset_id, include_demo, class_code, programme)
     rows = criteria.project_scores(cat, ruleset_id, cls, region, values, links, dict(completion), list(years))
     return TownProjection(town, ruleset_id, cls, rows, uses_demo,
                           int(links["effect_value"].notna().sum()), len(links))

@@ -111,7 +111,7 @@ def goal_town(db: Database, scenario: Scenario, period_id: str | None, town: str
     scenario = against(db, scenario)
     works = scenario_works(db, scenario, period_id)
     frame = funding_frame(works)
-    cat, cls, region, values, links, _ = _town_inputs(db, town, ruleset_id, include_demo, class_code)
+    cat, cls, region, values, links, _ = _town_inputs(db, town, ruleset_id, include_demo, class_code, scenario.programme)
     memo: dict[tuple, pd.Series] = {}
 
     def score(completion: Mapping[str, int | None]) -> pd.Series:
@@ -207,7 +207,8 @@ def outcomes(db: Database, scenario: Scenario, period_id: str | None, ruleset_id
     projections = []
     for town in town_ids_for(db, scenario):
         key = relevant_completion(town_links(db, town), completion)
-        projections.append(town_projection(db, town, ruleset_id, include_demo, key, tuple(scenario.years)))
+        projections.append(town_projection(db, town, ruleset_id, include_demo, key, tuple(scenario.years),
+                                           programme=scenario.programme))
     return outcomes_of(result, scenario, tuple(projections))
 
 
@@ -252,7 +253,8 @@ def projections(db: Database, scenario: Scenario, completion: Mapping[str, int |
     out = []
     for town in towns:
         key = relevant_completion(read(town_links, town), completion)
-        out.append(read(town_projection, town, ruleset_id, demo, key, tuple(scenario.years), classes.get(town)))
+        out.append(read(town_projection, town, ruleset_id, demo, key, tuple(scenario.years), classes.get(town),
+                        scenario.programme))
     return tuple(out)
 
 

@@ -50,7 +50,7 @@ names = {r["id"]: frame.town_display(r, ctx.lang) for _, r in ctx.town_options.i
 d1, d2, _ = st.columns([2, 1.3, 2.7], vertical_alignment="bottom")
 town = d1.selectbox(ctx.tr("crit.town"), towns, key="crit_town", format_func=lambda t: names.get(t, t),
                     placeholder=ctx.tr("crit.town_ph"))
-target = frame.read(criteria.target_class, town)
+target = frame.read(criteria.target_class, town, ctx.programme)
 target_year = frame.read(queries.targets, ctx.programme).set_index("area_id")["target_year"].get(town)
 class_code = cv.class_selector(ctx, d2, town, ruleset, target, target_year)
 

@@ -321,3 +321,28 @@ def test_open_data_names_the_programmes_own_committee_and_evidence_is_scoped(db)
     towns = set(evidence.town_choices(db, "P2")["id"])
     assert set(queries.targets(db, "P2")["area_id"]) <= towns
     assert not set(queries.targets(db, "P1")["area_id"]) & towns
+
+
+def test_a_town_targeted_by_two_programmes_is_scored_against_the_target_of_the_programme_shown(db):
+    """One town, two programmes, two targets: each programme's scorecard, legal status, class and
+    slide use its own target and year; with no programme given, the first programme (by id) that
+    targets the town, always the same."""
+    from datetime import date
+    town = queries.targets(db, "P1")["area_id"].iloc[0]
+    own = queries.targets(db, "P1").set_index("area_id").loc[town]
+    other = "V" if own["target_class"] != "V" else "IV"
+    db._con.execute("INSERT INTO programme_target (programme_id, area_id, target_class, target_year) "
+                    "VALUES ('P2', ?, ?, 2031)", [town, other])
+    assert criteria.target_class(db, town, "P1") == own["target_class"]
+    assert criteria.target_class(db, town, "P2") == other
+    assert criteria.target_class(db, town) == own["target_class"]      # P1 comes first, every time
+    assert criteria.target_class(db, town, "P3") is None                # not a target of that programme
+    on = date(2025, 6, 30)                                               # before NQ 111: the target stands
+    l1, l2 = (criteria.legal_status(db, town, on, programme=p) for p in ("P1", "P2"))
+    assert (l1.target_class, l2.target_class, l2.target_year) == (own["target_class"], other, 2031)
+    ruleset = "nq1210-2016-nq26-2022"
+    assert criteria.town_class(db, town, ruleset, "P2") == other
+    assert criteria.town_answer(db, town, ruleset, None, on, programme="P2").legal.target_class == other
+    from lib import evidence, scenario_towns
+    assert evidence.class_for(db, town, ruleset, "P2") == other
+    assert scenario_towns.class_for(db, town, ruleset, None, "P2") == other

@@ -195,7 +195,7 @@ def _target_rows(ctx: Ctx, catalog, ruleset_id: str, towns: list[str], demo: boo
         year = targets.loc[town, "target_year"] if town in targets.index else None
         cls = chosen_class(town, ruleset, target)
         res = frame.read(criteria.scorecard, town, ruleset_id, cls, None, demo).result
-        legal = frame.read(criteria.legal_status, town, today)
+        legal = frame.read(criteria.legal_status, town, today, programme=ctx.programme)
         s = res.standards
         n_unknown = int(s["status"].isin(["missing", "rule_unknown"]).sum())
         n_below = int((s["meets_min"].astype("boolean") == False).sum())  # noqa: E712
@@ -250,8 +250,9 @@ def town_answers(ctx: Ctx, catalog, ruleset_id: str, towns: list[str], demo: boo
     ruleset = catalog[ruleset_id]
     cols = st.columns(max(len(towns), 1))
     for col, town in zip(cols, towns):
-        target = frame.read(criteria.target_class, town)
-        ans = frame.read(criteria.town_answer, town, ruleset_id, chosen_class(town, ruleset, target), today, demo)
+        target = frame.read(criteria.target_class, town, ctx.programme)
+        ans = frame.read(criteria.town_answer, town, ruleset_id, chosen_class(town, ruleset, target), today, demo,
+                         programme=ctx.programme)
         with col.container(border=True):
             st.markdown("**" + _md(_cap(ctx.tr("crit.ans.title", town=ans.legal.town_name,
                                                 date=fmt.day(today, ctx.lang)))) + "**")

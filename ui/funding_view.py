@@ -202,7 +202,7 @@ def compute(ctx: Ctx, scenario: Scenario, ruleset_id: str, demo: bool, catalog) 
     for each town, and the page's cache of reads."""
     ruleset = catalog[ruleset_id]
     towns = [t for t in frame.read(scenario_towns.programme_towns, ctx.programme) if ctx.towns is None or t in ctx.towns]
-    classes = {t: criteria_view.chosen_class(t, ruleset, frame.read(criteria.target_class, t)) for t in towns}
+    classes = {t: criteria_view.chosen_class(t, ruleset, frame.read(criteria.target_class, t, ctx.programme)) for t in towns}
     base, names = baseline(ctx), town_names(ctx)
     labels = frame.read(whatif.stage_labels, ctx.lang)
     # the session's last evaluation is drawn again while nothing it is made of changed (a rerun

@@ -164,7 +164,7 @@ def _indicator(ctx: Ctx, db: Database, who) -> None:
     if town is None or ruleset_id is None:
         return
     st.download_button(ctx.tr("imp.ui.download"), key="imp_dl_indicator", icon=":material/download:",
-                       data=evidence.checklist_xlsx(db, town, ruleset_id, lang=ctx.lang),
+                       data=evidence.checklist_xlsx(db, town, ruleset_id, lang=ctx.lang, programme=ctx.programme),
                        file_name=f"so-lieu-con-thieu-{town}-{ruleset_id}.xlsx", mime=XLSX_MIME)
     up = st.file_uploader(ctx.tr("imp.ui.file"), type=["xlsx"], key=_uploader_key("indicator", town),
                           help=ctx.tr("common.upload_help", mb=fmt.number(evidence.MAX_BYTES / 2**20, 0, ctx.lang)))
