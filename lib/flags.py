@@ -420,6 +420,25 @@ SELECT w.id, (row_number() OVER (ORDER BY w.report_order NULLS LAST, w.id) - 1):
 FROM work w WHERE $programme::VARCHAR IS NULL OR w.programme_id = $programme"""
 
 
+# ``_DB_WORK_LIST`` when every town is in scope: each work's areas joined once, no list built
+_DB_WORK_LIST_ALL = """
+SELECT w.id, w.name, w.total_investment_vnd, w.baseline_year::DOUBLE AS baseline_year,
+       (row_number() OVER (ORDER BY w.report_order NULLS LAST, w.id) - 1)::BIGINT AS _order, wa.areas
+FROM work w LEFT JOIN (
+    SELECT wa.work_id, string_agg(wa.area_id, chr(31) ORDER BY a.sort_order) AS areas
+    FROM work_area wa JOIN area a ON a.id = wa.area_id GROUP BY wa.work_id) wa ON wa.work_id = w.id
+WHERE $programme::VARCHAR IS NULL OR w.programme_id = $programme
+ORDER BY _order"""
+
+
+def _works_read(params: dict) -> tuple[str, dict]:
+    """``_DB_WORK_LIST`` over the works of ``params`` (``queries.scope_params``), with its bound
+    parameters (the same rows: a work without areas reads None here, '' there; both no area)."""
+    if params["all_towns"]:
+        return _DB_WORK_LIST_ALL, {"programme": params["programme"]}
+    return _DB_WORK_LIST.format(works=_DB_WORKS), params
+
+
 def _updates_read(params: dict, eval_date: date) -> tuple[str, dict]:
     """``_DB_UPDATES`` over the works of ``params`` (``queries.scope_params``) up to ``eval_date``,
     with its bound parameters."""
@@ -701,15 +720,15 @@ def _db_status(db, d: date, towns: list[str] | None, m: StageModel, k: int,
     of threads they took about 6 ms less of 57 for 5,000 works, but DuckDB's allocator then kept
     memory for each pool thread, and the server's peak rose by about 35 MB, issue 11's other target.)"""
     params = queries.scope_params(towns, programme)
-    works = db.numpy(_DB_WORK_LIST.format(works=_DB_WORKS), params)
-    u = db.numpy(*_updates_read(params, d))
+    works = db.numpy(*_works_read(params), planned=True)
+    u = db.numpy(*_updates_read(params, d), planned=True)
     return _numeric_status(works, u, m, k, _names(db))  # the names: no text to read
 
 
 def _names(db) -> dict:
     """The name of each rank of ``_DB_NAMES``: {'stage': array, 'delay_cause': array} (rank 0: none),
     read after the updates (a rank is never moved by a later update, ``_STAGE_CODES``)."""
-    rows = db.numpy(_DB_NAMES)
+    rows = db.numpy(_DB_NAMES, {}, planned=True)
     kind, code, name = _objects_of(rows["kind"]), np.asarray(rows["code"], dtype=np.int64), _objects_of(rows["name"])
     names = {}  # column -> the name of each rank (rank 0: none)
     for c in ("stage", "delay_cause"):
@@ -1719,11 +1738,11 @@ def statuses(db, dates: list[date], towns: list[str] | None = None, programme: s
     each date's status is derived from those with as_of <= it (numpy, no loop per work, no frame)."""
     m = stages or stages_.model(db)
     params = queries.scope_params(towns, programme)
-    works = db.numpy(_DB_WORK_LIST.format(works=_DB_WORKS), params)
+    works = db.numpy(*_works_read(params), planned=True)
     if not len(works["id"]) or not dates:
         yield from (None for _ in dates)
         return
-    u = db.numpy(*_updates_read(params, max(dates)))
+    u = db.numpy(*_updates_read(params, max(dates)), planned=True)
     names = _names(db)  # stages and causes named by rank, as ``evaluate`` names them (no text per update)
     day = np.asarray(u["day"], dtype=np.int64)
     for d in dates:

@@ -400,8 +400,9 @@ class PgDatabase(Database):
     def reopen_after(self, fn):
         raise DatabaseError(Msg("db.err.pg_no_backup"))
 
-    def numpy(self, sql: str, params=None) -> dict:
-        """``Database.numpy``: the same arrays (the rows read through DuckDB's ``fetchnumpy``)."""
+    def numpy(self, sql: str, params=None, planned: bool = False) -> dict:
+        """``Database.numpy``: the same arrays (the rows read through DuckDB's ``fetchnumpy``).
+        ``planned``: psycopg prepares a statement on the server once it has run a few times."""
         cur = self._cursor()
         try:
             cur.execute(sql, params)
