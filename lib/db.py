@@ -328,9 +328,15 @@ class Database:
         name = "ct07_" + hashlib.sha1(sql.encode("utf-8")).hexdigest()[:16]
         con = self._con
         with self._plan_lock:
+            stale = []
             if self._plan_owner is not con:  # the file was reopened (a restore): plans of the old one go
-                self._plan_free, self._plan_owner = [], con
+                stale, self._plan_free, self._plan_owner = self._plan_free, [], con
             cur, made = self._plan_free.pop() if self._plan_free else (con.cursor(), set())
+        for old, _ in stale:
+            try:
+                old.close()
+            except duckdb.Error:
+                pass
         try:
             if name not in made:
                 cur.execute(f"PREPARE {name} AS {sql}")
@@ -443,7 +449,11 @@ class Database:
             except duckdb.Error:
                 pass
             self._drop_plans()  # a connection kept open would keep the old file open
-            self._con.close()
+            try:
+                self._con.close()
+            except duckdb.Error as e:  # another read holds the file: it stays as it was, open for all
+                self._con = _connect(self.path)
+                raise DatabaseError(Msg("db.err.busy_reopen")) from e
             try:
                 return fn(self.path)
             finally:

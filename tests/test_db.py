@@ -214,3 +214,29 @@ def test_a_planned_read_reads_the_data_of_the_moment_after_a_write_and_a_restore
     from datetime import datetime
     late = db.numpy(sql, {"w": "XH-12", "d": datetime(2030, 1, 1)}, planned=True)  # no literal: bound as before
     assert list(late["id"]) == list(after["id"])
+
+
+def test_a_restore_while_the_file_cannot_be_closed_changes_nothing_and_says_so(db):
+    """When DuckDB refuses to close the file (another read holds it), nothing is put in its place,
+    the app keeps reading the file as it was, and the message says to try again."""
+    class Busy:  # the process's connection, whose close is refused
+        def __init__(self, con):
+            self.con = con
+
+        def execute(self, *args):
+            return self.con.execute(*args)
+
+        def cursor(self):
+            return self.con.cursor()
+
+        def close(self):
+            raise duckdb.ConnectionException("Connection Error: the connection is in use")
+
+    n = len(db.query("SELECT id FROM work"))
+    db._con = Busy(db._con)
+    called = []
+    with pytest.raises(DatabaseError) as e:
+        db.reopen_after(lambda path: called.append(path))
+    assert not called
+    assert "thử lại" in str(e.value) and "Try again" in e.value.text("en")
+    assert len(db.query("SELECT id FROM work")) == n     # still reading, not "connection already closed"

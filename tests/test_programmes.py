@@ -346,3 +346,28 @@ def test_a_town_targeted_by_two_programmes_is_scored_against_the_target_of_the_p
     from lib import evidence, scenario_towns
     assert evidence.class_for(db, town, ruleset, "P2") == other
     assert scenario_towns.class_for(db, town, ruleset, None, "P2") == other
+
+
+def test_the_criteria_page_of_a_programme_scores_a_shared_town_against_that_programmes_target(app2):
+    """On the Tiêu chí page with P2 on screen, a town that P1 and P2 both target is scored against
+    P2's class: the class chosen for it, and the missing-values checklist below."""
+    at, path = app2
+    d = open_database(path)
+    try:
+        town = queries.targets(d, "P1")["area_id"].iloc[0]
+        own = queries.targets(d, "P1").set_index("area_id").loc[town, "target_class"]
+        other = "V" if own != "V" else "IV"
+        d._con.execute("INSERT INTO programme_target (programme_id, area_id, target_class, target_year) "
+                       "VALUES ('P2', ?, ?, 2031)", [town, other])
+    finally:
+        d.close()
+    at.query_params["programme"] = "P2"
+    at.run()
+    at = goto(at, "pages/tieu_chi.py")
+    at.selectbox(key="crit_ruleset").set_value("nq1210-2016-nq26-2022").run()
+    at.selectbox(key="crit_town").set_value(town).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="crit_class").value == other
+    from tests.test_app import html_texts
+    checklist = " ".join(h for h in html_texts(at) if "tiêu chuẩn của loại" in h)   # the table's caption
+    assert f"tiêu chuẩn của loại {other} (" in checklist and f"loại {own} (" not in checklist

@@ -42,7 +42,7 @@ def section(ctx: Ctx, town: str, ruleset_id: str) -> None:
     if FLASH_KEY in st.session_state:
         st.success(st.session_state.pop(FLASH_KEY))
     catalog = criteria_view.catalog()
-    class_code = frame.read(evidence.class_for, town, ruleset_id)
+    class_code = frame.read(evidence.class_for, town, ruleset_id, ctx.programme)  # the target of the programme shown
     rows = frame.read(evidence.missing_standards, town, ruleset_id, class_code, ctx.lang)
     name = _town_name(ctx, town)
     info = catalog[ruleset_id].info
