@@ -161,8 +161,13 @@ from datetime import date as _date  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-2**62, 2**62), st.text(max_size=40),
-                    st.dates(_date(1900, 1, 1), _date(2100, 12, 31)), st.lists(st.text(max_size=12), max_size=4))
+# texts rich in what SQL reads specially (quotes, backslash, comment and statement marks), and any other
+_SQLISH = st.text(alphabet=st.one_of(st.sampled_from(list("'\"\\;-$:()[]\n đ")), st.characters()), max_size=40)
+_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-2**62, 2**62), _SQLISH,
+                    st.dates(_date(1900, 1, 1), _date(2100, 12, 31)), st.lists(_SQLISH, max_size=4))
+
+
+_LITERAL_CON = []  # one in-memory DuckDB for every example
 
 
 @settings(max_examples=150, deadline=None)
@@ -170,7 +175,9 @@ _VALUES = st.one_of(st.none(), st.booleans(), st.integers(-2**62, 2**62), st.tex
 def test_a_value_written_as_a_literal_reads_back_as_the_bound_value(value):
     """``sql_literal`` (the values of a planned read's EXECUTE) gives back exactly what binding the
     value gives: quotes, backslashes, new lines and any text stay one value, never SQL."""
-    con = duckdb.connect()
+    if not _LITERAL_CON:
+        _LITERAL_CON.append(duckdb.connect())
+    con = _LITERAL_CON[0].cursor()
     try:
         texts = value if isinstance(value, list) else [value] if isinstance(value, str) else []
         if any("\x00" in x for x in texts):  # DuckDB's texts hold no NUL: refused, read the ordinary way
@@ -180,7 +187,7 @@ def test_a_value_written_as_a_literal_reads_back_as_the_bound_value(value):
         kind = ("VARCHAR[]" if isinstance(value, list) else "DATE" if isinstance(value, _date) else
                 "BOOLEAN" if isinstance(value, bool) else "BIGINT" if isinstance(value, int) else "VARCHAR")
         bound = con.execute(f"SELECT $v::{kind}", {"v": value}).fetchone()[0]
-        con.execute(f"PREPARE q AS SELECT $v::{kind}")
+        con.execute(f"PREPARE q AS SELECT $v::{kind}")   # (a cursor of its own: prepared anew)
         planned = con.execute(f"EXECUTE q(v := {dbmod.sql_literal(value)})").fetchone()[0]
         assert planned == bound and type(planned) is type(bound)
     finally:

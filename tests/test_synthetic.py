@@ -297,8 +297,10 @@ def test_the_works_read_gives_each_works_newest_update_and_the_funding_read_the_
             assert got.loc[newest.index, "physical_pct"].fillna(-1).tolist() == newest["physical_pct"].fillna(-1).tolist()
             assert got.loc[years.index, "expected_year"].tolist() == years["expected_year"].astype(int).tolist()
             assert got.loc[~got.index.isin(years.index), "expected_year"].isna().all()
+            if p["id"] not in (periods["id"].iloc[0], periods["id"].iloc[-1]):
+                continue  # the funding read: at the newest and the oldest period
             for scope in (None, [towns[0]], [queries.UNKNOWN_TOWN], towns[:3]):
-                for programme in (None, "P1", "P2"):
+                for programme in (None, "P2"):
                     pd.testing.assert_frame_equal(
                         whatif.funding_frame(queries.works(db, scope, p["id"], programme)),
                         whatif.funding_frame(queries.funding_inputs(db, scope, p["id"], programme)), check_exact=True)
