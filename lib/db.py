@@ -58,7 +58,8 @@ def return_large_blocks() -> bool:
 def sql_literal(value) -> str:
     """``value`` written as a DuckDB literal, for the values of a prepared statement's EXECUTE
     (``Database._planned``): NULL, TRUE/FALSE, a whole number, a date, a text (its quotes doubled:
-    DuckDB reads no other escape in a string), or a list of texts. Any other value: TypeError."""
+    DuckDB reads no other escape in a string), or a list of texts. Any other value, or a text DuckDB
+    cannot hold (NUL, a lone surrogate): TypeError (the caller binds it instead, as any read does)."""
     if value is None:
         return "NULL"
     if isinstance(value, bool):
@@ -70,6 +71,10 @@ def sql_literal(value) -> str:
     if isinstance(value, str):
         if "\x00" in value:
             raise TypeError("a text with a NUL character")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: no text DuckDB can hold
+            raise TypeError("a text that is not UTF-8") from None
         return "'" + value.replace("'", "''") + "'"
     if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
         return "[" + ", ".join(sql_literal(v) for v in value) + "]::VARCHAR[]"
