@@ -41,7 +41,7 @@ def return_large_blocks() -> bool:
     above 1 MB of free space. By default glibc raises both thresholds as large blocks are freed, so
     each thread's arena keeps what a large read once used; a Streamlit server runs each session's
     script in a thread of its own. Measured (bench/, province, one server through every page three
-    times): peak resident memory 422-431 MB without, 387-388 MB with, page times unchanged within
+    times): peak resident memory 422-431 MB without, 387-395 MB with, page times unchanged within
     the machine's spread. Not glibc (macOS, Windows, musl), or the thresholds set by the
     environment (``MALLOC_MMAP_THRESHOLD_``): nothing is changed. True when set."""
     if os.environ.get("MALLOC_MMAP_THRESHOLD_") or os.environ.get("MALLOC_TRIM_THRESHOLD_"):

@@ -742,8 +742,8 @@ def _numeric_status(works: dict, u: dict, m: StageModel, k: int, names: dict) ->
     """``_db_status`` from what it read: ``works`` (``_DB_WORK_LIST``) and the updates ``u``
     (``_DB_UPDATES``, all of them up to the evaluation date), as ``Database.numpy`` arrays.
     ``names``: the name of each rank of ``_DB_NAMES`` (``_names``: {'stage': array, 'delay_cause':
-    array}), so that no text is read per update. The status leaves period_id and disbursed_vnd unknown (None): no rule reads them (``status_as_of``
-    shows them, from frames)."""
+    array}), so that no text is read per update. The status leaves period_id and disbursed_vnd
+    unknown (None): no rule reads them (``status_as_of`` shows them, from frames)."""
     n_w, n = len(works["id"]), len(u["id"])
     def col(name, dtype=None, missing=None, frame=u) -> np.ndarray:  # a column as plain numpy (NULL: ``missing``)
         v = frame[name]
