@@ -18,6 +18,11 @@ def is_missing(value) -> bool:
     """None, NaN, pd.NA and NaT are missing; 0 is a value."""
     if value is None:
         return True
+    kind = type(value)
+    if kind is int or kind is str:  # the common values, without pandas (a province formats thousands)
+        return False
+    if kind is float:
+        return value != value
     try:
         return bool(pd.isna(value))
     except (TypeError, ValueError):  # lists and arrays are values
@@ -114,9 +119,10 @@ def number(value, decimals: int = 0, lang: str = "vi", strip: bool = True) -> st
     text = f"{float(value):,.{decimals}f}"
     if strip and "." in text:
         text = text.rstrip("0").rstrip(".")
-    if lang == "vi":
-        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return text
+    return text.translate(_VI_MARKS) if lang == "vi" else text
+
+
+_VI_MARKS = str.maketrans(",.", ".,")  # 1,036.5 -> 1.036,5
 
 
 def ty(vnd, lang: str = "vi", decimals: int = 3, unit: bool = True, strip: bool = True) -> str:

@@ -18,8 +18,9 @@ literals (the only per-dialect rewrite, kept small on purpose):
 * ``regexp_matches(text, pattern)`` (DuckDB: a boolean search) becomes ``ct07_regexp_matches``.
 
 DuckDB functions lib/ uses are defined in the database (``COMPAT_SQL``): ``list`` (the aggregate),
-``list_contains``, ``list_has_any`` and, before PostgreSQL 16, ``any_value``. Parameters are bound
-client-side (psycopg's ``ClientCursor``), so an untyped ``NULL`` parameter works as in DuckDB.
+``list_contains``, ``list_has_any``, ``hash`` (of a text) and, before PostgreSQL 16,
+``any_value``. Parameters are bound client-side (psycopg's ``ClientCursor``), so an untyped
+``NULL`` parameter works as in DuckDB.
 Results go through DuckDB's own DataFrame conversion (rows -> Arrow with the column types -> DuckDB
 -> pandas), so the pages get the same dtypes on both (dates as datetime64, ints with NULL as Int32/64).
 
@@ -53,6 +54,10 @@ COMPAT_SQL = [
     "CREATE OR REPLACE FUNCTION list_has_any(anycompatiblearray, anycompatiblearray) RETURNS boolean "
     "LANGUAGE sql IMMUTABLE AS 'SELECT $1 && $2'",
     "CREATE OR REPLACE AGGREGATE list(anycompatible) (SFUNC = array_append, STYPE = anycompatiblearray)",
+    # DuckDB's hash of a text, as lib/flags.py keys texts (any 64 bits, the same within a read):
+    # here a non-negative BIGINT, so that ``hash(x) >> 1`` stays non-negative as DuckDB's UBIGINT
+    "CREATE OR REPLACE FUNCTION hash(text) RETURNS bigint LANGUAGE sql IMMUTABLE "
+    "AS 'SELECT hashtextextended($1, 0) & 9223372036854775807'",
     # DuckDB's regexp_matches(text, pattern) is a boolean search; its \\x{hh} escapes are \\xhh here
     r"CREATE OR REPLACE FUNCTION ct07_regexp_matches(text, text) RETURNS boolean LANGUAGE sql IMMUTABLE "
     r"AS $f$SELECT $1 ~ regexp_replace($2, '\\x\{([0-9a-fA-F]+)\}', '\\x\1', 'g')$f$",

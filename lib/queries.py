@@ -157,8 +157,8 @@ expected AS (
 ),
 wa AS (
     SELECT wa.work_id,
-           list(wa.area_id ORDER BY a.sort_order) AS area_ids,
-           string_agg(a.name, '; ' ORDER BY a.sort_order) AS area_names,
+           list(wa.area_id ORDER BY a.sort_order, a.id) AS area_ids,
+           string_agg(a.name, '; ' ORDER BY a.sort_order, a.id) AS area_names,
            bool_or(wa.basis = 'inference') AS area_inferred,
            bool_or(wa.basis = 'committee') AS area_by_committee,
            string_agg(nullif(wa.note, ''), ' ') AS area_note

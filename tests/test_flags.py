@@ -696,4 +696,7 @@ def test_order_by_sorts_as_lexsort():
         wide = [rng.integers(-2 ** 62, 2 ** 62, n), rng.integers(0, 3, n)]
         assert np.array_equal(flags._order_by(*wide), np.lexsort(wide[::-1]))
         distinct = [rng.integers(0, 9, n), rng.permutation(n)]
-        assert np.array_equal(flags._order_by(*distinct, unique=True), np.lexsort(distinct[::-1]))
+        assert np.array_equal(flags._order_by(*distinct), np.lexsort(distinct[::-1]))
+        nearly = np.sort(rng.integers(0, 50, n))  # nearly in order, as a work's periods come
+        nearly[rng.integers(0, max(n, 1), n // 10)] = 7
+        assert np.array_equal(flags._order_by(nearly, keys[0]), np.lexsort((keys[0], nearly)))

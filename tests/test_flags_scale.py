@@ -63,6 +63,11 @@ def test_evaluate_agrees_with_the_pure_core_and_is_deterministic(province):
         pure = flags.flag_works(works, history, d, th, "vi", plan, m)
         assert a.equals(pure)
         assert list(a.dtypes) == list(pure.dtypes)
+        # the plans as evaluate reads them itself (arrays, each row to its work by the work's key)
+        own = flags.evaluate(province, d, None, th, "vi")
+        assert (own["rule"] == "funding_gap").sum() > 0
+        pd.testing.assert_frame_equal(own, flags.flag_works(works, history, d, th, "vi",
+                                                            queries.capital_allocations(province), m))
 
 
 def test_trend_agrees_with_evaluate_at_each_period(province):

@@ -279,6 +279,8 @@ def test_flags_are_the_same_as_on_duckdb(pg_db, duck):
     a, b = flags.evaluate(pg_db, when), flags.evaluate(duck, when)
     assert len(a) > 0
     pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True))
+    # the texts read as keys on PostgreSQL too (lib/pg.py's hash), not through the frames
+    assert flags._db_reads(pg_db, when, queries.scope_params(None)) is not None
 
 
 def test_a_funding_what_if_is_the_same_as_on_duckdb(pg_db, duck):
