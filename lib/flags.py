@@ -408,8 +408,7 @@ LEFT JOIN reporting_period rp ON rp.id = su.period_id
 WHERE su.as_of <= $eval_date"""
 # the works of ``queries.works`` (same scope: programme and towns; same order) with only what the flags read
 _DB_WORKS = """
-SELECT w.id, w.name, w.total_investment_vnd, w.baseline_year, coalesce(wa.area_ids, []) AS area_ids,
-       w.report_order
+SELECT w.id, w.name, w.total_investment_vnd, w.baseline_year, w.report_order
 FROM work w LEFT JOIN (
     SELECT wa.work_id, list(wa.area_id ORDER BY a.sort_order, a.id) AS area_ids
     FROM work_area wa JOIN area a ON a.id = wa.area_id GROUP BY wa.work_id) wa ON wa.work_id = w.id
@@ -757,9 +756,9 @@ WHERE su.as_of <= $eval_date AND regexp_matches(su.note, '{_NONBLANK}')"""
 
 
 def _plan_read(db) -> dict:
-    """What the funding-gap flag reads of the yearly plans (``queries.capital_allocations``) as
-    arrays, with each row's work key (``_key``): work_id, k, year, allocated_vnd. (The frame and the
-    search by work id were 2 of the 3 ms of the flag for 5,000 works.)"""
+    """What the funding-gap flag reads of the yearly plans (``capital_plan``, the rows with an
+    amount allocated) as arrays, with each row's work key (``_key``): work_id, k, year,
+    allocated_vnd. (A frame and the search by work id were 2 of the 3 ms of the flag for 5,000 works.)"""
     return db.numpy(f"""SELECT work_id, {_key('work_id')} AS k, year, allocated_vnd FROM capital_plan
 WHERE allocated_vnd IS NOT NULL ORDER BY work_id, year""", {}, planned=True)
 
@@ -787,8 +786,11 @@ def _db_reads(db, d: date, params: dict) -> tuple | None:
     keys = db.numpy(_db_keys_sql(), {}, planned=True)
     kind, k, n = (np.ma.getdata(keys[c]) for c in ("kind", "k", "n"))
     whole = len(works["id"]) == int(n[kind == _WORKS][0])  # every work in scope: no join
-    u = db.numpy(*_updates_read(params, d, whole), planned=True)
+    # the notes before the updates: updates are only ever added, so each note read is of an update
+    # read (one written in between may bring a newer note, shown at the next read: a write bumps
+    # the data version)
     notes = db.numpy(*_updates_read(params, d, whole, notes=True), planned=True)
+    u = db.numpy(*_updates_read(params, d, whole), planned=True)
     names = _texts(keys)
     if names is not None and not all(  # a text the tables do not hold: the updates' own texts
             np.isin(v[v >= 0], names[c].keys).all() for c, v in (("stage", u["st"]), ("delay_cause", u["cz"]),
@@ -890,7 +892,7 @@ def _numeric_status(works: dict, u: dict, notes: dict, names: dict, m: StageMode
         return np.asarray(v, dtype=dtype)
 
     # sorted by (work, as_of, id); the integer columns keep the narrow types they were read with
-    order = _order_by(col("wk"), col("day"), col("id"))  # ids: a key
+    order = _order_by(col("wk"), col("day"), col("id"))
     wk, day, st, pk = (col(c)[order] for c in ("wk", "day", "st", "pk"))
     pct = col("pct", float, np.nan)[order]
     y = col("y", float, np.nan)[order]
@@ -964,7 +966,7 @@ def _numeric_status(works: dict, u: dict, notes: dict, names: dict, m: StageMode
     # the period of each update as a small number (its place among the periods; an update without
     # a period: after them, by its date), so that one packed sort orders (work, period)
     at, found = periods.find(pk)
-    if n and not found[pk >= 0].all():  # a period written after the names were read: its key
+    if n and not found[pk >= 0].all():  # defensive (``_db_reads`` names every key it read): the key itself
         pcode = pk
     else:
         pcode = np.where(pk >= 0, at, len(periods.keys) + day.astype(np.int64) - (int(day.min()) if n else 0))
@@ -1400,7 +1402,8 @@ def _funding_block(s: dict, plan: pd.DataFrame | dict | None, lang: str) -> list
 
 # -- evaluation -------------------------------------------------------------------------------
 def flag_works(works: pd.DataFrame, history: pd.DataFrame, eval_date, thresholds: Thresholds | None = None,
-               lang: str = "vi", plan: pd.DataFrame | None = None, stages: StageModel | None = None) -> pd.DataFrame:
+               lang: str = "vi", plan: pd.DataFrame | dict | None = None,
+               stages: StageModel | None = None) -> pd.DataFrame:
     """All flags of ``works`` as of ``eval_date``: one row per (work, rule), columns ``COLUMNS``,
     red first, then by rule (``RULES``) and the order of ``works``. ``stages``: what each stage
     means (``lib.stages``; default: the seed's stages). Pure."""
@@ -1412,7 +1415,7 @@ def flag_works(works: pd.DataFrame, history: pd.DataFrame, eval_date, thresholds
 
 
 def _flags_of(s: dict, d: date, th: Thresholds, m: StageModel, lang: str,
-              plan: pd.DataFrame | None) -> pd.DataFrame:
+              plan: pd.DataFrame | dict | None) -> pd.DataFrame:
     return _frame(s, _flag_blocks(s, d, th, m, lang) + _funding_block(s, plan, lang))
 
 
@@ -1511,7 +1514,7 @@ def _typed(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
     return pd.Series(values, dtype=object).infer_objects().array
 
 
-def funding_gap(status: pd.DataFrame, plan: pd.DataFrame | None, lang: str = "vi") -> pd.DataFrame:
+def funding_gap(status: pd.DataFrame, plan: pd.DataFrame | dict | None, lang: str = "vi") -> pd.DataFrame:
     """Works whose annual funding plan does not cover their total investment by their expected year.
 
     ``status``: one row per work (``status_as_of`` or ``queries.works``). ``plan``: rows
@@ -1849,7 +1852,7 @@ def stored_thresholds(db) -> Thresholds:
 
 
 def evaluate(db, eval_date=None, towns: list[str] | None = None, thresholds: Thresholds | None = None,
-             lang: str = "vi", plan: pd.DataFrame | None = None, programme: str | None = None) -> pd.DataFrame:
+             lang: str = "vi", plan: pd.DataFrame | dict | None = None, programme: str | None = None) -> pd.DataFrame:
     """Flags of the works of ``programme`` (None: every programme) in ``towns`` as of ``eval_date``
     (default: newest period's as_of), with the thresholds of the setting table unless given."""
     d = _to_date(eval_date) or default_eval_date(db)

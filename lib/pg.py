@@ -54,7 +54,7 @@ COMPAT_SQL = [
     "CREATE OR REPLACE FUNCTION list_has_any(anycompatiblearray, anycompatiblearray) RETURNS boolean "
     "LANGUAGE sql IMMUTABLE AS 'SELECT $1 && $2'",
     "CREATE OR REPLACE AGGREGATE list(anycompatible) (SFUNC = array_append, STYPE = anycompatiblearray)",
-    # DuckDB's hash of a text, as lib/flags.py keys texts (any 64 bits, the same within a read):
+    # DuckDB's hash of a text, as lib/flags.py keys texts (any 64 bits, the same for a text in every read):
     # here a non-negative BIGINT, so that ``hash(x) >> 1`` stays non-negative as DuckDB's UBIGINT
     "CREATE OR REPLACE FUNCTION hash(text) RETURNS bigint LANGUAGE sql IMMUTABLE "
     "AS 'SELECT hashtextextended($1, 0) & 9223372036854775807'",

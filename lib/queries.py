@@ -235,13 +235,6 @@ def capital_plan(db: Database, work_ids: list[str] | None = None) -> pd.DataFram
         "ORDER BY work_id, year", [work_ids, work_ids])
 
 
-def capital_allocations(db: Database) -> pd.DataFrame:
-    """What the funding-gap flag reads of the yearly plans: work_id, year, allocated_vnd, the rows
-    with an amount allocated (``capital_plan``, narrower: a province has thousands of rows)."""
-    return db.query("SELECT work_id, year, allocated_vnd FROM capital_plan WHERE allocated_vnd IS NOT NULL "
-                    "ORDER BY work_id, year")
-
-
 def department_tasks(db: Database, programme: str | None = None) -> pd.DataFrame:
     return db.query("SELECT * FROM department_task WHERE ?::VARCHAR IS NULL OR programme_id = ? "
                     "ORDER BY sort_order, id", [programme, programme])

@@ -1,9 +1,10 @@
-"""The flags read the updates' stage, cause and period as keys of their texts, not as texts
-(lib/flags.py ``_key``, ``_names``): on any history the database gives the flags and the status of
+"""The flags read the updates' work, stage, cause and period as keys of their texts, not as texts
+(lib/flags.py ``_key``, ``_texts``, ``_db_reads``): on any history the database gives the flags and the status of
 every period that the frames (the texts themselves, ``flag_works``) give, and when two texts share
 a key the status is derived from the texts instead of merging them."""
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -60,7 +61,7 @@ def _write(db, updates: list[dict]) -> None:
 
 def _same_as_frames(db, d: date) -> pd.DataFrame:
     m, th = stages_.model(db), flags.stored_thresholds(db)
-    plan = queries.capital_allocations(db)
+    plan = queries.capital_plan(db)
     got = flags.evaluate(db, d, None, th, "vi", plan)
     works, history = flags.load_inputs(db, d)
     want = flags.flag_works(works, history, d, th, "vi", plan, m)
@@ -117,6 +118,38 @@ def test_two_texts_with_one_key_are_told_apart_by_their_texts(history_db, monkey
     read_texts = []
     real = flags.load_inputs
     monkeypatch.setattr(flags, "load_inputs", lambda *a, **k: read_texts.append(a) or real(*a, **k))
+    got, got_trend = flags.evaluate(history_db, d, plan=queries.capital_plan(history_db)), flags.trend(history_db)
+    assert len(read_texts) == 2, "evaluate and trend read the texts"
+    pd.testing.assert_frame_equal(got, full)
+    pd.testing.assert_frame_equal(got_trend, trend)
+
+
+def test_two_stages_with_one_key_are_found_while_the_works_keys_differ(history_db, monkeypatch):
+    """Only the texts of stages and causes collide (keys of two bits); the works' keys stay whole:
+    the collision is found by the texts, not by the works, and the flags are those of the texts."""
+    d = date(2025, 6, 30)
+    _write(history_db, [
+        {"work_id": w, "day": 30 * i, "period_id": "2023-d", "stage": s, "physical_pct": None,
+         "expected_year": 2024, "delay_cause": c, "note": None}
+        for w in WORKS for i, (s, c) in enumerate([("quy_hoach", "von"), ("dang_gpmb", "gpmb"), ("tam_dung", "")])])
+    full = _same_as_frames(history_db, d)
+    real = flags._key
+    monkeypatch.setattr(flags, "_key", lambda c: f"(hash({c}) >> 62)::BIGINT" if c in ("code", "su.stage",
+                        "x.stage", "su.delay_cause", "x.delay_cause") else real(c))
+    assert flags._texts(history_db.numpy(flags._db_keys_sql(), {})) is None
+    works = history_db.numpy(*flags._works_read(queries.scope_params(None)))
+    assert len(set(works["k"].tolist())) == len(works["k"])
+    assert flags._db_reads(history_db, d, queries.scope_params(None)) is None
     pd.testing.assert_frame_equal(_same_as_frames(history_db, d), full)
-    pd.testing.assert_frame_equal(flags.trend(history_db), trend)
-    assert read_texts, "the texts were read"
+
+
+def test_texts_finds_two_texts_of_one_kind_with_one_key():
+    def rows(kinds, keys):
+        n = len(kinds)
+        return {"kind": np.array(kinds), "name": np.array([f"t{i}" for i in range(n)], dtype=object),
+                "k": np.array(keys, dtype=np.int64), "flag": np.zeros(n, dtype=bool),
+                "n": np.ma.masked_all(n, dtype=np.int32)}
+    ok = flags._texts(rows([flags._STAGE, flags._CAUSE, flags._PERIOD], [7, 7, 7]))  # one key, three kinds
+    assert ok is not None and [list(ok[c].keys) for c in ("stage", "delay_cause", "period")] == [[7], [7], [7]]
+    assert flags._texts(rows([flags._STAGE, flags._STAGE], [3, 3])) is None
+    assert flags._texts(rows([flags._PERIOD, flags._CAUSE, flags._PERIOD], [5, 9, 5])) is None

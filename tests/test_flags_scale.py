@@ -67,12 +67,12 @@ def test_evaluate_agrees_with_the_pure_core_and_is_deterministic(province):
         own = flags.evaluate(province, d, None, th, "vi")
         assert (own["rule"] == "funding_gap").sum() > 0
         pd.testing.assert_frame_equal(own, flags.flag_works(works, history, d, th, "vi",
-                                                            queries.capital_allocations(province), m))
+                                                            plan, m))
 
 
 def test_trend_agrees_with_evaluate_at_each_period(province):
-    """``trend`` reads the updates once and names stages and causes from their texts; ``evaluate``
-    names them from their ranks (``_DB_NAMES``): the same flags at every period's date."""
+    """``trend`` reads the updates once (up to the last period) and derives each period's status from
+    them; ``evaluate`` reads them at each date: the same flags at every period's date."""
     th = flags.stored_thresholds(province)
     tr = flags.trend(province, thresholds=th).set_index("period_id")
     for p in queries.periods(province).to_dict("records"):
