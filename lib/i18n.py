@@ -18,6 +18,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from numbers import Integral
 from pathlib import Path
 
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
@@ -93,12 +94,30 @@ def normalise_lang(lang: str | None) -> str:
     return lang if lang in LANGS else DEFAULT_LANG
 
 
+# the names under which a text is given a count (works, rows, days, points, ...): a whole number
+# given under one of them is written in the language's format (2.912 / 2,912); years, codes and
+# versions go under other names ({year}, {end}, {baseline}, {version}) and stay as they are
+COUNT_NAMES = frozenset({
+    "n", "total", "done", "known", "missing", "red", "amber", "late", "slipped", "handed", "flagged",
+    "k", "x", "u", "d", "first", "last", "same", "blank", "rows", "expected", "earlier", "later",
+    "days", "months", "limit", "max", "min", "written", "works", "changes"})
+_VI_MARKS = str.maketrans(",.", ".,")
+
+
 def t(key: str, lang: str = DEFAULT_LANG, **kwargs) -> str:
     texts = catalogue().get(key)
     if texts is None:
         return key
-    text = texts.get(normalise_lang(lang)) or texts.get(DEFAULT_LANG) or key
-    return text.format(**kwargs) if kwargs else text
+    lang = normalise_lang(lang)
+    text = texts.get(lang) or texts.get(DEFAULT_LANG) or key
+    if not kwargs:
+        return text
+    for name in kwargs.keys() & COUNT_NAMES:  # a count of a thousand or more: with its separators
+        v = kwargs[name]
+        if isinstance(v, Integral) and not isinstance(v, bool) and not -1000 < v < 1000:
+            v = f"{int(v):,}"
+            kwargs[name] = v.translate(_VI_MARKS) if lang == "vi" else v
+    return text.format(**kwargs)
 
 
 # -- text built in lib/ before the language is known ---------------------------------------------
@@ -118,8 +137,9 @@ class Msg:
         object.__setattr__(self, "key", key)
         object.__setattr__(self, "params", tuple(params.items()))
 
-    def text(self, lang: str = DEFAULT_LANG) -> str:
-        return t(self.key, lang, **{k: text_of(v, lang) for k, v in self.params})
+    def text(self, lang: str = DEFAULT_LANG) -> str:  # whole numbers as they are: ``t`` writes the counts
+        return t(self.key, lang, **{k: v if isinstance(v, Integral) and not isinstance(v, bool) else text_of(v, lang)
+                                    for k, v in self.params})
 
     def __str__(self) -> str:
         return self.text(DEFAULT_LANG)

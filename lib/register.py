@@ -140,8 +140,8 @@ def _known_or_none(values: pd.Series) -> list:
 # -- the register as a table: one spec for the screen and the files ---------------------
 
 REGISTER = Table("register", (
-    Col("id", "register.col_id", width=7, wrap=False, missing=""),
-    Col("name", "register.col_name", width=34),
+    Col("id", "register.col_id", width=9, wrap=False, missing=""),  # "P1-GT-0001" whole at 1280 px
+    Col("name", "register.col_name", width=32),
     Col("town", "register.col_town", width=15, missing=""),
     Col("category", "register.col_category", width=10, screen=False),
     Col("total_investment_vnd", "register.col_investment", "money", width=11, file=False),

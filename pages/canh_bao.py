@@ -6,13 +6,13 @@ since the previous period and the charts follow. Every count comes from ``flags.
 """
 import streamlit as st
 
-from lib import charts, flags, queries
+from lib import charts, flags, fmt, queries
 from ui import flags_view, frame, widgets
 
 ctx = frame.page_header()
 rules = flags_view.chosen_rules()  # the filter is drawn below the lists; its state is read first
 
-c_date, c_red, c_amber, c_clear = st.columns([1.9, 1, 1, 1.05], vertical_alignment="bottom")
+c_date, c_red, c_amber, c_clear = st.columns([1.5, 1.1, 1.1, 1.1], vertical_alignment="bottom")
 with c_date:
     when = flags_view.eval_date_input(ctx)
 every = set(rules) == set(flags.RULES)  # every rule: the counts the other pages show, cached with the flags
@@ -21,9 +21,10 @@ shown = f if every else f[f["rule"].isin(rules)]
 w = flags_view.evaluate(ctx, when, then=flags.by_work) if every else flags.by_work(shown)
 n = flags.severity_counts(w)
 works = frame.read(queries.works, ctx.towns, ctx.period_id, ctx.programme)
-c_red.metric(ctx.tr("flags.kpi_red"), ctx.tr("flags.kpi_works", n=n["red"]), help=ctx.tr("flags.kpi_help"))
-c_amber.metric(ctx.tr("flags.kpi_amber"), ctx.tr("flags.kpi_works", n=n["amber"]), help=ctx.tr("flags.kpi_help"))
-c_clear.metric(ctx.tr("flags.kpi_clear"), ctx.tr("flags.kpi_works", n=len(works) - n["red"] - n["amber"]))
+# the unit in the label: a province's counts (2.067) stay whole in the columns of a 1280-px screen
+c_red.metric(ctx.tr("flags.kpi_red"), fmt.number(n["red"], lang=ctx.lang), help=ctx.tr("flags.kpi_help"))
+c_amber.metric(ctx.tr("flags.kpi_amber"), fmt.number(n["amber"], lang=ctx.lang), help=ctx.tr("flags.kpi_help"))
+c_clear.metric(ctx.tr("flags.kpi_clear"), fmt.number(len(works) - n["red"] - n["amber"], lang=ctx.lang))
 if len(rules) < len(flags.RULES):
     st.caption(ctx.tr("flags.filtered", n=len(rules), total=len(flags.RULES)))
 

@@ -195,6 +195,6 @@ def test_flags_page_in_english(app):
     app.run()
     goto(app, "pages/canh_bao.py")
     assert not app.exception, [e.value for e in app.exception]
-    assert app.metric[0].value == "8 works"
+    assert (app.metric[0].label, app.metric[0].value) == ("Works flagged red", "8")
     assert "Red: act now (8)" in [h.value for h in app.subheader]
     assert any(i.value.startswith("No previous reporting period") for i in app.info)

@@ -65,3 +65,22 @@ def test_a_number_that_cannot_be_read_says_so_in_the_users_language():
     with pytest.raises(fmt.NumberError) as e:
         fmt.parse_number(float("inf"))
     assert str(e.value) == "không phải là số hữu hạn" and e.value.text("en") == "not a finite number"
+
+
+def test_counts_of_a_thousand_or_more_are_written_in_the_language_format():
+    """A province's counts (works, days, rows) read 2.912 in Vietnamese and 2,912 in English, given
+    under a count's name (``COUNT_NAMES``), as an int, a numpy int or inside a Msg; a year, given
+    under its own name, stays 2024; small counts are unchanged."""
+    import numpy as np
+
+    from lib.i18n import Msg, t, text_of
+    assert t("flags.msg.stale", "vi", days=1234, date="31/12/2022", limit=180) == \
+        "Chưa cập nhật 1.234 ngày (lần cuối 31/12/2022, ngưỡng 180 ngày)"
+    assert t("flags.msg.stale", "en", days=np.int64(1234), date="31/12/2022", limit=180).startswith(
+        "Not updated for 1,234 days")
+    assert t("overview.kpi_handed_over_value", "vi", done=2912, n=5000) == "2.912/5.000"
+    assert t("flags.msg.overdue", "vi", year=2024, date="31/12/2026", months=24).startswith("Dự kiến hoàn thành 2024,")
+    assert text_of(Msg("imp.ui.errors", n=1234), "en").startswith("The file has 1,234 ")
+    assert text_of(Msg("imp.ui.errors", n=1234), "vi").startswith("Tệp có 1.234 lỗi")
+    assert t("stamp.partial", "vi", n=999, total=18) == \
+        "kỳ này cập nhật 999/18 công trình, các công trình khác giữ tình trạng của kỳ trước"

@@ -482,3 +482,15 @@ def test_the_slides_survive_any_stored_rulesets(app, case, words):
     app.switch_page(PAGE).run()
     assert not app.exception, [e.value for e in app.exception]
     assert any(words in w.value for w in app.warning), [w.value for w in app.warning]
+
+
+def test_a_province_figure_is_drawn_smaller_and_a_district_one_is_not():
+    """'710 đỏ · 2.067 vàng' would wrap at the big size and push the slide under its controls; a
+    district's '0 đỏ · 15 vàng' keeps it. The value is still escaped text."""
+    from lib.slides import Figure
+    from ui.slides_view import _figures
+    html_ = _figures([Figure("Công trình có cảnh báo", "710 đỏ · 2.067 vàng"),
+                      Figure("Công trình có cảnh báo", "0 đỏ · 15 vàng"), Figure("<b>x</b>", "<i>1</i>")], 2, big=True)
+    assert '<div class="val long">710 đỏ · 2.067 vàng</div>' in html_
+    assert '<div class="val">0 đỏ · 15 vàng</div>' in html_
+    assert "&lt;i&gt;1&lt;/i&gt;" in html_ and "<i>" not in html_

@@ -56,6 +56,8 @@ h1.ct07-slide-title {font-size: 34px !important; line-height: 1.22 !important; f
 .ct07-figs.big .ct07-fig {padding: 20px 26px; min-height: 210px;}
 .ct07-figs.big .lbl {font-size: 26px;}
 .ct07-figs.big .val {font-size: 64px; margin: 10px 0 8px 0;}
+.ct07-figs.big .val.long {font-size: 46px;}
+.ct07-fig .val.long {font-size: 36px;}
 .ct07-figs.big .note {font-size: 24px;}
 .ct07-fig.tone-red {border-color: #CC3311;} .ct07-fig.tone-red .val {color: #a52a0e;}
 .ct07-fig.tone-amber {border-color: #EE7733;} .ct07-fig.tone-amber .val {color: #8a4b00;}
@@ -150,13 +152,17 @@ def _go(k: int) -> None:
 
 # -- one slide -------------------------------------------------------------------------------
 
+LONG_VALUE = 16  # characters: "101,538 tỷ đồng" keeps the big size, "710 đỏ · 2.067 vàng" does not
+
+
 def _figures(figs, per_row: int, big: bool = False) -> str:
     cells = []
     for f in figs:
         tone = f" tone-{f.tone}" if f.tone else ""
         note = f'<div class="note">{html.escape(f.note)}</div>' if f.note else ""
+        long = " long" if len(f.value) > LONG_VALUE else ""  # a province's figures: smaller, on one line
         cells.append(f'<div class="ct07-fig{tone}"><div class="lbl">{html.escape(f.label)}</div>'
-                     f'<div class="val">{html.escape(f.value)}</div>{note}</div>')
+                     f'<div class="val{long}">{html.escape(f.value)}</div>{note}</div>')
     return f'<div class="ct07-figs{" big" if big else ""}" style="--n:{int(per_row)}">{"".join(cells)}</div>'
 
 
