@@ -382,7 +382,7 @@ def restore(folder: str | Path, target_path: str | Path) -> RestoreResult:
     known = latest_schema_version()
     if manifest.get("schema_version") and int(manifest["schema_version"]) > known:
         raise BackupError(Msg("backup.err.schema_too_new", folder=str(folder),
-                              version=manifest["schema_version"], known=known))
+                              version=manifest["schema_version"], supported=known))
     ensure_not_locked(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     stamp = f"{datetime.now():%Y%m%d-%H%M%S}"

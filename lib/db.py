@@ -254,7 +254,7 @@ class Database:
         known = latest_schema_version()
         if current > known:
             raise SchemaTooNewError(Msg("db.err.schema_too_new", path=str(self.path), version=current,
-                                        known=known, env=ENV_DB_PATH))
+                                        supported=known, env=ENV_DB_PATH))
         with self._lock:
             for number, path in migrations():
                 if number <= current:

@@ -296,7 +296,7 @@ class Scenario:
         if not _is_number(version) or int(version) != version or version < 1:
             problems.append(Msg("funding.scen.err.bad_version", v=str(version)))
         elif version > VERSION:
-            problems.append(Msg("funding.scen.err.newer_version", v=version, max=VERSION))
+            problems.append(Msg("funding.scen.err.newer_version", v=version, supported=VERSION))
         unknown = sorted(set(map(str, data)) - set(FIELDS) - {"version"})
         if unknown:
             problems.append(Msg("funding.scen.err.unknown_fields", fields=", ".join(unknown)))

@@ -65,7 +65,7 @@ _blank = is_blank
 
 def row_label(n: int) -> Msg:
     """A row of a table or a sheet, as messages name it: "Dòng 3" / "Row 3"."""
-    return Msg("update.err.row", n=n)
+    return Msg("update.err.row", row=n)  # a spreadsheet row: as Excel shows it (1234), not a count
 
 
 def _where(i: int, work_id, row_labels: "list[str | Msg] | None") -> "str | Msg":

@@ -84,3 +84,7 @@ def test_counts_of_a_thousand_or_more_are_written_in_the_language_format():
     assert text_of(Msg("imp.ui.errors", n=1234), "vi").startswith("Tệp có 1.234 lỗi")
     assert t("stamp.partial", "vi", n=999, total=18) == \
         "kỳ này cập nhật 999/18 công trình, các công trình khác giữ tình trạng của kỳ trước"
+    # a spreadsheet row is a place the user finds in Excel (1234), and a version is no count
+    from lib.updates import row_label
+    assert text_of(row_label(1234), "vi") == "Dòng 1234" and text_of(row_label(1234), "en") == "Row 1234"
+    assert "phiên bản 1200 mà" in text_of(Msg("funding.scen.err.newer_version", v=1300, supported=1200), "vi")

@@ -96,8 +96,9 @@ def counts_line(ctx: Ctx, key: str, **kw) -> None:
     """A translated line whose numbers are bold; every other part is escaped."""
     marks = {k: f"\x00{i}\x00" for i, k in enumerate(kw)}
     text = html.escape(ctx.tr(key, **{k: marks[k] for k in kw}))
-    for k, v in kw.items():
-        text = text.replace(marks[k], f"<b>{html.escape(str(v))}</b>")
+    for k, v in kw.items():  # a count as ``t`` writes it (2.067), bold
+        shown = fmt.number(v, lang=ctx.lang) if isinstance(v, int) and not isinstance(v, bool) else str(v)
+        text = text.replace(marks[k], f"<b>{html.escape(shown)}</b>")
     st.html(f'<div class="ct07-stamp">{text}</div>')
 
 

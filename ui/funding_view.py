@@ -305,7 +305,8 @@ def results(ctx: Ctx, m: WhatIf) -> None:
     c1, c2, c3, c4 = st.columns(4)
     diff = o.n_done - b.n_done
     c1.metric(ctx.tr("funding.kpi_done", end=end), ctx.tr("funding.kpi_done_value", n=o.n_done, total=o.n_simulated),
-              delta=ctx.tr("funding.kpi_vs_base", d=f"{diff:+d}") if diff else None,
+              delta=ctx.tr("funding.kpi_vs_base", d=("+" if diff > 0 else "") + fmt.number(diff, lang=ctx.lang))
+              if diff else None,
               help=ctx.tr("funding.kpi_done_help", n=o.n_not_simulated))
     year, base_year = funding.all_done_year(m.result), funding.all_done_year(m.base_result)
     delta = None
