@@ -9,7 +9,7 @@ from datetime import date
 
 import pandas as pd
 
-from lib.i18n import DEFAULT_LANG, Msg, t, text_of
+from lib.i18n import DEFAULT_LANG, Msg, number_marks, t, text_of
 
 TY = 1_000_000_000
 
@@ -119,10 +119,7 @@ def number(value, decimals: int = 0, lang: str = "vi", strip: bool = True) -> st
     text = f"{float(value):,.{decimals}f}"
     if strip and "." in text:
         text = text.rstrip("0").rstrip(".")
-    return text.translate(_VI_MARKS) if lang == "vi" else text
-
-
-_VI_MARKS = str.maketrans(",.", ".,")  # 1,036.5 -> 1.036,5
+    return number_marks(text, lang)
 
 
 def ty(vnd, lang: str = "vi", decimals: int = 3, unit: bool = True, strip: bool = True) -> str:

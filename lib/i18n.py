@@ -104,6 +104,12 @@ COUNT_NAMES = frozenset({
 _VI_MARKS = str.maketrans(",.", ".,")
 
 
+def number_marks(text: str, lang: str) -> str:
+    """A number as Python writes it with ``,`` (1,036.5), in the marks of ``lang``: 1.036,5 in
+    Vietnamese (the one place the marks are swapped; ``lib.fmt.number`` and ``t`` use it)."""
+    return text.translate(_VI_MARKS) if lang == "vi" else text
+
+
 def t(key: str, lang: str = DEFAULT_LANG, **kwargs) -> str:
     texts = catalogue().get(key)
     if texts is None:
@@ -115,8 +121,7 @@ def t(key: str, lang: str = DEFAULT_LANG, **kwargs) -> str:
     for name in kwargs.keys() & COUNT_NAMES:  # a count of a thousand or more: with its separators
         v = kwargs[name]
         if isinstance(v, Integral) and not isinstance(v, bool) and not -1000 < v < 1000:
-            v = f"{int(v):,}"
-            kwargs[name] = v.translate(_VI_MARKS) if lang == "vi" else v
+            kwargs[name] = number_marks(f"{int(v):,}", lang)
     return text.format(**kwargs)
 
 
